@@ -1,0 +1,65 @@
+"""Starlette app factory: /graphql (HTTP + WebSocket), /healthz, and the lifespan that
+opens the database, migrates the embedded default, and runs the outbox worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from otesaintjo.graphql_app import GraphQLApp
+from otesaintjo.log_config import configure_logging
+from otesaintjo.migrations import upgrade
+from otesaintjo.runtime import Runtime
+from otesaintjo.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    runtime = Runtime.build(settings)
+    graphql = GraphQLApp(runtime)
+
+    async def healthz(_request: Request) -> JSONResponse:
+        try:
+            async with runtime.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check failed", error=str(exc))
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if settings.is_sqlite and not settings.is_production:
+            await upgrade(runtime.engine)  # the embedded default migrates by itself
+        if runtime.worker is not None and settings.jobs_enabled:
+            runtime.worker.start()
+        if not settings.smtp_url:
+            log.warning("no OTESAINTJO_SMTP_URL: emails are printed to the log, not sent")
+        try:
+            yield
+        finally:
+            if runtime.worker is not None:
+                await runtime.worker.stop()
+            await runtime.engine.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,
+    )
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,84 @@
+"""Access tokens (short-lived, signed) and how a request's viewer is found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import utcnow
+from otesaintjo.models import AuthSession, User
+
+ALGORITHM = "HS256"
+AUDIENCE = "otesaintjo-api"
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The signed-in user and the sign-in session the token belongs to."""
+
+    user: User
+    session_id: int
+
+
+def issue_access_token(secret_key: str, user_id: int, session_id: int, minutes: int) -> str:
+    now = utcnow()
+    claims = {
+        "sub": str(user_id),
+        "sid": session_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "aud": AUDIENCE,
+    }
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+
+
+def decode_access_token(secret_key: str, token: str) -> dict[str, Any] | None:
+    """Claims of a valid, unexpired token; None for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            options={"require": ["exp", "sub", "sid"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    # PyJWT reads time.time(); check against our clock too, so a frozen clock in tests agrees.
+    if claims["exp"] <= utcnow().timestamp():
+        return None
+    return claims
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` value."""
+    if not authorization:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def load_viewer(session: AsyncSession, secret_key: str, token: str | None) -> Viewer | None:
+    """The viewer of a token, only while its sign-in session is alive (logout takes effect now)."""
+    claims = decode_access_token(secret_key, token) if token else None
+    if claims is None:
+        return None
+    now = utcnow()
+    row = (
+        await session.execute(
+            select(User)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.id == int(claims["sid"]),
+                User.id == int(claims["sub"]),
+                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                AuthSession.expires_at > now,
+            )
+        )
+    ).scalar_one_or_none()
+    return Viewer(user=row, session_id=int(claims["sid"])) if row else None

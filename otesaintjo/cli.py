@@ -1,0 +1,116 @@
+"""``otesaintjo serve | migrate | seed | export-schema | grant-staff``."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import update
+
+from otesaintjo.db import create_engine, create_session_factory, unit_of_work
+from otesaintjo.migrations import upgrade
+from otesaintjo.models import User
+from otesaintjo.settings import Settings
+
+app = typer.Typer(
+    help="Otesaintjo — l'API GraphQL des commerces de Saint-Joseph.", no_args_is_help=True
+)
+SCHEMA_FILE = Path("schema.graphql")
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        typer.secho(f"Configuration refusée : {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+async def _migrate_and_seed(settings: Settings, *, seed_demo: bool) -> None:
+    from otesaintjo.seed import seed
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        if seed_demo:
+            accounts = await seed(create_session_factory(engine))
+            typer.echo("Comptes de démonstration :")
+            for account in accounts:
+                typer.echo(f"  {account.role:<11} {account.email}  /  {account.password}")
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Adresse d'écoute."),
+    port: int = typer.Option(8000, help="Port d'écoute."),
+    workers: int = typer.Option(1, help="Processus uvicorn (plusieurs : PostgreSQL requis)."),
+) -> None:
+    """Start the API. On the embedded default (SQLite, development) it migrates and seeds first."""
+    settings = _settings(workers=workers)
+    if settings.is_sqlite and not settings.is_production:
+        asyncio.run(_migrate_and_seed(settings, seed_demo=True))
+    typer.echo(f"GraphQL : http://{host}:{port}/graphql")
+    uvicorn.run(
+        "otesaintjo.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the database migrations (Alembic) up to the latest."""
+    asyncio.run(_migrate_and_seed(_settings(), seed_demo=False))
+    typer.echo("Base de données à jour.")
+
+
+@app.command("seed")
+def seed_command() -> None:
+    """Migrate, then create the demo data (idempotent)."""
+    asyncio.run(_migrate_and_seed(_settings(), seed_demo=True))
+
+
+@app.command("export-schema")
+def export_schema(output: Path = typer.Option(SCHEMA_FILE, help="Fichier SDL à écrire.")) -> None:
+    """Write the GraphQL SDL (checked in as schema.graphql; a test compares it with the code)."""
+    from otesaintjo.schema.root import build_schema
+
+    output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
+    typer.echo(f"Schéma écrit dans {output}")
+
+
+@app.command("grant-staff")
+def grant_staff(email: str, revoke: bool = typer.Option(False, help="Retirer le rôle.")) -> None:
+    """Give (or take back) the platform staff role. Never possible through the API."""
+
+    async def run() -> int:
+        settings = _settings()
+        engine = create_engine(settings.database_url)
+        try:
+            async with unit_of_work(create_session_factory(engine)) as session:
+                result = await session.execute(
+                    update(User)
+                    .where(User.email == email.strip().lower())
+                    .values(is_staff=not revoke)
+                )
+                return int(result.rowcount)  # type: ignore[attr-defined]
+        finally:
+            await engine.dispose()
+
+    if asyncio.run(run()) != 1:
+        typer.secho(f"Aucun compte pour {email}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{email} : personnel = {not revoke}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,48 @@
+"""The typed per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+
+from otesaintjo.auth import Viewer
+from otesaintjo.db import after_commit, unit_of_work
+from otesaintjo.loaders import Loaders
+from otesaintjo.services.accounts import ClientInfo
+from otesaintjo.settings import Settings
+from otesaintjo.worker import JobWorker
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Response | WebSocket | None
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    loaders: Loaders
+    worker: JobWorker | None
+    viewer: Viewer | None = None
+    connection_params: dict[str, Any] | None = field(default=None)
+
+    @property
+    def client(self) -> ClientInfo:
+        host = self.request.client.host if self.request.client else None
+        return ClientInfo(ip_address=host, user_agent=self.request.headers.get("user-agent"))
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A transaction for one mutation; wakes the job worker when it committed new jobs."""
+        async with unit_of_work(self.session_factory) as session:
+            worker = self.worker
+            if worker is not None:
+                after_commit(
+                    session, lambda: worker.wake() if session.info.get("jobs_enqueued") else None
+                )
+            yield session

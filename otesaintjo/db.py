@@ -1,0 +1,88 @@
+"""Async engine, session factory and the unit of work every mutation runs in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from otesaintjo.errors import DomainError
+
+AfterCommit = Callable[[], Awaitable[None] | None]
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine with SQLite made safe: foreign keys on, WAL, a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (no lazy reload in async)."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
+    """Run ``hook`` once the unit of work around ``session`` has committed (never on rollback)."""
+    session.info.setdefault("after_commit", []).append(hook)
+
+
+def keep_on_refusal(session: AsyncSession) -> None:
+    """Commit this unit of work even if the service then refuses (a ``DomainError``).
+
+    For writes that must outlive the refusal they cause: a failed sign-in counted,
+    a stolen refresh token's family revoked.
+    """
+    session.info["keep_on_refusal"] = True
+
+
+@asynccontextmanager
+async def unit_of_work(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, rollback on error, then the after-commit hooks.
+
+    A ``DomainError`` rolls back too, unless the service called ``keep_on_refusal``.
+    """
+    async with factory() as session:
+        try:
+            yield session
+        except DomainError:
+            if not session.info.get("keep_on_refusal"):
+                await session.rollback()
+                raise
+            await session.commit()
+            await _run_after_commit(session)
+            raise
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+        await _run_after_commit(session)
+
+
+async def _run_after_commit(session: AsyncSession) -> None:
+    for hook in session.info.pop("after_commit", []):
+        result = hook()
+        if result is not None:
+            await result

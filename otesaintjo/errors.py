@@ -1,0 +1,71 @@
+"""Business refusals: one stable ``ErrorCode`` enum shared by services and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class ErrorCode(StrEnum):
+    """Stable codes frontends translate. Add freely; never rename."""
+
+    INVALID_INPUT = "INVALID_INPUT"
+    TOO_LONG = "TOO_LONG"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_PHONE = "INVALID_PHONE"
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
+    INVALID_TOKEN = "INVALID_TOKEN"
+    EXPIRED_TOKEN = "EXPIRED_TOKEN"
+    NOT_FOUND = "NOT_FOUND"
+
+
+class DomainError(Exception):
+    """A business refusal raised by a service; resolvers turn it into ``userErrors``."""
+
+    def __init__(self, code: ErrorCode, message: str, field: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class DomainErrors(DomainError):
+    """Several refusals at once (e.g. one per bad input field)."""
+
+    def __init__(self, errors: list[DomainError]) -> None:
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = errors
+
+
+class AuthError(Exception):
+    """Missing authentication or permission: a top-level GraphQL error, not a userError."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class FieldChecks:
+    """Run several field checks and report every bad field at once, not just the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[DomainError] = []
+
+    def check(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        try:
+            return fn(*args, **kwargs)
+        except DomainError as exc:
+            self.errors.extend(exc.errors if isinstance(exc, DomainErrors) else [exc])
+            return None
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise DomainErrors(self.errors)

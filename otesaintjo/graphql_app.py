@@ -1,0 +1,68 @@
+"""The strawberry ASGI app, with our typed context and the viewer found on each request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from otesaintjo.auth import Viewer, bearer_token, load_viewer
+from otesaintjo.context import Context
+from otesaintjo.loaders import Loaders
+from otesaintjo.runtime import Runtime
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        settings = runtime.settings
+        super().__init__(
+            runtime.schema,
+            graphql_ide=None if settings.is_production else "graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allow_queries_via_get=True,
+            **kwargs,
+        )
+        self.runtime = runtime
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        runtime = self.runtime
+        viewer = None
+        if isinstance(request, Request):
+            viewer = await self._viewer(bearer_token(request.headers.get("authorization")))
+        return Context(
+            request=request,
+            response=response,
+            settings=runtime.settings,
+            session_factory=runtime.session_factory,
+            loaders=Loaders(runtime.session_factory),
+            worker=runtime.worker,
+            viewer=viewer,
+        )
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """Read ``{"authorization": "Bearer …"}`` (key in any case) from ``connection_init``."""
+        params = context.connection_params or {}
+        value = next(
+            (v for k, v in params.items() if isinstance(k, str) and k.lower() == "authorization"),
+            None,
+        )
+        if value is None:
+            return None
+        viewer = await self._viewer(bearer_token(value) if isinstance(value, str) else None)
+        if viewer is None:
+            raise ConnectionRejectionError()
+        context.viewer = viewer
+        return None
+
+    async def _viewer(self, token: str | None) -> Viewer | None:
+        if not token:
+            return None
+        async with self.runtime.session_factory() as session:
+            return await load_viewer(session, self.runtime.settings.secret_key, token)

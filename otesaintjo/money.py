@@ -1,0 +1,14 @@
+"""Money is integer cents everywhere; formatting happens only at the edge."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency
+
+CURRENCY = "EUR"
+
+
+def format_cents(cents: int, currency: str = CURRENCY) -> str:
+    """French display, e.g. ``12,50 €`` (babel uses a no-break space before €)."""
+    return format_currency(Decimal(cents) / 100, currency, locale="fr_FR")

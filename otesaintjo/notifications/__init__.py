@@ -1,0 +1,1 @@
+"""Outgoing messages (email now, SMS later) behind small protocols, with French templates."""

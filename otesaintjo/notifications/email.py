@@ -1,0 +1,108 @@
+"""Email: rendering from French Jinja2 templates, and the senders (SMTP, or the log in dev)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+import structlog
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from otesaintjo.money import format_cents
+
+log = structlog.get_logger(__name__)
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_TEMPLATES.filters["money"] = format_cents
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+    def as_payload(self) -> dict[str, str]:
+        return {"to": self.to, "subject": self.subject, "text": self.text, "html": self.html}
+
+
+def render_email(template: str, to: str, **context: Any) -> RenderedEmail:
+    """Render ``<template>.txt`` (first line ``Sujet : …``) and ``<template>.html``."""
+    text = _TEMPLATES.get_template(f"{template}.txt").render(**context)
+    first_line, _, body = text.partition("\n")
+    if not first_line.startswith("Sujet :"):
+        raise ValueError(f"{template}.txt must start with 'Sujet : '")
+    subject = first_line.removeprefix("Sujet :").strip()
+    html = _TEMPLATES.get_template(f"{template}.html").render(subject=subject, **context)
+    return RenderedEmail(to=to, subject=subject, text=body.lstrip("\n"), html=html)
+
+
+def build_message(sender: str, email: dict[str, str]) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email["to"]
+    message["Subject"] = email["subject"]
+    message["Message-ID"] = make_msgid(domain="otesaintjo.re")
+    message.set_content(email["text"])
+    message.add_alternative(email["html"], subtype="html")
+    return message
+
+
+class Mailer(Protocol):
+    """Sends one email or raises; the outbox worker retries on failure."""
+
+    async def send(self, email: dict[str, str]) -> None: ...
+
+
+class SmtpMailer:
+    """SMTP through aiosmtplib. ``smtps://`` is implicit TLS; ``smtp://`` upgrades when offered."""
+
+    def __init__(self, url: str, sender: str, timeout: float = 15) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+            raise ValueError("OTESAINTJO_SMTP_URL must look like smtp://user:pass@host:port")
+        self.hostname = parts.hostname
+        self.use_tls = parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.use_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.sender = sender
+        self.timeout = timeout
+
+    async def send(self, email: dict[str, str]) -> None:
+        await aiosmtplib.send(
+            build_message(self.sender, email),
+            hostname=self.hostname,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.use_tls,
+            timeout=self.timeout,
+        )
+
+
+class LogMailer:
+    """Development sender: prints the email to the log instead of sending it."""
+
+    def __init__(self, sender: str) -> None:
+        self.sender = sender
+
+    async def send(self, email: dict[str, str]) -> None:
+        log.info(
+            "email (not sent: no OTESAINTJO_SMTP_URL)",
+            to=email["to"],
+            subject=email["subject"],
+            text=email["text"],
+        )

@@ -1,0 +1,1 @@
+"""Thin resolvers: decode ids → check permission → call one service → build the payload."""

@@ -1,0 +1,176 @@
+"""Account mutations and the ``viewer`` query."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from otesaintjo.resolvers.common import run_service
+from otesaintjo.schema.accounts import (
+    ConfirmNewsletterSubscriptionInput,
+    ConfirmNewsletterSubscriptionPayload,
+    LoginInput,
+    LoginPayload,
+    LogoutInput,
+    LogoutPayload,
+    RefreshTokenInput,
+    RefreshTokenPayload,
+    RegisterInput,
+    RegisterPayload,
+    RequestPasswordResetInput,
+    RequestPasswordResetPayload,
+    ResetPasswordInput,
+    ResetPasswordPayload,
+    SubscribeNewsletterInput,
+    SubscribeNewsletterPayload,
+    UnsubscribeNewsletterInput,
+    UnsubscribeNewsletterPayload,
+    UpdateProfileInput,
+    UpdateProfilePayload,
+    UserType,
+)
+from otesaintjo.schema.permissions import IsAuthenticated, Public
+from otesaintjo.services import accounts, newsletter
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(
+        permission_classes=[Public],
+        description="L'utilisateur connecté, ou null sans jeton valide.",
+    )
+    def viewer(self, info: Info) -> UserType | None:
+        viewer = info.context.viewer
+        return UserType.from_row(viewer.user) if viewer else None
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation(
+        permission_classes=[Public], description="Créer un compte client (et s'y connecter)."
+    )
+    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+        data = accounts.SignUp(
+            email=input.email,
+            password=input.password,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            phone=input.phone,
+            newsletter=input.newsletter,
+        )
+        ctx = info.context
+        tokens, errors = await run_service(
+            info, lambda s: accounts.register(s, ctx.settings, data, ctx.client)
+        )
+        return (
+            RegisterPayload.from_tokens(tokens) if tokens else RegisterPayload(user_errors=errors)
+        )
+
+    @strawberry.mutation(
+        permission_classes=[Public],
+        description="Se connecter. Après plusieurs échecs, un délai croissant s'impose"
+        " (par compte et par adresse IP).",
+    )
+    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+        ctx = info.context
+        tokens, errors = await run_service(
+            info, lambda s: accounts.login(s, ctx.settings, input.email, input.password, ctx.client)
+        )
+        return LoginPayload.from_tokens(tokens) if tokens else LoginPayload(user_errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[Public],
+        description="Échanger un jeton de rafraîchissement contre une nouvelle paire de jetons.",
+    )
+    async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
+        ctx = info.context
+        tokens, errors = await run_service(
+            info, lambda s: accounts.refresh(s, ctx.settings, input.refresh_token)
+        )
+        return (
+            RefreshTokenPayload.from_tokens(tokens)
+            if tokens
+            else RefreshTokenPayload(user_errors=errors)
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Se déconnecter.")
+    async def logout(self, info: Info, input: LogoutInput | None = None) -> LogoutPayload:
+        viewer = info.context.viewer
+        everywhere = bool(input and input.everywhere)
+        closed, errors = await run_service(
+            info, lambda s: accounts.logout(s, viewer.user, viewer.session_id, everywhere)
+        )
+        return LogoutPayload(closed_sessions=closed or 0, user_errors=errors)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier son profil.")
+    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+        user = info.context.viewer.user
+        updated, errors = await run_service(
+            info,
+            lambda s: accounts.update_profile(
+                s, user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
+            ),
+        )
+        return UpdateProfilePayload(
+            user=UserType.from_row(updated) if updated else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[Public],
+        description="Recevoir un lien de réinitialisation (valable 60 minutes, usage unique)."
+        " La réponse est la même que le compte existe ou non.",
+    )
+    async def request_password_reset(
+        self, info: Info, input: RequestPasswordResetInput
+    ) -> RequestPasswordResetPayload:
+        ctx = info.context
+        await run_service(
+            info, lambda s: accounts.request_password_reset(s, ctx.settings, input.email)
+        )
+        return RequestPasswordResetPayload()
+
+    @strawberry.mutation(
+        permission_classes=[Public], description="Choisir un nouveau mot de passe."
+    )
+    async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
+        ctx = info.context
+        user, errors = await run_service(
+            info,
+            lambda s: accounts.reset_password(s, ctx.settings, input.token, input.new_password),
+        )
+        return ResetPasswordPayload(success=user is not None, user_errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[Public],
+        description="S'inscrire à la lettre d'information (avec ou sans compte) ;"
+        " l'inscription est à confirmer par e-mail.",
+    )
+    async def subscribe_newsletter(
+        self, info: Info, input: SubscribeNewsletterInput
+    ) -> SubscribeNewsletterPayload:
+        ctx = info.context
+        _, errors = await run_service(
+            info, lambda s: newsletter.subscribe(s, ctx.settings, input.email)
+        )
+        return SubscribeNewsletterPayload(user_errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[Public], description="Confirmer une inscription (lien de l'e-mail)."
+    )
+    async def confirm_newsletter_subscription(
+        self, info: Info, input: ConfirmNewsletterSubscriptionInput
+    ) -> ConfirmNewsletterSubscriptionPayload:
+        sub, errors = await run_service(info, lambda s: newsletter.confirm(s, input.token))
+        return ConfirmNewsletterSubscriptionPayload(success=sub is not None, user_errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[Public], description="Se désinscrire (lien de l'e-mail, sans compte)."
+    )
+    async def unsubscribe_newsletter(
+        self, info: Info, input: UnsubscribeNewsletterInput
+    ) -> UnsubscribeNewsletterPayload:
+        ctx = info.context
+        _, errors = await run_service(
+            info, lambda s: newsletter.unsubscribe(s, ctx.settings, input.token)
+        )
+        return UnsubscribeNewsletterPayload(success=not errors, user_errors=errors)

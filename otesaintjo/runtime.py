@@ -1,0 +1,49 @@
+"""What the app holds while it runs: settings, schema, database, job worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from strawberry import Schema
+
+from otesaintjo.db import create_engine, create_session_factory
+from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
+from otesaintjo.schema.root import build_schema
+from otesaintjo.services.outbox import EMAIL_JOB
+from otesaintjo.settings import Settings
+from otesaintjo.worker import JobWorker
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    schema: Schema
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    mailer: Mailer
+    worker: JobWorker | None = field(default=None)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        engine = create_engine(settings.database_url)
+        session_factory = create_session_factory(engine)
+        mailer: Mailer = (
+            SmtpMailer(settings.smtp_url, settings.mail_from)
+            if settings.smtp_url
+            else LogMailer(settings.mail_from)
+        )
+        worker = JobWorker(
+            session_factory,
+            {EMAIL_JOB: mailer.send},
+            poll_seconds=settings.jobs_poll_seconds,
+            max_attempts=settings.jobs_max_attempts,
+        )
+        return cls(
+            settings=settings,
+            schema=build_schema(production=settings.is_production),
+            engine=engine,
+            session_factory=session_factory,
+            mailer=mailer,
+            worker=worker,
+        )

@@ -1,0 +1,1 @@
+"""Strawberry types, inputs, enums and permissions; ``root.build_schema`` assembles them."""

@@ -1,0 +1,255 @@
+"""Account types: the user, their sign-in sessions, and the account mutations' inputs/payloads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.pagination import CountedConnection, SortKey, paginate
+from otesaintjo.services import accounts
+
+
+@strawberry.type(
+    name="User", description="Un compte. Seul son titulaire (ou le personnel) le voit."
+)
+class UserType(relay.Node):
+    id: relay.NodeID[int]
+    email: str
+    first_name: str
+    last_name: str
+    phone: str | None = strawberry.field(description="Numéro au format E.164 (+262…).")
+    is_staff: bool = strawberry.field(description="Membre du personnel de la plateforme.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.User) -> UserType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            email=row.email,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            phone=row.phone,
+            is_staff=row.is_staff,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[UserType | None]:
+        """Visible to the user themself and to staff; anyone else gets null (no existence leak)."""
+        viewer = info.context.viewer
+        ids = [int(i) if str(i).isdigit() else -1 for i in node_ids]
+        rows = await info.context.loaders.user_by_id.load_many(ids)
+        return [
+            cls.from_row(row)
+            if row is not None
+            and viewer is not None
+            and (viewer.user.id == row.id or viewer.user.is_staff)
+            else None
+            for row in rows
+        ]
+
+    @strawberry.field(
+        description="Appareils connectés à ce compte (sessions actives), récentes d'abord."
+    )
+    async def sessions(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[SessionConnection, strawberry.lazy("otesaintjo.schema.accounts")]:
+        return await paginate(  # type: ignore[return-value]
+            info.context.session_factory,
+            accounts.active_sessions_query(self.id),
+            [SortKey(models.AuthSession.created_at, True), SortKey(models.AuthSession.id, True)],
+            first=first,
+            after=after,
+            to_node=lambda row: SessionType.from_row(row, info.context.viewer),
+            connection=SessionConnection,
+        )
+
+
+@strawberry.type(name="Session", description="Une connexion ouverte sur un appareil.")
+class SessionType(relay.Node):
+    id: relay.NodeID[int]
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
+    user_agent: str | None
+    ip_address: str | None
+    is_current: bool = strawberry.field(description="La session de la requête en cours.")
+
+    @classmethod
+    def from_row(cls, row: models.AuthSession, viewer: Any) -> SessionType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
+            user_agent=row.user_agent,
+            ip_address=row.ip_address,
+            is_current=viewer is not None and viewer.session_id == row.id,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SessionType | None]:
+        """Sessions are reached through ``viewer.sessions`` only."""
+        return [None for _ in node_ids]
+
+
+@strawberry.type(name="SessionConnection")
+class SessionConnection(CountedConnection[SessionType]):
+    pass
+
+
+@strawberry.input(description="Création d'un compte client.")
+class RegisterInput:
+    email: str
+    password: str = strawberry.field(description="Au moins 10 caractères.")
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    newsletter: bool = strawberry.field(
+        default=False, description="Consentement à la lettre d'information (double opt-in)."
+    )
+
+
+@strawberry.type(description="Jetons d'une connexion réussie.")
+class AuthPayloadFields:
+    access_token: str | None = strawberry.field(
+        default=None,
+        description="À envoyer en « Authorization: Bearer … » ; valable quelques minutes.",
+    )
+    access_token_expires_at: datetime | None = None
+    refresh_token: str | None = strawberry.field(
+        default=None,
+        description="Usage unique : échangé contre une nouvelle paire par refreshToken.",
+    )
+    user: UserType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def from_tokens(cls, tokens: accounts.Tokens) -> Any:
+        return cls(
+            access_token=tokens.access_token,
+            access_token_expires_at=tokens.access_token_expires_at,
+            refresh_token=tokens.refresh_token,
+            user=UserType.from_row(tokens.user),
+        )
+
+
+@strawberry.type
+class RegisterPayload(AuthPayloadFields):
+    pass
+
+
+@strawberry.input
+class LoginInput:
+    email: str
+    password: str
+
+
+@strawberry.type
+class LoginPayload(AuthPayloadFields):
+    pass
+
+
+@strawberry.input
+class RefreshTokenInput:
+    refresh_token: str
+
+
+@strawberry.type
+class RefreshTokenPayload(AuthPayloadFields):
+    pass
+
+
+@strawberry.input
+class LogoutInput:
+    everywhere: bool = strawberry.field(
+        default=False, description="Fermer toutes les sessions du compte, pas seulement celle-ci."
+    )
+
+
+@strawberry.type
+class LogoutPayload:
+    closed_sessions: int = 0
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Seuls les champs donnés changent ; un téléphone vide le retire.")
+class UpdateProfileInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+
+
+@strawberry.type
+class UpdateProfilePayload:
+    user: UserType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RequestPasswordResetInput:
+    email: str
+
+
+@strawberry.type(description="Toujours un succès, que le compte existe ou non.")
+class RequestPasswordResetPayload:
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ResetPasswordInput:
+    token: str = strawberry.field(description="Le jeton du lien reçu par e-mail.")
+    new_password: str
+
+
+@strawberry.type(
+    description="Le mot de passe est changé et toutes les sessions fermées : se reconnecter."
+)
+class ResetPasswordPayload:
+    success: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SubscribeNewsletterInput:
+    email: str
+
+
+@strawberry.type(
+    description="Un e-mail de confirmation part ; rien n'est envoyé sans confirmation."
+)
+class SubscribeNewsletterPayload:
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ConfirmNewsletterSubscriptionInput:
+    token: str
+
+
+@strawberry.type
+class ConfirmNewsletterSubscriptionPayload:
+    success: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UnsubscribeNewsletterInput:
+    token: str = strawberry.field(description="Le jeton du lien de désinscription de l'e-mail.")
+
+
+@strawberry.type
+class UnsubscribeNewsletterPayload:
+    success: bool = False
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

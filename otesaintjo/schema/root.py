@@ -1,0 +1,131 @@
+"""Builds the one Schema: root types, limits, error masking, and the default-deny check."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from functools import partial
+
+import strawberry
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.permission import PermissionExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+from strawberry.types.base import get_object_definition
+
+from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
+from otesaintjo.schema.common import Money
+from otesaintjo.schema.errors import ClientError, bad_input
+from otesaintjo.schema.permissions import Public
+from otesaintjo.schema.scalars import DateTime
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+MAX_NODE_IDS = 100
+INTERNAL_ERROR = "Erreur interne"
+
+
+@strawberry.type(description="Point d'entrée des lectures.")
+class Query(AccountQueries):
+    @strawberry.field(
+        permission_classes=[Public],
+        description="Un objet par son identifiant global, s'il est visible par l'appelant.",
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        return (await resolve_global_ids(info, [id]))[0]
+
+    @strawberry.field(
+        permission_classes=[Public],
+        description=f"Plusieurs objets par identifiant global (au plus {MAX_NODE_IDS}).",
+    )
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        if len(ids) > MAX_NODE_IDS:
+            raise bad_input(f"Au plus {MAX_NODE_IDS} identifiants.")
+        return await resolve_global_ids(info, ids)
+
+
+@strawberry.type(description="Point d'entrée des écritures.")
+class Mutation(AccountMutations):
+    pass
+
+
+async def resolve_global_ids(info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    """Batch per type; unknown, malformed or invisible ids all give null (nothing leaks)."""
+    wanted: dict[type[relay.Node], list[tuple[int, str]]] = defaultdict(list)
+    for position, raw in enumerate(ids):
+        try:
+            global_id = relay.GlobalID.from_id(raw)
+        except Exception:  # noqa: S112 - any malformed id is simply not found
+            continue
+        node_type = _node_type(info, global_id.type_name)
+        if node_type is not None:
+            wanted[node_type].append((position, global_id.node_id))
+    results: list[relay.Node | None] = [None] * len(ids)
+    for node_type, entries in wanted.items():
+        found = await node_type.resolve_nodes(info=info, node_ids=[n for _, n in entries])
+        for (position, _), node in zip(entries, found, strict=True):
+            results[position] = node
+    return results
+
+
+def _node_type(info: Info, type_name: str) -> type[relay.Node] | None:
+    definition = info.schema.get_type_by_name(type_name)
+    cls = getattr(definition, "origin", None)
+    return cls if isinstance(cls, type) and issubclass(cls, relay.Node) else None
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions only; validation, auth and bad-argument errors stay readable."""
+    original = error.original_error
+    if original is None or isinstance(original, ClientError):
+        return False
+    return not (isinstance(original, GraphQLError) and original.extensions)
+
+
+def assert_permissions_declared(schema: strawberry.Schema) -> None:
+    """Default deny: every root field must declare who may call it (``Public`` included)."""
+    missing = []
+    for root in (schema.query, schema.mutation, schema.subscription):
+        definition = get_object_definition(root) if root else None
+        for field in definition.fields if definition else []:
+            if not any(isinstance(ext, PermissionExtension) for ext in field.extensions):
+                missing.append(f"{definition.name}.{field.python_name}")
+    if missing:
+        raise TypeError(f"root fields without permission_classes: {', '.join(missing)}")
+
+
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    extensions: list = [
+        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+    ]
+    if production:
+        extensions += [
+            partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]),
+            partial(MaskErrors, should_mask_error=should_mask, error_message=INTERNAL_ERROR),
+        ]
+    schema = strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Money],
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+        scalar_overrides={datetime: DateTime},
+    )
+    assert_permissions_declared(schema)
+    return schema

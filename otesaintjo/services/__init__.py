@@ -1,0 +1,1 @@
+"""Business rules as plain async functions: (session, actor, …) -> row, or raise DomainError."""

@@ -1,0 +1,331 @@
+"""Accounts: sign-up, sign-in with rotating refresh tokens, profile, password reset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo import auth
+from otesaintjo.clock import utcnow
+from otesaintjo.db import keep_on_refusal
+from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
+from otesaintjo.models import AuthSession, PasswordResetToken, RefreshToken, User
+from otesaintjo.security import hash_password, new_token, token_digest, verify_password
+from otesaintjo.services import login_throttle, newsletter
+from otesaintjo.services.outbox import queue_email
+from otesaintjo.services.validation import (
+    check_password,
+    clean_text,
+    normalize_email,
+    normalize_phone,
+)
+from otesaintjo.settings import Settings
+
+NAME_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SignUp:
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    phone: str | None = None
+    newsletter: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """Where a sign-in comes from: for throttling and the user's list of sessions."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    user: User
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+
+
+async def register(
+    session: AsyncSession, settings: Settings, data: SignUp, client: ClientInfo
+) -> Tokens:
+    """Create a customer account and sign it in."""
+    checks = FieldChecks()
+    email = checks.check(normalize_email, data.email, ["email"]) or ""
+    checks.check(check_password, data.password, ["password"])
+    first_name = checks.check(clean_text, data.first_name, ["firstName"], max_length=NAME_MAX)
+    last_name = checks.check(clean_text, data.last_name, ["lastName"], max_length=NAME_MAX)
+    phone = checks.check(normalize_phone, data.phone, ["phone"]) if data.phone else None
+    checks.raise_if_any()
+    assert first_name is not None and last_name is not None
+    if await _user_by_email(session, email) is not None:
+        raise DomainError(
+            ErrorCode.EMAIL_TAKEN, "Un compte existe déjà avec cette adresse.", ["email"]
+        )
+    user = User(
+        email=email,
+        password_hash=await hash_password(data.password),
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent sign-up with the same address won the race
+        raise DomainError(
+            ErrorCode.EMAIL_TAKEN, "Un compte existe déjà avec cette adresse.", ["email"]
+        ) from exc
+    if data.newsletter:
+        await newsletter.subscribe(session, settings, email)
+    queue_email(session, "welcome", user.email, first_name=user.first_name)
+    return await _open_session(session, settings, user, client)
+
+
+async def login(
+    session: AsyncSession, settings: Settings, email: str, password: str, client: ClientInfo
+) -> Tokens:
+    """Check the password (same answer and cost whether or not the account exists)."""
+    email_key = f"account:{email.strip().lower()[:254]}"
+    keys = [email_key] + ([f"ip:{client.ip_address}"] if client.ip_address else [])
+    await login_throttle.ensure_not_locked(session, keys)
+    user = await _user_by_email(session, email.strip().lower()) if len(email) <= 254 else None
+    if not await verify_password(password[:1024], user.password_hash if user else None):
+        keep_on_refusal(session)
+        await login_throttle.record_failure(
+            session,
+            email_key,
+            settings.login_free_failures_per_account,
+            settings.login_max_lock_seconds,
+        )
+        if client.ip_address:
+            await login_throttle.record_failure(
+                session,
+                f"ip:{client.ip_address}",
+                settings.login_free_failures_per_ip,
+                settings.login_max_lock_seconds,
+            )
+        raise DomainError(ErrorCode.INVALID_CREDENTIALS, "E-mail ou mot de passe incorrect.")
+    assert user is not None
+    await login_throttle.forget(session, email_key)
+    return await _open_session(session, settings, user, client)
+
+
+async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> Tokens:
+    """Rotate a refresh token. Presenting an already rotated one revokes its whole family."""
+    now = utcnow()
+    row = (
+        await session.execute(
+            select(RefreshToken, AuthSession, User)
+            .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+            .join(User, User.id == AuthSession.user_id)
+            .where(RefreshToken.token_hash == token_digest(refresh_token))
+        )
+    ).one_or_none()
+    invalid = DomainError(
+        ErrorCode.INVALID_TOKEN, "Session expirée : reconnectez-vous.", ["refreshToken"]
+    )
+    if row is None:
+        raise invalid
+    token, auth_session, user = row
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        raise invalid
+    claimed = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        # A rotated token came back: someone holds a copy. Kill the family. The revocation must
+        # be committed even though we refuse, so the resolver commits userErrors too.
+        keep_on_refusal(session)
+        await _revoke_sessions(session, [auth_session.id], "refresh_token_reuse")
+        raise invalid
+    auth_session.last_used_at = now
+    auth_session.expires_at = now + timedelta(days=settings.refresh_token_days)
+    return await _issue_tokens(session, settings, user, auth_session)
+
+
+async def logout(session: AsyncSession, user: User, session_id: int, everywhere: bool) -> int:
+    """Revoke this sign-in (or all of the user's); returns how many sessions were closed."""
+    if everywhere:
+        return await revoke_all_sessions(session, user.id, "logout_everywhere")  # type: ignore[arg-type]
+    return await _revoke_sessions(session, [session_id], "logout")
+
+
+async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) -> int:
+    result = await session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def update_profile(
+    session: AsyncSession,
+    user: User,
+    *,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """Change the names and phone; an empty phone removes it."""
+    checks = FieldChecks()
+    values: dict[str, str | None] = {}
+    if first_name is not None:
+        values["first_name"] = checks.check(
+            clean_text, first_name, ["firstName"], max_length=NAME_MAX
+        )
+    if last_name is not None:
+        values["last_name"] = checks.check(clean_text, last_name, ["lastName"], max_length=NAME_MAX)
+    if phone is not None:
+        values["phone"] = checks.check(normalize_phone, phone, ["phone"]) if phone.strip() else None
+    checks.raise_if_any()
+    user = await session.merge(user)
+    for field, value in values.items():
+        setattr(user, field, value)
+    user.updated_at = utcnow()
+    return user
+
+
+async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
+    """Email a single-use link if the account exists; say nothing either way."""
+    try:
+        address = normalize_email(email, ["email"])
+    except DomainError:
+        return
+    user = await _user_by_email(session, address)
+    if user is None:
+        return
+    now = utcnow()
+    await session.execute(  # a newer request voids the older links
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now)
+    )
+    token = new_token()
+    session.add(
+        PasswordResetToken(
+            user_id=user.id,  # type: ignore[arg-type]
+            token_hash=token_digest(token),
+            expires_at=now + timedelta(minutes=settings.password_reset_minutes),
+        )
+    )
+    queue_email(
+        session,
+        "password_reset",
+        user.email,
+        first_name=user.first_name,
+        link=f"{settings.public_url.rstrip('/')}/reinitialiser-mot-de-passe?token={token}",
+        minutes=settings.password_reset_minutes,
+    )
+
+
+async def reset_password(
+    session: AsyncSession, settings: Settings, token: str, new_password: str
+) -> User:
+    """Set a new password from a reset link; every session of the user ends (no auto-login)."""
+    check_password(new_password, ["newPassword"])
+    now = utcnow()
+    row = (
+        await session.execute(
+            select(PasswordResetToken, User)
+            .join(User, User.id == PasswordResetToken.user_id)
+            .where(PasswordResetToken.token_hash == token_digest(token))
+        )
+    ).one_or_none()
+    if row is None or row[0].used_at is not None:
+        raise DomainError(ErrorCode.INVALID_TOKEN, "Lien invalide ou déjà utilisé.", ["token"])
+    reset, user = row
+    if reset.expires_at <= now:
+        raise DomainError(
+            ErrorCode.EXPIRED_TOKEN, "Ce lien a expiré : demandez-en un nouveau.", ["token"]
+        )
+    claimed = await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.id == reset.id, PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError(ErrorCode.INVALID_TOKEN, "Lien invalide ou déjà utilisé.", ["token"])
+    user.password_hash = await hash_password(new_password)
+    user.updated_at = now
+    await revoke_all_sessions(session, user.id, "password_reset")  # type: ignore[arg-type]
+    await login_throttle.forget(session, f"account:{user.email}")
+    queue_email(
+        session,
+        "password_changed",
+        user.email,
+        first_name=user.first_name,
+        support_email=settings.support_email,
+    )
+    return user
+
+
+def active_sessions_query(user_id: int) -> Select[tuple[AuthSession]]:
+    """Active sign-ins of a user (``viewer.sessions`` pages through it)."""
+    return select(AuthSession).where(
+        AuthSession.user_id == user_id,
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        AuthSession.expires_at > utcnow(),
+    )
+
+
+async def count_users(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(User))).scalar_one())
+
+
+async def _user_by_email(session: AsyncSession, email: str) -> User | None:
+    return (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+
+
+async def _open_session(
+    session: AsyncSession, settings: Settings, user: User, client: ClientInfo
+) -> Tokens:
+    now = utcnow()
+    auth_session = AuthSession(
+        user_id=user.id,  # type: ignore[arg-type]
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+        ip_address=(client.ip_address or None) and client.ip_address[:45],
+        user_agent=(client.user_agent or None) and client.user_agent[:200],
+    )
+    session.add(auth_session)
+    await session.flush()
+    return await _issue_tokens(session, settings, user, auth_session)
+
+
+async def _issue_tokens(
+    session: AsyncSession, settings: Settings, user: User, auth_session: AuthSession
+) -> Tokens:
+    refresh_token = new_token()
+    session.add(RefreshToken(session_id=auth_session.id, token_hash=token_digest(refresh_token)))  # type: ignore[arg-type]
+    access = auth.issue_access_token(
+        settings.secret_key,
+        user.id,
+        auth_session.id,
+        settings.access_token_minutes,  # type: ignore[arg-type]
+    )
+    return Tokens(
+        user=user,
+        access_token=access,
+        access_token_expires_at=utcnow() + timedelta(minutes=settings.access_token_minutes),
+        refresh_token=refresh_token,
+    )
+
+
+async def _revoke_sessions(session: AsyncSession, ids: list[int], reason: str) -> int:
+    result = await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id.in_(ids), AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

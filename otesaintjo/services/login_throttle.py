@@ -1,0 +1,79 @@
+"""Growing lock after repeated failed sign-ins, per account and per client IP.
+
+A key earns ``free`` failures; each failure beyond locks it for 2, 4, 8 … seconds (capped).
+A key with no failure for an hour starts again from zero. Counting is one atomic upsert,
+so concurrent attempts (or aliased ``login`` fields in one document) each count.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from sqlalchemy import case, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import utcnow
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import LoginThrottle
+
+FORGET_AFTER = timedelta(hours=1)
+
+
+def lock_seconds(failures: int, free: int, cap: int) -> int:
+    """0 while within the free failures, then 2^(failures - free) seconds, at most ``cap``."""
+    over = failures - free
+    return 0 if over <= 0 else min(2 ** min(over, 30), cap)
+
+
+async def ensure_not_locked(session: AsyncSession, keys: list[str]) -> None:
+    now = utcnow()
+    rows = (
+        await session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))  # type: ignore[attr-defined]
+    ).scalars()
+    wait = max(
+        (
+            (row.locked_until - now).total_seconds()
+            for row in rows
+            if row.locked_until and row.locked_until > now
+        ),
+        default=0,
+    )
+    if wait > 0:
+        raise DomainError(
+            ErrorCode.TOO_MANY_ATTEMPTS,
+            f"Trop de tentatives. Réessayez dans {math.ceil(wait)} secondes.",
+        )
+
+
+async def record_failure(session: AsyncSession, key: str, free: int, cap: int) -> int:
+    """Count one failure for ``key`` atomically; returns the failures now counted."""
+    now = utcnow()
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    stale = table.c.last_failure_at < now - FORGET_AFTER
+    statement = insert(table).values(key=key, failures=1, last_failure_at=now, locked_until=None)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "failures": case((stale, 1), else_=table.c.failures + 1),
+            "last_failure_at": now,
+        },
+    ).returning(table.c.failures)
+    failures = int((await session.execute(statement)).scalar_one())
+    seconds = lock_seconds(failures, free, cap)
+    if seconds:
+        await session.execute(
+            update(table)
+            .where(table.c.key == key)
+            .values(locked_until=now + timedelta(seconds=seconds))
+        )
+    return failures
+
+
+async def forget(session: AsyncSession, key: str) -> None:
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    await session.execute(delete(table).where(table.c.key == key))

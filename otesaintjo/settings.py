@@ -1,0 +1,77 @@
+"""Typed settings read from the environment (prefix ``OTESAINTJO_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-secret-change-me-dev-secret-change-me"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./otesaintjo.db"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Production refuses unsafe defaults at start."""
+
+    model_config = SettingsConfigDict(env_prefix="OTESAINTJO_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = DEFAULT_SECRET_KEY
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:pass@host:port (plain or STARTTLS when offered), smtps:// for TLS."
+        " Unset in development: emails are printed to the log.",
+    )
+    mail_from: str = "Otesaintjo <ne-pas-repondre@otesaintjo.re>"
+    support_email: str = "support@otesaintjo.re"
+
+    access_token_minutes: int = 10
+    refresh_token_days: int = 30
+    password_reset_minutes: int = 60
+
+    # Login throttling: free attempts before a growing lock, per account and per client IP.
+    login_free_failures_per_account: int = 5
+    login_free_failures_per_ip: int = 20
+    login_max_lock_seconds: int = 15 * 60
+
+    # Outbox worker.
+    jobs_poll_seconds: float = 2.0
+    jobs_max_attempts: int = 12
+    jobs_enabled: bool = True
+
+    max_body_bytes: int = 1_000_000
+    workers: int = 1
+    event_bus: Literal["memory", "postgres", "redis"] = "memory"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.is_production and (
+            self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "OTESAINTJO_SECRET_KEY must be set to a random value of at least 32 characters"
+                " in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.workers > 1 and self.event_bus == "memory":
+            raise ValueError("the in-memory event bus needs a single worker (OTESAINTJO_WORKERS=1)")
+        if self.workers > 1 and self.is_sqlite:
+            raise ValueError("SQLite serves a single worker; use PostgreSQL for several")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()
