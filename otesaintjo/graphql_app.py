@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.requests import Request
@@ -10,6 +11,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from otesaintjo.auth import Viewer, bearer_token, load_viewer
 from otesaintjo.context import Context
@@ -29,6 +31,15 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.runtime = runtime
 
+    def decode_json(self, data: str | bytes) -> object:
+        """Strict UTF-8: other bytes are a 400, like any body that is not JSON."""
+        if isinstance(data, bytes):
+            try:
+                data = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise json.JSONDecodeError("request body is not UTF-8", "", 0) from exc
+        return json.loads(data)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -46,7 +57,7 @@ class GraphQLApp(GraphQL[Context, None]):
             viewer=viewer,
         )
 
-    async def on_ws_connect(self, context: Context) -> None:
+    async def on_ws_connect(self, context: Context) -> UnsetType:
         """Read ``{"authorization": "Bearer …"}`` (key in any case) from ``connection_init``."""
         params = context.connection_params or {}
         value = next(
@@ -54,12 +65,12 @@ class GraphQLApp(GraphQL[Context, None]):
             None,
         )
         if value is None:
-            return None
+            return UNSET
         viewer = await self._viewer(bearer_token(value) if isinstance(value, str) else None)
         if viewer is None:
             raise ConnectionRejectionError()
         context.viewer = viewer
-        return None
+        return UNSET
 
     async def _viewer(self, token: str | None) -> Viewer | None:
         if not token:

@@ -48,6 +48,7 @@ class JobWorker:
         self.batch_size = batch_size
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self) -> None:
         """Run now instead of at the next poll (called after a commit that enqueued jobs)."""
@@ -56,20 +57,28 @@ class JobWorker:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run_forever(), name="otesaintjo-job-worker")
 
-    async def stop(self) -> None:
-        if self._task:
+    async def stop(self, grace_seconds: float = 10) -> None:
+        """Let the current job finish (a cancelled send would be sent twice), then stop."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self.wake()
+        try:
+            await asyncio.wait_for(self._task, grace_seconds)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        self._task = None
 
     async def _run_forever(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 ran = await self.run_due()
             except Exception:
                 log.exception("job worker: claiming jobs failed")
                 ran = 0
-            if ran:
+            if ran or self._stopping:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)

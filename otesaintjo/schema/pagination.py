@@ -35,28 +35,19 @@ class SortKey:
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+    plain = [{"dt": v.isoformat()} if isinstance(v, datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
 
 
-def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    """The key values inside a cursor; anything malformed is the client's error."""
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(values, list) or len(values) != len(keys):
+        if not isinstance(values, list) or len(values) != size:
             raise ValueError
-        return [
-            datetime.fromisoformat(v) if isinstance(v, str) and _is_datetime_key(k) else v
-            for k, v in zip(keys, values, strict=True)
-        ]
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) else v for v in values]
+    except (ValueError, TypeError, KeyError, UnicodeError) as exc:
         raise bad_input("Curseur de pagination invalide.") from exc
-
-
-def _is_datetime_key(key: SortKey) -> bool:
-    try:
-        return key.column.type.python_type is datetime
-    except (NotImplementedError, AttributeError):
-        return False
 
 
 def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -103,7 +94,7 @@ async def paginate(
     count_query = select(func.count()).select_from(query.order_by(None).subquery())
     paged = query.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if after:
-        paged = paged.where(after_condition(keys, decode_cursor(after, keys)))
+        paged = paged.where(after_condition(keys, decode_cursor(after, len(keys))))
     async with session_factory() as session:
         rows = list((await session.execute(paged.limit(limit + 1))).scalars())
     has_next = len(rows) > limit

@@ -30,7 +30,7 @@ from otesaintjo.schema.errors import ClientError, bad_input
 from otesaintjo.schema.permissions import Public
 from otesaintjo.schema.scalars import DateTime
 
-MAX_DEPTH = 10
+MAX_DEPTH = 10  # counted like graphql-depth-limit: root fields are at depth 0
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 MAX_NODE_IDS = 100
@@ -124,8 +124,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         mutation=Mutation,
         types=[Money],
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
-        scalar_overrides={datetime: DateTime},
+        config=StrawberryConfig(
+            disable_field_suggestions=production, scalar_map={datetime: DateTime}
+        ),
     )
     assert_permissions_declared(schema)
     return schema

@@ -25,7 +25,6 @@ def _parse(value: object) -> datetime:
 
 
 DateTime = strawberry.scalar(
-    datetime,
     name="DateTime",
     description="Date et heure ISO 8601 avec décalage, exprimées à l'heure de La Réunion (+04:00).",
     serialize=_serialize,

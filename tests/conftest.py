@@ -1,0 +1,142 @@
+"""Fixtures: a migrated database (SQLite by default, PostgreSQL with
+``OTESAINTJO_TEST_DATABASE_URL``), emptied between tests; the app with its lifespan; a real
+SMTP server on loopback; an HTTP client."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from otesaintjo.app import create_app
+from otesaintjo.db import create_engine, create_session_factory
+from otesaintjo.migrations import upgrade
+from otesaintjo.models.base import metadata
+from otesaintjo.settings import Settings
+from tests.doubles.smtp import Mailbox
+from tests.helpers import GraphQLClient
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _test_database_url() -> str:
+    url = os.environ.get("OTESAINTJO_TEST_DATABASE_URL")
+    if url:
+        return url
+    directory = Path(tempfile.mkdtemp(prefix="otesaintjo-tests-"))
+    return f"sqlite+aiosqlite:///{directory / 'test.db'}"
+
+
+async def _prepare(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """Migrated once per run. An unreachable database fails the run: it is never skipped."""
+    url = _test_database_url()
+    try:
+        asyncio.run(_prepare(url))
+    except Exception as exc:
+        pytest.exit(f"test database unreachable ({url.split('@')[-1]}): {exc}", returncode=3)
+    return url
+
+
+def pytest_report_header() -> str:
+    url = os.environ.get("OTESAINTJO_TEST_DATABASE_URL", "sqlite (temporary file)")
+    return f"otesaintjo test database: {url.split('@')[-1]}"
+
+
+@pytest.fixture(autouse=True)
+async def _empty_database_after_test(database_url: str) -> AsyncIterator[None]:
+    """Every test starts from empty tables, whichever app or engine it used."""
+    yield
+    engine = create_engine(database_url)
+    try:
+        await _empty_tables(engine)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def session_factory(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(database_url)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def _empty_tables(engine: AsyncEngine) -> None:
+    names = [t.name for t in reversed(metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{n}"' for n in names)
+            await connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in names:
+                await connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def settings(database_url: str, mailbox: Mailbox) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        smtp_url=mailbox.url,
+        public_url="https://otesaintjo.test",
+        jobs_poll_seconds=0.05,
+    )
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield GraphQLClient(http)
+
+
+@pytest.fixture
+async def live_server(app: Starlette) -> AsyncIterator[str]:
+    """The app served by a real uvicorn on a loopback port (for real WebSocket clients)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"127.0.0.1:{port}"
+    server.should_exit = True
+    await task

@@ -1,0 +1,32 @@
+"""Settings refuse unsafe combinations before anything starts."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from otesaintjo.settings import Settings
+
+
+def test_production_refuses_the_default_or_a_short_secret() -> None:
+    with pytest.raises(ValidationError, match="OTESAINTJO_SECRET_KEY"):
+        Settings(_env_file=None, env="production")
+    with pytest.raises(ValidationError, match="OTESAINTJO_SECRET_KEY"):
+        Settings(_env_file=None, env="production", secret_key="court")
+    assert Settings(_env_file=None, env="production", secret_key="k" * 40).is_production
+
+
+def test_several_workers_need_a_shared_bus_and_postgresql() -> None:
+    with pytest.raises(ValidationError, match="single worker"):
+        Settings(_env_file=None, workers=2)
+    with pytest.raises(ValidationError, match="SQLite"):
+        Settings(_env_file=None, workers=2, event_bus="postgres")
+
+
+def test_settings_come_from_the_environment(monkeypatch) -> None:
+    monkeypatch.setenv("OTESAINTJO_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1/x")
+    monkeypatch.setenv("OTESAINTJO_PUBLIC_URL", "https://otesaintjo.re")
+    settings = Settings(_env_file=None)
+    assert settings.database_url.startswith("postgresql+asyncpg://")
+    assert settings.public_url == "https://otesaintjo.re"
+    assert not settings.is_sqlite
