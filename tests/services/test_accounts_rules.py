@@ -100,3 +100,27 @@ def test_emails_are_normalised() -> None:
     assert normalize_email("  Lea.Techer@Example.RE ", ["email"]) == "lea.techer@example.re"
     with pytest.raises(DomainError):
         normalize_email("lea@", ["email"])
+
+
+async def test_unknown_email_costs_one_argon2_check_too(
+    session_factory, settings, monkeypatch
+) -> None:
+    from otesaintjo import security
+
+    async with session_factory() as session, session.begin():
+        await accounts.register(session, settings, sign_up(), CLIENT)
+    calls: list[str] = []
+    real_verify = security.PASSWORD_HASH.verify
+
+    def counting_verify(password: str, hashed: str) -> bool:
+        calls.append(hashed)
+        return real_verify(password, hashed)
+
+    monkeypatch.setattr(security.PASSWORD_HASH, "verify", counting_verify)
+    for email in ("lea@example.re", "personne@example.re"):
+        async with session_factory() as session:
+            with pytest.raises(DomainError) as refused:
+                await accounts.login(session, settings, email, "mauvais-mot-de-passe", CLIENT)
+            assert refused.value.code == "INVALID_CREDENTIALS"
+    assert len(calls) == 2
+    assert all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in calls)

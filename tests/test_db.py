@@ -1,0 +1,64 @@
+"""The database layer: SQLite made safe, and the unit of work's commit/rollback rules."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from otesaintjo.clock import utcnow
+from otesaintjo.db import after_commit, keep_on_refusal, unit_of_work
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import AuthSession, User
+
+
+def a_user(email: str = "lea@example.re") -> User:
+    return User(email=email, password_hash="x", first_name="Léa", last_name="T")
+
+
+async def test_foreign_keys_are_enforced(session_factory) -> None:
+    with pytest.raises(IntegrityError):
+        async with unit_of_work(session_factory) as session:
+            session.add(AuthSession(user_id=999, expires_at=utcnow()))
+
+
+async def test_sqlite_runs_in_wal_mode(session_factory, database_url) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("a SQLite setting")  # the PostgreSQL run checks foreign keys above
+    async with session_factory() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+
+
+async def test_a_refusal_rolls_back_and_skips_after_commit_hooks(session_factory) -> None:
+    ran: list[str] = []
+    with pytest.raises(DomainError):
+        async with unit_of_work(session_factory) as session:
+            session.add(a_user())
+            after_commit(session, lambda: ran.append("hook"))
+            await session.flush()
+            raise DomainError(ErrorCode.INVALID_INPUT, "non")
+    async with session_factory() as session:
+        assert (await session.execute(select(User))).first() is None
+    assert ran == []
+
+
+async def test_keep_on_refusal_commits_what_the_service_asked_to_keep(session_factory) -> None:
+    ran: list[str] = []
+    with pytest.raises(DomainError):
+        async with unit_of_work(session_factory) as session:
+            session.add(a_user())
+            after_commit(session, lambda: ran.append("hook"))
+            keep_on_refusal(session)
+            raise DomainError(ErrorCode.INVALID_INPUT, "non")
+    async with session_factory() as session:
+        assert len((await session.execute(select(User))).all()) == 1
+    assert ran == ["hook"]
+
+
+async def test_timestamps_come_back_timezone_aware(session_factory) -> None:
+    async with unit_of_work(session_factory) as session:
+        session.add(a_user())
+    async with session_factory() as session:
+        user = (await session.execute(select(User))).scalar_one()
+    assert user.created_at.utcoffset() is not None
