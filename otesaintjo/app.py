@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import structlog
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from otesaintjo.graphql_app import GraphQLApp
+from otesaintjo.http_guards import RequestGuards
 from otesaintjo.log_config import configure_logging
 from otesaintjo.migrations import upgrade
 from otesaintjo.runtime import Runtime
@@ -52,14 +56,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await runtime.worker.stop()
             await runtime.engine.dispose()
 
+    media = Path(settings.media_dir)
+    media.mkdir(parents=True, exist_ok=True)
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Mount("/media", app=StaticFiles(directory=media), name="media"),
+        ],
+        middleware=[
+            Middleware(
+                RequestGuards,
+                json_limit=settings.max_body_bytes,
+                upload_limit=settings.max_upload_bytes,
+            )
         ],
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     app.state.runtime = runtime
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,10 +14,12 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from otesaintjo.auth import Viewer
+from otesaintjo.clock import utcnow
 from otesaintjo.db import after_commit, unit_of_work
 from otesaintjo.loaders import Loaders
 from otesaintjo.services.accounts import ClientInfo
 from otesaintjo.settings import Settings
+from otesaintjo.storage import BlobStore
 from otesaintjo.worker import JobWorker
 
 
@@ -28,8 +31,20 @@ class Context:
     session_factory: async_sessionmaker[AsyncSession]
     loaders: Loaders
     worker: JobWorker | None
+    store: BlobStore
     viewer: Viewer | None = None
     connection_params: dict[str, Any] | None = field(default=None)
+    now: datetime = field(default_factory=utcnow)
+    """One instant per request, so every price of a page uses the same promotions."""
+
+    async def manages_shop(self, shop_id: int) -> bool:
+        """The viewer runs this shop, or is platform staff."""
+        if self.viewer is None:
+            return False
+        if self.viewer.user.is_staff:
+            return True
+        shop_ids = await self.loaders.shop_ids_by_user_id.load(self.viewer.user.id)
+        return shop_id in shop_ids
 
     @property
     def client(self) -> ClientInfo:

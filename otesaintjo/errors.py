@@ -23,6 +23,23 @@ class ErrorCode(StrEnum):
     INVALID_TOKEN = "INVALID_TOKEN"
     EXPIRED_TOKEN = "EXPIRED_TOKEN"
     NOT_FOUND = "NOT_FOUND"
+    INVALID_SIRET = "INVALID_SIRET"
+    INVALID_POSTCODE = "INVALID_POSTCODE"
+    INVALID_URL = "INVALID_URL"
+    INVALID_COORDINATES = "INVALID_COORDINATES"
+    INVALID_HOURS = "INVALID_HOURS"
+    INVALID_CATEGORY = "INVALID_CATEGORY"
+    INVALID_PRICE = "INVALID_PRICE"
+    INVALID_STOCK = "INVALID_STOCK"
+    INVALID_VAT_RATE = "INVALID_VAT_RATE"
+    INVALID_AMOUNT = "INVALID_AMOUNT"
+    INVALID_DATE_RANGE = "INVALID_DATE_RANGE"
+    PROMOTION_ALREADY_ENDED = "PROMOTION_ALREADY_ENDED"
+    UNSUPPORTED_IMAGE_FORMAT = "UNSUPPORTED_IMAGE_FORMAT"
+    IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE"
+    IMAGE_TOO_MANY_PIXELS = "IMAGE_TOO_MANY_PIXELS"
+    TOO_MANY_IMAGES = "TOO_MANY_IMAGES"
+    TOO_MANY_ITEMS = "TOO_MANY_ITEMS"
 
 
 class DomainError(Exception):
@@ -49,6 +66,11 @@ class AuthError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+        self.message = message
+
+
+def forbidden(message: str = "Vous n'avez pas accès à cette ressource.") -> AuthError:
+    return AuthError("FORBIDDEN", message)
 
 
 class FieldChecks:

@@ -14,6 +14,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from otesaintjo.auth import Viewer, bearer_token, load_viewer
+from otesaintjo.clock import utcnow
 from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
 from otesaintjo.runtime import Runtime
@@ -27,6 +28,7 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide=None if settings.is_production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allow_queries_via_get=True,
+            multipart_uploads_enabled=True,  # guarded by http_guards.RequestGuards (CSRF)
             **kwargs,
         )
         self.runtime = runtime
@@ -47,14 +49,17 @@ class GraphQLApp(GraphQL[Context, None]):
         viewer = None
         if isinstance(request, Request):
             viewer = await self._viewer(bearer_token(request.headers.get("authorization")))
+        now = utcnow()
         return Context(
             request=request,
             response=response,
             settings=runtime.settings,
             session_factory=runtime.session_factory,
-            loaders=Loaders(runtime.session_factory),
+            loaders=Loaders(runtime.session_factory, now),
             worker=runtime.worker,
+            store=runtime.store,
             viewer=viewer,
+            now=now,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType:

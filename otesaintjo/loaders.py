@@ -1,25 +1,31 @@
 """Every DataLoader, built per request (aiodataloader binds the running event loop).
 
 Batch functions open their own short session: sibling resolvers run concurrently and one
-AsyncSession must never be shared between them.
+AsyncSession must never be shared between them. Each loader costs one query per batch,
+whatever the page size.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otesaintjo.models import User
+from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
+from otesaintjo.services.pricing import ActivePromotion
+from otesaintjo.services.promotions import active_promotions
 
 RowT = TypeVar("RowT")
+Factory = async_sessionmaker[AsyncSession]
 
 
 def rows_by_id(
-    session_factory: async_sessionmaker[AsyncSession], model: type[RowT]
+    session_factory: Factory, model: type[RowT]
 ) -> Callable[[Sequence[int]], Awaitable[list[RowT | None]]]:
     """A batch function: one ``WHERE id IN (…)`` for all the ids asked in a tick."""
 
@@ -32,8 +38,82 @@ def rows_by_id(
     return load
 
 
+def grouped(
+    session_factory: Factory, query: Callable[[Sequence[int]], Any], default: Any = list
+) -> Callable[[Sequence[int]], Awaitable[list[Any]]]:
+    """A batch function for one-to-many data: ``query(keys)`` yields (key, value) rows."""
+
+    async def load(keys: Sequence[int]) -> list[Any]:
+        found: dict[int, Any] = defaultdict(default)
+        async with session_factory() as session:
+            for key, value in await session.execute(query(keys)):
+                if default is list:
+                    found[key].append(value)
+                else:
+                    found[key] = value
+        return [found[key] if key in found else default() for key in keys]
+
+    return load
+
+
 class Loaders:
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: Factory, now: datetime) -> None:
         self.user_by_id: DataLoader[int, User | None] = DataLoader(
             rows_by_id(session_factory, User)
+        )
+        self.shop_by_id: DataLoader[int, Shop | None] = DataLoader(
+            rows_by_id(session_factory, Shop)
+        )
+        self.product_by_id: DataLoader[int, Product | None] = DataLoader(
+            rows_by_id(session_factory, Product)
+        )
+        self.images_by_product_id: DataLoader[int, list[ProductImage]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(ProductImage.product_id, ProductImage)
+                    .where(ProductImage.product_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(ProductImage.position, ProductImage.id)
+                ),
+            )
+        )
+        self.categories_by_shop_id: DataLoader[int, list[str]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(ShopCategory.shop_id, ShopCategory.category)
+                    .where(ShopCategory.shop_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(ShopCategory.category)
+                ),
+            )
+        )
+        self.online_products_by_shop_id: DataLoader[int, int] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(Product.shop_id, func.count())
+                    .where(Product.shop_id.in_(ids), Product.is_online.is_(True))  # type: ignore[attr-defined]
+                    .group_by(Product.shop_id)
+                ),
+                default=int,
+            )
+        )
+        self.shop_ids_by_user_id: DataLoader[int, list[int]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(ShopMember.user_id, ShopMember.shop_id)
+                    .where(ShopMember.user_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(ShopMember.shop_id)
+                ),
+            )
+        )
+
+        async def load_promotions(shop_ids: Sequence[int]) -> list[list[ActivePromotion]]:
+            async with session_factory() as session:
+                by_shop = await active_promotions(session, shop_ids, now)
+            return [by_shop[shop_id] for shop_id in shop_ids]
+
+        self.promotions_by_shop_id: DataLoader[int, list[ActivePromotion]] = DataLoader(
+            load_promotions
         )

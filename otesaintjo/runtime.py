@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry import Schema
@@ -12,6 +13,7 @@ from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
 from otesaintjo.schema.root import build_schema
 from otesaintjo.services.outbox import EMAIL_JOB
 from otesaintjo.settings import Settings
+from otesaintjo.storage import BlobStore, LocalDirStore
 from otesaintjo.worker import JobWorker
 
 
@@ -22,6 +24,7 @@ class Runtime:
     engine: AsyncEngine
     session_factory: async_sessionmaker[AsyncSession]
     mailer: Mailer
+    store: BlobStore
     worker: JobWorker | None = field(default=None)
 
     @classmethod
@@ -45,5 +48,6 @@ class Runtime:
             engine=engine,
             session_factory=session_factory,
             mailer=mailer,
+            store=LocalDirStore(Path(settings.media_dir), settings.media_url),
             worker=worker,
         )

@@ -44,12 +44,23 @@ class Settings(BaseSettings):
     jobs_enabled: bool = True
 
     max_body_bytes: int = 1_000_000
+    max_upload_bytes: int = 11 * 1024 * 1024  # multipart bodies: one photo ≤ 10 MB plus the form
+    media_dir: str = "./media"
     workers: int = 1
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def media_url(self) -> str:
+        """Where the public files of ``media_dir`` are served (photos; never KYC documents)."""
+        return f"{self.public_url.rstrip('/')}/media"
+
+    @property
+    def database_dialect(self) -> str:
+        return "sqlite" if self.is_sqlite else "postgresql"
 
     @property
     def is_sqlite(self) -> bool:

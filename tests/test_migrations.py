@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from otesaintjo.db import create_engine
+from otesaintjo.migrations import include_object
 from otesaintjo.models.base import metadata
 
 
@@ -15,7 +16,10 @@ async def test_migrations_match_the_models(database_url: str) -> None:
         async with engine.connect() as connection:
             diff = await connection.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), metadata
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": True, "include_object": include_object}
+                    ),
+                    metadata,
                 )
             )
     finally:

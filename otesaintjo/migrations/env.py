@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from otesaintjo import models  # noqa: F401 - registers every table
 from otesaintjo.db import create_engine
+from otesaintjo.migrations import include_object
 from otesaintjo.models.base import metadata
 from otesaintjo.settings import Settings
 
@@ -22,6 +23,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

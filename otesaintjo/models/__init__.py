@@ -10,16 +10,35 @@ from otesaintjo.models.accounts import (
     User,
 )
 from otesaintjo.models.base import metadata
+from otesaintjo.models.catalogue import (
+    DEFAULT_STOCK,
+    Product,
+    ProductImage,
+    Promotion,
+    PromotionKind,
+    PromotionProduct,
+)
 from otesaintjo.models.jobs import Job
+from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
 
 __all__ = [
+    "DEFAULT_STOCK",
     "AuthSession",
     "Job",
     "LoginThrottle",
     "NewsletterStatus",
     "NewsletterSubscription",
     "PasswordResetToken",
+    "Product",
+    "ProductImage",
+    "Promotion",
+    "PromotionKind",
+    "PromotionProduct",
     "RefreshToken",
+    "Shop",
+    "ShopCategory",
+    "ShopMember",
+    "ShopRole",
     "User",
     "metadata",
 ]

@@ -8,8 +8,8 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from otesaintjo.errors import DomainError
-from otesaintjo.schema.errors import UserError, user_errors
+from otesaintjo.errors import AuthError, DomainError
+from otesaintjo.schema.errors import ClientError, UserError, user_errors
 
 T = TypeVar("T")
 
@@ -23,3 +23,5 @@ async def run_service(
             return await work(session), []
     except DomainError as error:
         return None, user_errors(error)
+    except AuthError as error:
+        raise ClientError(error.message, error.code) from error

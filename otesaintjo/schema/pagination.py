@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -22,16 +21,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from otesaintjo.schema.errors import bad_input
+from otesaintjo.sorting import SortKey
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 NodeT = TypeVar("NodeT")
-
-
-@dataclass(frozen=True)
-class SortKey:
-    column: Any
-    descending: bool = False
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -89,18 +83,19 @@ async def paginate(
     to_node: Callable[[Any], NodeT],
     connection: type[CountedConnection[NodeT]],
 ) -> CountedConnection[NodeT]:
-    """One page of ``query`` (whose first selected entity is the row) in keyset order."""
+    """One page of ``query`` in keyset order. ``to_node`` receives each result row (the entity
+    first, then any labelled computed columns such as a price or a search score)."""
     limit = check_first(first)
     count_query = select(func.count()).select_from(query.order_by(None).subquery())
     paged = query.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
     if after:
         paged = paged.where(after_condition(keys, decode_cursor(after, len(keys))))
     async with session_factory() as session:
-        rows = list((await session.execute(paged.limit(limit + 1))).scalars())
+        rows = list((await session.execute(paged.limit(limit + 1))).all())
     has_next = len(rows) > limit
     rows = rows[:limit]
     edges = [
-        relay.Edge(cursor=encode_cursor([_key_value(row, k) for k in keys]), node=to_node(row))
+        relay.Edge(cursor=encode_cursor([k.value(row) for k in keys]), node=to_node(row))
         for row in rows
     ]
     return connection(
@@ -114,7 +109,3 @@ async def paginate(
         count_query=count_query,
         session_factory=session_factory,
     )
-
-
-def _key_value(row: Any, key: SortKey) -> Any:
-    return getattr(row, key.column.key)

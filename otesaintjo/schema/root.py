@@ -25,6 +25,8 @@ from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
+from otesaintjo.resolvers.browse import BrowseQueries
+from otesaintjo.resolvers.merchant import MerchantMutations
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import ClientError, bad_input
 from otesaintjo.schema.permissions import Public
@@ -38,7 +40,7 @@ INTERNAL_ERROR = "Erreur interne"
 
 
 @strawberry.type(description="Point d'entrée des lectures.")
-class Query(AccountQueries):
+class Query(AccountQueries, BrowseQueries):
     @strawberry.field(
         permission_classes=[Public],
         description="Un objet par son identifiant global, s'il est visible par l'appelant.",
@@ -57,7 +59,7 @@ class Query(AccountQueries):
 
 
 @strawberry.type(description="Point d'entrée des écritures.")
-class Mutation(AccountMutations):
+class Mutation(AccountMutations, MerchantMutations):
     pass
 
 

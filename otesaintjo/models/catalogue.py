@@ -1,0 +1,99 @@
+"""Products, their photos and the shops' promotions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from otesaintjo.models.base import timestamp_field
+
+DEFAULT_STOCK = 100
+
+
+class Product(SQLModel, table=True):
+    """A product of a shop. Price is tax included, in cents; VAT in basis points (850 = 8.5 %)."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("vat_bp IN (850, 210, 105)", name="vat_rate_of_reunion"),
+        Index("ix_product_online_created", "is_online", "created_at", "id"),
+        Index("ix_product_online_price", "is_online", "price_cents", "id"),
+        Index("ix_product_shop_online", "shop_id", "is_online", "created_at", "id"),
+        Index("ix_product_shop_stock", "shop_id", "stock", "id"),
+        Index("ix_product_category", "category", "is_online"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    price_cents: int
+    vat_bp: int = Field(default=850)
+    category: str = Field(default="divers", max_length=40)
+    deliverable: bool = Field(default=True)
+    stock: int = Field(default=DEFAULT_STOCK)
+    is_online: bool = Field(default=True)
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class ProductImage(SQLModel, table=True):
+    """A normalised 400×400 JPEG of a product, stored in the blob store under ``key``."""
+
+    __tablename__ = "product_image"
+    __table_args__ = (Index("ix_product_image_product_position", "product_id", "position", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), nullable=False)
+    )
+    key: str = Field(max_length=200)
+    position: int = Field(default=0)
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class PromotionKind:
+    PERCENT = "PERCENT"
+    AMOUNT = "AMOUNT"
+
+
+class Promotion(SQLModel, table=True):
+    """A price cut on all of a shop's products or a list, until ``ends_at`` (read-time rule)."""
+
+    __tablename__ = "promotion"
+    __table_args__ = (
+        CheckConstraint("value > 0", name="value_positive"),
+        Index("ix_promotion_shop_ends", "shop_id", "ends_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=120)
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    value: int = Field(description="basis points for PERCENT, cents for AMOUNT")
+    all_products: bool = Field(default=True)
+    starts_at: datetime = timestamp_field(default_now=True)
+    ends_at: datetime = timestamp_field()
+    ended_at: datetime | None = timestamp_field(nullable=True)
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class PromotionProduct(SQLModel, table=True):
+    __tablename__ = "promotion_product"
+
+    promotion_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("promotion.id", ondelete="CASCADE"), primary_key=True)
+    )
+    product_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("product.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )

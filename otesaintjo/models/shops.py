@@ -1,0 +1,97 @@
+"""Shops, the merchants who run them, and their categories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
+from sqlmodel import Field, SQLModel
+
+from otesaintjo.models.base import timestamp_field
+
+
+class Shop(SQLModel, table=True):
+    """A shop of the town. Contact, legal and delivery details are set at onboarding."""
+
+    __tablename__ = "shop"
+    __table_args__ = (
+        Index("ix_shop_active_name", "is_active", "name", "id"),
+        Index("ix_shop_location", "latitude", "longitude"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    manager_first_name: str = Field(max_length=100)
+    manager_last_name: str = Field(max_length=100)
+    street: str = Field(max_length=200)
+    postcode: str = Field(max_length=10, index=True)
+    town: str = Field(max_length=100)
+    latitude: float | None = Field(default=None)
+    longitude: float | None = Field(default=None)
+    email: str = Field(max_length=254)
+    phone: str = Field(max_length=20)
+    siret: str = Field(max_length=14, index=True)
+    website: str | None = Field(default=None, max_length=300)
+    cover_image_key: str | None = Field(default=None, max_length=200)
+    pickup_hours: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict)
+    )
+    closures: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
+    delivery_postcodes: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
+    delivery_fee_cents: int | None = Field(default=None)
+    free_delivery_always: bool = Field(default=False)
+    free_delivery_over_cents: int | None = Field(default=None)
+    colissimo_fee_cents: int | None = Field(default=None)
+    is_active: bool = Field(default=True)
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class ShopRole:
+    OWNER = "OWNER"
+    STAFF = "STAFF"
+
+
+class ShopMember(SQLModel, table=True):
+    """A user who may run a shop: its owner, or a staff member the owner added."""
+
+    __tablename__ = "shop_member"
+
+    shop_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("user_account.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+            index=True,
+        )
+    )
+    role: str = Field(default=ShopRole.OWNER, sa_column=Column(String(10), nullable=False))
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class ShopCategory(SQLModel, table=True):
+    """The categories a shop is listed under (``shops(category:)`` filters on it)."""
+
+    __tablename__ = "shop_category"
+
+    shop_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    category: str = Field(
+        sa_column=Column(String(40), primary_key=True, nullable=False, index=True)
+    )

@@ -1,0 +1,299 @@
+"""Merchant mutations: open and set up a shop, list products, photos, promotions."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from otesaintjo import images
+from otesaintjo.resolvers.common import run_service
+from otesaintjo.schema import merchant_inputs as inputs
+from otesaintjo.schema.catalogue import ProductImageType, ProductType, PromotionType
+from otesaintjo.schema.ids import decode_id
+from otesaintjo.schema.permissions import IsAuthenticated
+from otesaintjo.schema.shops import ShopType
+from otesaintjo.services import catalogue, promotions, shops
+from otesaintjo.storage import new_key
+
+CLEAR = -1  # in DeliveryOptionsInput: remove the threshold / the Colissimo offer
+
+
+async def read_upload(upload: object) -> bytes:
+    """At most one byte past the limit: enough to refuse a bigger file without reading it all."""
+    return await upload.read(images.MAX_IMAGE_BYTES + 1)  # type: ignore[attr-defined]
+
+
+def shop_changes(data: inputs.UpdateShopInput) -> shops.ShopChanges:
+    address, delivery = data.address, data.delivery
+    own = delivery.merchant_delivery if delivery else None
+    over = delivery.free_delivery_over_cents if delivery else None
+    colissimo = delivery.colissimo_fee_cents if delivery else None
+    return shops.ShopChanges(
+        name=data.name,
+        description=data.description,
+        website=data.website,
+        email=data.email,
+        phone=data.phone,
+        street=address.street if address else None,
+        postcode=address.postcode if address else None,
+        town=address.town if address else None,
+        latitude=address.latitude if address else None,
+        longitude=address.longitude if address else None,
+        categories=data.categories,
+        pickup_hours=[(r.day.value, r.opens, r.closes) for r in data.pickup_hours]
+        if data.pickup_hours is not None
+        else None,
+        closures=[(c.date, c.reason) for c in data.closures] if data.closures is not None else None,
+        delivery_postcodes=own.postcodes if own else None,
+        delivery_fee_cents=own.fee_cents if own else None,
+        free_delivery_always=delivery.free_delivery_always if delivery else None,
+        free_delivery_over_cents=None if over == CLEAR else over,
+        clear_free_delivery_over=over == CLEAR,
+        colissimo_fee_cents=None if colissimo == CLEAR else colissimo,
+        clear_colissimo=colissimo == CLEAR,
+    )
+
+
+@strawberry.type
+class MerchantMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Ouvrir une boutique (devenir commerçant) ; l'appelant en devient le gérant.",
+    )
+    async def create_shop(
+        self, info: Info, input: inputs.CreateShopInput
+    ) -> inputs.CreateShopPayload:
+        user = info.context.viewer.user
+        data = shops.NewShop(
+            name=input.name,
+            manager_first_name=input.manager_first_name,
+            manager_last_name=input.manager_last_name,
+            street=input.address.street,
+            postcode=input.address.postcode,
+            town=input.address.town,
+            latitude=input.address.latitude,
+            longitude=input.address.longitude,
+            email=input.email,
+            phone=input.phone,
+            siret=input.siret,
+            description=input.description,
+            website=input.website,
+            categories=input.categories,
+        )
+        shop, errors = await run_service(info, lambda s: shops.create_shop(s, user, data))
+        return inputs.CreateShopPayload(
+            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier sa boutique.")
+    async def update_shop(
+        self, info: Info, input: inputs.UpdateShopInput
+    ) -> inputs.UpdateShopPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            return await shops.update_shop(session, user, shop_id, shop_changes(input))
+
+        shop, errors = await run_service(info, work)
+        return inputs.UpdateShopPayload(
+            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Changer la photo de couverture."
+    )
+    async def set_shop_cover_photo(
+        self, info: Info, input: inputs.SetShopCoverPhotoInput
+    ) -> inputs.SetShopCoverPhotoPayload:
+        user, store = info.context.viewer.user, info.context.store
+        data = await read_upload(input.file)
+
+        async def work(session: AsyncSession):
+            shop = await shops.shop_for_merchant(
+                session, user, decode_id(input.shop_id, "Shop", ["shopId"])
+            )
+            jpeg = await catalogue.normalise(images.normalise_cover_photo, data)
+            key = new_key("covers", "jpg")
+            await store.put(key, jpeg, "image/jpeg")
+            shop.cover_image_key = key
+            return shop
+
+        shop, errors = await run_service(info, work)
+        return inputs.SetShopCoverPhotoPayload(
+            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Ajouter un produit (stock 100 par défaut, en ligne tout de suite).",
+    )
+    async def create_product(
+        self, info: Info, input: inputs.CreateProductInput
+    ) -> inputs.CreateProductPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            data = catalogue.NewProduct(
+                name=input.name,
+                price_cents=input.price_cents,
+                vat_bp=input.vat_rate.value,
+                description=input.description,
+                category=input.category,
+                deliverable=input.deliverable,
+                stock=input.stock,
+                online=input.online,
+            )
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            return await catalogue.create_product(session, user, shop_id, data)
+
+        product, errors = await run_service(info, work)
+        return inputs.CreateProductPayload(
+            product=ProductType.from_row(product) if product else None, user_errors=errors
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier un produit.")
+    async def update_product(
+        self, info: Info, input: inputs.UpdateProductInput
+    ) -> inputs.UpdateProductPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            changes = catalogue.ProductChanges(
+                name=input.name,
+                description=input.description,
+                price_cents=input.price_cents,
+                vat_bp=input.vat_rate.value if input.vat_rate else None,
+                category=input.category,
+                deliverable=input.deliverable,
+                stock=input.stock,
+            )
+            product_id = decode_id(input.product_id, "Product", ["productId"])
+            return await catalogue.update_product(session, user, product_id, changes)
+
+        product, errors = await run_service(info, work)
+        return inputs.UpdateProductPayload(
+            product=ProductType.from_row(product) if product else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Mettre en ligne ou retirer un produit."
+    )
+    async def set_product_online(
+        self, info: Info, input: inputs.SetProductOnlineInput
+    ) -> inputs.SetProductOnlinePayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            product_id = decode_id(input.product_id, "Product", ["productId"])
+            return await catalogue.set_product_online(session, user, product_id, input.online)
+
+        product, errors = await run_service(info, work)
+        return inputs.SetProductOnlinePayload(
+            product=ProductType.from_row(product) if product else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Ajouter une photo (envoi multipart, en-tête Apollo-Require-Preflight).",
+    )
+    async def add_product_image(
+        self, info: Info, input: inputs.AddProductImageInput
+    ) -> inputs.AddProductImagePayload:
+        user, store = info.context.viewer.user, info.context.store
+        data = await read_upload(input.file)
+
+        async def work(session: AsyncSession):
+            product_id = decode_id(input.product_id, "Product", ["productId"])
+            image = await catalogue.add_product_image(session, user, store, product_id, data)
+            return image, await session.get(catalogue.Product, product_id)
+
+        result, errors = await run_service(info, work)
+        if result is None:
+            return inputs.AddProductImagePayload(user_errors=errors)
+        image, product = result
+        return inputs.AddProductImagePayload(
+            image=ProductImageType.from_row(image, info), product=ProductType.from_row(product)
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Retirer une photo.")
+    async def remove_product_image(
+        self, info: Info, input: inputs.RemoveProductImageInput
+    ) -> inputs.RemoveProductImagePayload:
+        user, store = info.context.viewer.user, info.context.store
+
+        async def work(session: AsyncSession):
+            image_id = decode_id(input.image_id, "ProductImage", ["imageId"])
+            return await catalogue.remove_product_image(session, user, store, image_id)
+
+        product, errors = await run_service(info, work)
+        return inputs.RemoveProductImagePayload(
+            product=ProductType.from_row(product) if product else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Ordonner les photos (la première en vitrine).",
+    )
+    async def reorder_product_images(
+        self, info: Info, input: inputs.ReorderProductImagesInput
+    ) -> inputs.ReorderProductImagesPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            product_id = decode_id(input.product_id, "Product", ["productId"])
+            ids = [decode_id(i, "ProductImage", ["imageIds"]) for i in input.image_ids[:100]]
+            return await catalogue.reorder_product_images(session, user, product_id, ids)
+
+        product, errors = await run_service(info, work)
+        return inputs.ReorderProductImagesPayload(
+            product=ProductType.from_row(product) if product else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Baisser les prix jusqu'à une date de fin, après laquelle le prix habituel"
+        " revient de lui-même.",
+    )
+    async def create_promotion(
+        self, info: Info, input: inputs.CreatePromotionInput
+    ) -> inputs.CreatePromotionPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            product_ids = (
+                [decode_id(i, "Product", ["productIds"]) for i in input.product_ids[:101]]
+                if input.product_ids is not None
+                else None
+            )
+            data = promotions.NewPromotion(
+                name=input.name,
+                kind=input.kind.value,
+                value=input.value,
+                ends_at=input.ends_at,
+                starts_at=input.starts_at,
+                product_ids=product_ids,
+            )
+            return await promotions.create_promotion(session, user, shop_id, data)
+
+        promotion, errors = await run_service(info, work)
+        return inputs.CreatePromotionPayload(
+            promotion=PromotionType.from_row(promotion) if promotion else None, user_errors=errors
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Arrêter une promotion.")
+    async def end_promotion(
+        self, info: Info, input: inputs.EndPromotionInput
+    ) -> inputs.EndPromotionPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            promotion_id = decode_id(input.promotion_id, "Promotion", ["promotionId"])
+            return await promotions.end_promotion(session, user, promotion_id)
+
+        promotion, errors = await run_service(info, work)
+        return inputs.EndPromotionPayload(
+            promotion=PromotionType.from_row(promotion) if promotion else None, user_errors=errors
+        )

@@ -1,0 +1,220 @@
+"""Catalogue types: products with their current price, photos, promotions, and the listings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.schema.common import Money
+from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.shops import ShopType
+from otesaintjo.services.browse import ProductFilters, ShopFilters, products_listing, shops_listing
+from otesaintjo.services.pricing import best_offer
+
+
+@strawberry.enum(description="Taux de TVA de La Réunion.")
+class VatRate(Enum):
+    NORMAL = 850
+    REDUCED = 210
+    SPECIAL = 105
+
+
+@strawberry.enum(name="ProductSort", description="Ordre des produits.")
+class ProductSortEnum(Enum):
+    RELEVANCE = "RELEVANCE"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+    NEWEST = "NEWEST"
+    STOCK_ASC = "STOCK_ASC"
+
+
+@strawberry.type(name="ProductImage", description="Photo normalisée en 400×400 sur fond blanc.")
+class ProductImageType(relay.Node):
+    id: relay.NodeID[int]
+    url: str
+    position: int
+
+    @classmethod
+    def from_row(cls, row: models.ProductImage, info: Info) -> ProductImageType:
+        return cls(id=row.id, url=info.context.store.url(row.key), position=row.position)  # type: ignore[arg-type]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: list[str], required: bool = False
+    ) -> list[ProductImageType | None]:
+        return [None for _ in node_ids]  # reached through Product.images
+
+
+@strawberry.type(name="Product", description="Un produit d'une boutique.")
+class ProductType(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    description: str
+    category: str
+    deliverable: bool = strawberry.field(
+        description="Faux : retrait en boutique uniquement (surgelé, encombrant…)."
+    )
+    stock: int
+    is_online: bool
+    created_at: datetime
+    row: strawberry.Private[models.Product]
+
+    @classmethod
+    def from_row(cls, row: models.Product) -> ProductType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            name=row.name,
+            description=row.description,
+            category=row.category,
+            deliverable=row.deliverable,
+            stock=row.stock,
+            is_online=row.is_online,
+            created_at=row.created_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: list[str], required: bool = False
+    ) -> list[ProductType | None]:
+        rows = await info.context.loaders.product_by_id.load_many(
+            [int(i) if str(i).isdigit() else -1 for i in node_ids]
+        )
+        shops = await info.context.loaders.shop_by_id.load_many(
+            [row.shop_id if row else -1 for row in rows]
+        )
+        return [
+            cls.from_row(row)
+            if row is not None
+            and shop is not None
+            and ((row.is_online and shop.is_active) or await info.context.manages_shop(shop.id))
+            else None
+            for row, shop in zip(rows, shops, strict=True)
+        ]
+
+    async def _offer(self, info: Info):
+        promotions = await info.context.loaders.promotions_by_shop_id.load(self.row.shop_id)
+        return best_offer(self.row, promotions)
+
+    @strawberry.field(description="Prix TTC actuel, promotion comprise.")
+    async def price(self, info: Info) -> Money:
+        return Money(cents=(await self._offer(info)).price_cents)
+
+    @strawberry.field(
+        description="Prix habituel, seulement pendant une promotion. Quand plusieurs promotions"
+        " couvrent le produit, la plus avantageuse pour le client s'applique."
+    )
+    async def compare_at_price(self, info: Info) -> Money | None:
+        offer = await self._offer(info)
+        return Money(cents=offer.compare_at_cents) if offer.compare_at_cents is not None else None
+
+    @strawberry.field(description="Fin de la promotion en cours ; le prix habituel revient seul.")
+    async def promotion_ends_at(self, info: Info) -> datetime | None:
+        return (await self._offer(info)).ends_at
+
+    @strawberry.field(description="Prix TTC habituel, hors promotion.")
+    def regular_price(self) -> Money:
+        return Money(cents=self.row.price_cents)
+
+    @strawberry.field
+    def vat_rate(self) -> VatRate:
+        return VatRate(self.row.vat_bp)
+
+    @strawberry.field(
+        description="Faux quand le stock est à 0 : le produit ne peut pas être ajouté au panier."
+    )
+    def available(self) -> bool:
+        return self.row.stock > 0 and self.row.is_online
+
+    @strawberry.field
+    async def shop(self, info: Info) -> ShopType:
+        row = await info.context.loaders.shop_by_id.load(self.row.shop_id)
+        return ShopType.from_row(row)
+
+    @strawberry.field
+    async def images(self, info: Info) -> list[ProductImageType]:
+        rows = await info.context.loaders.images_by_product_id.load(self.id)
+        return [ProductImageType.from_row(row, info) for row in rows]
+
+
+@strawberry.enum(name="PromotionKind")
+class PromotionKindEnum(Enum):
+    PERCENT = "PERCENT"
+    AMOUNT = "AMOUNT"
+
+
+@strawberry.type(name="Promotion", description="Une baisse de prix jusqu'à une date de fin.")
+class PromotionType:
+    id: strawberry.ID
+    name: str
+    kind: PromotionKindEnum
+    percent_off: float | None = strawberry.field(description="Pourcentage, pour PERCENT.")
+    amount_off: Money | None = strawberry.field(description="Montant retiré, pour AMOUNT.")
+    all_products: bool
+    starts_at: datetime
+    ends_at: datetime
+    ended_at: datetime | None = strawberry.field(description="Arrêtée avant sa fin prévue.")
+
+    @classmethod
+    def from_row(cls, row: models.Promotion) -> PromotionType:
+        from otesaintjo.schema.ids import encode_id
+
+        percent = row.kind == models.PromotionKind.PERCENT
+        return cls(
+            id=encode_id("Promotion", row.id),  # type: ignore[arg-type]
+            name=row.name,
+            kind=PromotionKindEnum(row.kind),
+            percent_off=row.value / 100 if percent else None,
+            amount_off=None if percent else Money(cents=row.value),
+            all_products=row.all_products,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            ended_at=row.ended_at,
+        )
+
+
+@strawberry.type(name="ProductConnection")
+class ProductConnection(CountedConnection[ProductType]):
+    pass
+
+
+@strawberry.type(name="ShopConnection")
+class ShopConnection(CountedConnection[ShopType]):
+    pass
+
+
+async def list_products(
+    info: Info, filters: ProductFilters, first: int | None, after: str | None
+) -> ProductConnection:
+    ctx = info.context
+    query, keys = products_listing(filters, ctx.settings.database_dialect, ctx.now)
+    return await paginate(  # type: ignore[return-value]
+        ctx.session_factory,
+        query,
+        keys,
+        first=first,
+        after=after,
+        to_node=lambda row: ProductType.from_row(row[0]),
+        connection=ProductConnection,
+    )
+
+
+async def list_shops(
+    info: Info, filters: ShopFilters, first: int | None, after: str | None
+) -> ShopConnection:
+    ctx = info.context
+    query, keys = shops_listing(filters, ctx.settings.database_dialect)
+    return await paginate(  # type: ignore[return-value]
+        ctx.session_factory,
+        query,
+        keys,
+        first=first,
+        after=after,
+        to_node=lambda row: ShopType.from_row(row[0]),
+        connection=ShopConnection,
+    )

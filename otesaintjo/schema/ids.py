@@ -1,0 +1,24 @@
+"""Global ids in inputs: decoded once, and a wrong type or a malformed id is a userError."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry import relay
+
+from otesaintjo.errors import DomainError, ErrorCode
+
+
+def decode_id(value: strawberry.ID, type_name: str, field: list[str]) -> int:
+    try:
+        global_id = relay.GlobalID.from_id(value)
+        if global_id.type_name != type_name:
+            raise ValueError(global_id.type_name)
+        return int(global_id.node_id)
+    except Exception as exc:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, f"Identifiant invalide : un {type_name} est attendu.", field
+        ) from exc
+
+
+def encode_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(str(relay.GlobalID(type_name, str(pk))))

@@ -1,0 +1,233 @@
+"""Shop types: the public page of a shop, and the details only its merchants see."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.schema.common import Money
+from otesaintjo.services.shops import website_is_public
+
+if TYPE_CHECKING:
+    from otesaintjo.schema.catalogue import ProductConnection, ProductSortEnum
+
+
+@strawberry.enum(description="Jour de la semaine (heures de La Réunion).")
+class Weekday(Enum):
+    MONDAY = "mon"
+    TUESDAY = "tue"
+    WEDNESDAY = "wed"
+    THURSDAY = "thu"
+    FRIDAY = "fri"
+    SATURDAY = "sat"
+    SUNDAY = "sun"
+
+
+@strawberry.type(
+    description="Une plage d'ouverture pour le retrait en boutique (HH:MM, heure locale)."
+)
+class OpeningRange:
+    day: Weekday
+    opens: str
+    closes: str
+
+
+@strawberry.type(description="Une fermeture exceptionnelle.")
+class Closure:
+    date: date
+    reason: str
+
+
+@strawberry.type
+class Address:
+    street: str
+    postcode: str
+    town: str
+    latitude: float | None
+    longitude: float | None
+
+
+@strawberry.type(description="Livraison par le commerçant lui-même, dans ces codes postaux.")
+class MerchantDelivery:
+    postcodes: list[str]
+    fee: Money
+
+
+@strawberry.type(description="Modes de livraison proposés par la boutique.")
+class DeliveryOptions:
+    merchant_delivery: MerchantDelivery | None
+    free_delivery_always: bool = strawberry.field(
+        description="Livraison offerte sur toute commande."
+    )
+    free_delivery_over: Money | None = strawberry.field(
+        description="Livraison offerte à partir de ce montant."
+    )
+    colissimo_fee: Money | None = strawberry.field(
+        description="Expédition partout en France par Colissimo, à ce tarif ; null si non proposée."
+    )
+
+
+@strawberry.type(description="Rubrique « À propos » de la boutique.")
+class ShopAbout:
+    description: str
+    website: str | None = strawberry.field(
+        description="Site du commerçant : montré au public dès que la boutique a au moins"
+        " 2 produits en ligne ; toujours visible par ses commerçants."
+    )
+
+
+PRIVATE_DETAILS = (
+    "Coordonnées et identité légale, visibles des seuls commerçants de la boutique et du personnel."
+)
+
+
+@strawberry.type(description=PRIVATE_DETAILS)
+class ShopMerchantDetails:
+    manager_first_name: str
+    manager_last_name: str
+    email: str
+    phone: str = strawberry.field(
+        description="Mobile au format E.164 (SMS des nouvelles commandes)."
+    )
+    siret: str
+
+
+@strawberry.type(name="Shop", description="Une boutique de Saint-Joseph.")
+class ShopType(relay.Node):
+    id: relay.NodeID[int]
+    slug: str
+    name: str
+    address: Address
+    row: strawberry.Private[models.Shop]
+
+    @classmethod
+    def from_row(cls, row: models.Shop) -> ShopType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            slug=row.slug,
+            name=row.name,
+            address=Address(
+                street=row.street,
+                postcode=row.postcode,
+                town=row.town,
+                latitude=row.latitude,
+                longitude=row.longitude,
+            ),
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: list[str], required: bool = False
+    ) -> list[ShopType | None]:
+        rows = await info.context.loaders.shop_by_id.load_many(
+            [int(i) if str(i).isdigit() else -1 for i in node_ids]
+        )
+        return [
+            cls.from_row(row)
+            if row is not None and (row.is_active or await info.context.manages_shop(row.id))
+            else None
+            for row in rows
+        ]
+
+    @strawberry.field
+    async def categories(self, info: Info) -> list[str]:
+        return await info.context.loaders.categories_by_shop_id.load(self.id)
+
+    @strawberry.field
+    def pickup_hours(self) -> list[OpeningRange]:
+        return [
+            OpeningRange(day=Weekday(day), opens=opens, closes=closes)
+            for day in (d.value for d in Weekday)
+            for opens, closes in self.row.pickup_hours.get(day, [])
+        ]
+
+    @strawberry.field
+    def closures(self) -> list[Closure]:
+        return [
+            Closure(date=date.fromisoformat(c["date"]), reason=c["reason"])
+            for c in self.row.closures
+        ]
+
+    @strawberry.field
+    def delivery(self) -> DeliveryOptions:
+        row = self.row
+        own = (
+            MerchantDelivery(
+                postcodes=row.delivery_postcodes, fee=Money(cents=row.delivery_fee_cents or 0)
+            )
+            if row.delivery_postcodes
+            else None
+        )
+        return DeliveryOptions(
+            merchant_delivery=own,
+            free_delivery_always=row.free_delivery_always,
+            free_delivery_over=Money(cents=row.free_delivery_over_cents)
+            if row.free_delivery_over_cents is not None
+            else None,
+            colissimo_fee=Money(cents=row.colissimo_fee_cents)
+            if row.colissimo_fee_cents is not None
+            else None,
+        )
+
+    @strawberry.field(description="Photo de couverture (URL stable), si la boutique en a une.")
+    def cover_photo_url(self, info: Info) -> str | None:
+        key = self.row.cover_image_key
+        return info.context.store.url(key) if key else None
+
+    @strawberry.field
+    async def about(self, info: Info) -> ShopAbout:
+        website = self.row.website
+        if website and not await info.context.manages_shop(self.id):
+            online = await info.context.loaders.online_products_by_shop_id.load(self.id)
+            website = website if website_is_public(online) else None
+        return ShopAbout(description=self.row.description, website=website)
+
+    @strawberry.field(
+        description="Le visiteur gère-t-il cette boutique (afficher les outils du commerçant) ?"
+    )
+    async def viewer_can_manage(self, info: Info) -> bool:
+        return await info.context.manages_shop(self.id)
+
+    @strawberry.field(description="Null sauf pour les commerçants de la boutique et le personnel.")
+    async def merchant_details(self, info: Info) -> ShopMerchantDetails | None:
+        if not await info.context.manages_shop(self.id):
+            return None
+        row = self.row
+        return ShopMerchantDetails(
+            manager_first_name=row.manager_first_name,
+            manager_last_name=row.manager_last_name,
+            email=row.email,
+            phone=row.phone,
+            siret=row.siret,
+        )
+
+    @strawberry.field(
+        description="Produits de la boutique. Ses commerçants voient aussi ceux hors ligne"
+        " (tri STOCK_ASC : stock bas d'abord)."
+    )
+    async def products(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        sort: Annotated[ProductSortEnum, strawberry.lazy("otesaintjo.schema.catalogue")]
+        | None = None,
+        search: str | None = None,
+    ) -> Annotated[ProductConnection, strawberry.lazy("otesaintjo.schema.catalogue")]:
+        from otesaintjo.schema.catalogue import list_products
+        from otesaintjo.services.browse import ProductFilters, ProductSort
+
+        filters = ProductFilters(
+            shop_id=self.id,
+            search=search,
+            sort=ProductSort(sort.value) if sort else None,
+            include_offline=await info.context.manages_shop(self.id),
+        )
+        return await list_products(info, filters, first, after)

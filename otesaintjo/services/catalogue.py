@@ -1,0 +1,221 @@
+"""Products of a shop: creation, changes, online/offline, stock, photos."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo import images
+from otesaintjo.clock import utcnow
+from otesaintjo.db import after_commit
+from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
+from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, User
+from otesaintjo.services.shop_rules import slugify
+from otesaintjo.services.shops import shop_for_merchant
+from otesaintjo.services.validation import clean_text
+from otesaintjo.storage import BlobStore, new_key
+
+VAT_RATES_BP = (850, 210, 105)  # La Réunion: normal 8.5 %, reduced 2.1 %, special 1.05 %
+MAX_PRICE_CENTS = 10_000_000
+MAX_STOCK = 1_000_000
+MAX_IMAGES_PER_PRODUCT = 10
+
+
+@dataclass(frozen=True)
+class NewProduct:
+    name: str
+    price_cents: int
+    vat_bp: int = 850
+    description: str = ""
+    category: str = "divers"
+    deliverable: bool = True
+    stock: int | None = None  # None: the FAQ's default of 100
+    online: bool = True
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    name: str | None = None
+    description: str | None = None
+    price_cents: int | None = None
+    vat_bp: int | None = None
+    category: str | None = None
+    deliverable: bool | None = None
+    stock: int | None = None
+
+
+def check_price(cents: int, field: list[str]) -> int:
+    if not 0 <= cents <= MAX_PRICE_CENTS:
+        raise DomainError(
+            ErrorCode.INVALID_PRICE, "Le prix doit être positif (en centimes).", field
+        )
+    return cents
+
+
+def check_stock(stock: int, field: list[str]) -> int:
+    if not 0 <= stock <= MAX_STOCK:
+        raise DomainError(ErrorCode.INVALID_STOCK, "Le stock ne peut pas être négatif.", field)
+    return stock
+
+
+def check_vat(vat_bp: int, field: list[str]) -> int:
+    if vat_bp not in VAT_RATES_BP:
+        raise DomainError(
+            ErrorCode.INVALID_VAT_RATE, "Taux de TVA de La Réunion : 8,5 %, 2,1 % ou 1,05 %.", field
+        )
+    return vat_bp
+
+
+def check_category(category: str, field: list[str]) -> str:
+    value = slugify(category)
+    if len(value) > 40:
+        raise DomainError(ErrorCode.INVALID_CATEGORY, "Catégorie trop longue.", field)
+    return value
+
+
+async def create_product(
+    session: AsyncSession, user: User, shop_id: int, data: NewProduct
+) -> Product:
+    await shop_for_merchant(session, user, shop_id)
+    checks = FieldChecks()
+    product = Product(
+        shop_id=shop_id,
+        name=checks.check(clean_text, data.name, ["name"], max_length=120) or "",
+        description=checks.check(
+            clean_text, data.description, ["description"], max_length=5000, required=False
+        )
+        or "",
+        price_cents=checks.check(check_price, data.price_cents, ["priceCents"]) or 0,
+        vat_bp=checks.check(check_vat, data.vat_bp, ["vatRate"]) or 850,
+        category=checks.check(check_category, data.category, ["category"]) or "divers",
+        deliverable=data.deliverable,
+        stock=checks.check(
+            check_stock, DEFAULT_STOCK if data.stock is None else data.stock, ["stock"]
+        ),
+        is_online=data.online,
+    )
+    checks.raise_if_any()
+    session.add(product)
+    await session.flush()
+    return product
+
+
+async def update_product(
+    session: AsyncSession, user: User, product_id: int, changes: ProductChanges
+) -> Product:
+    product = await product_for_merchant(session, user, product_id)
+    checks = FieldChecks()
+    values: dict[str, object] = {}
+    if changes.name is not None:
+        values["name"] = checks.check(clean_text, changes.name, ["name"], max_length=120)
+    if changes.description is not None:
+        values["description"] = checks.check(
+            clean_text, changes.description, ["description"], max_length=5000, required=False
+        )
+    if changes.price_cents is not None:
+        values["price_cents"] = checks.check(check_price, changes.price_cents, ["priceCents"])
+    if changes.vat_bp is not None:
+        values["vat_bp"] = checks.check(check_vat, changes.vat_bp, ["vatRate"])
+    if changes.category is not None:
+        values["category"] = checks.check(check_category, changes.category, ["category"])
+    if changes.deliverable is not None:
+        values["deliverable"] = changes.deliverable
+    if changes.stock is not None:
+        values["stock"] = checks.check(check_stock, changes.stock, ["stock"])
+    checks.raise_if_any()
+    for name, value in values.items():
+        setattr(product, name, value)
+    product.updated_at = utcnow()
+    return product
+
+
+async def set_product_online(
+    session: AsyncSession, user: User, product_id: int, online: bool
+) -> Product:
+    product = await product_for_merchant(session, user, product_id)
+    product.is_online = online
+    product.updated_at = utcnow()
+    return product
+
+
+async def product_for_merchant(session: AsyncSession, user: User, product_id: int) -> Product:
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Produit introuvable.", ["productId"])
+    await shop_for_merchant(session, user, product.shop_id)
+    return product
+
+
+async def add_product_image(
+    session: AsyncSession, user: User, store: BlobStore, product_id: int, data: bytes
+) -> ProductImage:
+    """Normalise the photo to 400×400 on white (whole item visible), then store it."""
+    product = await product_for_merchant(session, user, product_id)
+    count = await _image_count(session, product_id)
+    if count >= MAX_IMAGES_PER_PRODUCT:
+        raise DomainError(
+            ErrorCode.TOO_MANY_IMAGES, f"Au plus {MAX_IMAGES_PER_PRODUCT} photos par produit."
+        )
+    jpeg = await normalise(images.normalise_product_photo, data)
+    key = new_key("products", "jpg")
+    await store.put(key, jpeg, "image/jpeg")
+    image = ProductImage(product_id=product.id, key=key, position=count)  # type: ignore[arg-type]
+    session.add(image)
+    await session.flush()
+    return image
+
+
+async def remove_product_image(
+    session: AsyncSession, user: User, store: BlobStore, image_id: int
+) -> Product:
+    image = await session.get(ProductImage, image_id)
+    if image is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Photo introuvable.", ["imageId"])
+    product = await product_for_merchant(session, user, image.product_id)
+    await session.delete(image)
+    after_commit(session, lambda: store.delete(image.key))
+    return product
+
+
+async def reorder_product_images(
+    session: AsyncSession, user: User, product_id: int, image_ids: list[int]
+) -> Product:
+    product = await product_for_merchant(session, user, product_id)
+    rows = list(
+        (
+            await session.execute(select(ProductImage).where(ProductImage.product_id == product_id))
+        ).scalars()
+    )
+    if sorted(image_ids) != sorted(r.id for r in rows):  # type: ignore[type-var]
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Donnez toutes les photos du produit, une fois chacune.",
+            ["imageIds"],
+        )
+    by_id = {row.id: row for row in rows}
+    for position, image_id in enumerate(image_ids):
+        by_id[image_id].position = position
+    return product
+
+
+async def normalise(process: object, data: bytes) -> bytes:
+    """Run the (CPU-bound) image pipeline off the event loop; refusals become userErrors."""
+    try:
+        return await asyncio.to_thread(process, data)  # type: ignore[arg-type]
+    except images.ImageRejected as rejected:
+        raise DomainError(ErrorCode(rejected.code), rejected.message, ["file"]) from rejected
+
+
+async def _image_count(session: AsyncSession, product_id: int) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(ProductImage)
+                .where(ProductImage.product_id == product_id)
+            )
+        ).scalar_one()
+    )

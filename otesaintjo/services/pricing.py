@@ -1,0 +1,91 @@
+"""What a product costs now: its price, lowered by the best running promotion of its shop.
+
+A promotion runs while ``starts_at <= now < ends_at`` and it was not ended early, so the normal
+price comes back by itself at the end date: nothing has to run at that moment. When several
+promotions cover a product, the one giving the lowest price wins (the customer's best deal).
+
+The rule exists twice, on purpose: ``best_offer`` (Python, for display) and
+``effective_price_sql`` (SQL, to filter and sort the catalogue). A test checks they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+
+from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct
+
+
+def discounted(price_cents: int, kind: str, value: int) -> int:
+    """Price after one promotion: percent in basis points (rounded half up), or cents off."""
+    if kind == PromotionKind.PERCENT:
+        return price_cents - (price_cents * value + 5000) // 10000
+    return max(price_cents - value, 0)
+
+
+@dataclass(frozen=True)
+class ActivePromotion:
+    id: int
+    shop_id: int
+    kind: str
+    value: int
+    ends_at: datetime
+    product_ids: frozenset[int] | None  # None: every product of the shop
+
+    def covers(self, product_id: int) -> bool:
+        return self.product_ids is None or product_id in self.product_ids
+
+
+@dataclass(frozen=True)
+class Offer:
+    price_cents: int
+    compare_at_cents: int | None
+    ends_at: datetime | None
+    promotion_id: int | None
+
+
+def best_offer(product: Product, promotions: list[ActivePromotion]) -> Offer:
+    best = Offer(product.price_cents, None, None, None)
+    for promotion in promotions:
+        if promotion.shop_id != product.shop_id or not promotion.covers(product.id):  # type: ignore[arg-type]
+            continue
+        price = discounted(product.price_cents, promotion.kind, promotion.value)
+        if price < best.price_cents:
+            best = Offer(price, product.price_cents, promotion.ends_at, promotion.id)
+    return best
+
+
+def running(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        Promotion.starts_at <= now,
+        Promotion.ends_at > now,
+        Promotion.ended_at.is_(None),  # type: ignore[union-attr]
+    )
+
+
+def effective_price_sql(now: datetime) -> ColumnElement[int]:
+    """Correlated SQL for ``best_offer(...).price_cents`` of each ``product`` row."""
+    price = Product.price_cents
+    cut = case(
+        (
+            Promotion.kind == PromotionKind.PERCENT,
+            price - (price * Promotion.value + 5000) // 10000,
+        ),
+        else_=case((price - Promotion.value < 0, 0), else_=price - Promotion.value),
+    )
+    covers = or_(
+        Promotion.all_products.is_(True),  # type: ignore[attr-defined]
+        exists().where(
+            PromotionProduct.promotion_id == Promotion.id,
+            PromotionProduct.product_id == Product.id,
+        ),
+    )
+    best = (
+        select(func.min(cut))
+        .where(Promotion.shop_id == Product.shop_id, running(now), covers)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    return case((best < price, best), else_=price)

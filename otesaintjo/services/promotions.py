@@ -1,0 +1,149 @@
+"""Promotions: a percentage or an amount off, on a whole shop or a list, until an end date."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import utcnow
+from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
+from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
+from otesaintjo.services.pricing import ActivePromotion, running
+from otesaintjo.services.shops import shop_for_merchant
+from otesaintjo.services.validation import clean_text
+
+MAX_PERCENT_BP = 9000  # 90 %
+MAX_PRODUCTS = 100
+
+
+@dataclass(frozen=True)
+class NewPromotion:
+    name: str
+    kind: str
+    value: int
+    ends_at: datetime
+    starts_at: datetime | None = None
+    product_ids: list[int] | None = None  # None: all the shop's products
+
+
+def check_value(kind: str, value: int, field: list[str]) -> int:
+    if kind == PromotionKind.PERCENT and not 1 <= value <= MAX_PERCENT_BP:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "Réduction entre 0,01 % et 90 %.", field)
+    if kind == PromotionKind.AMOUNT and value <= 0:
+        raise DomainError(ErrorCode.INVALID_AMOUNT, "La réduction doit être positive.", field)
+    return value
+
+
+async def create_promotion(
+    session: AsyncSession, user: User, shop_id: int, data: NewPromotion
+) -> Promotion:
+    await shop_for_merchant(session, user, shop_id)
+    now = utcnow()
+    starts_at = data.starts_at or now
+    checks = FieldChecks()
+    name = checks.check(clean_text, data.name, ["name"], max_length=120)
+    checks.check(check_value, data.kind, data.value, ["value"])
+    if data.ends_at <= max(now, starts_at):
+        checks.errors.append(
+            DomainError(
+                ErrorCode.INVALID_DATE_RANGE,
+                "La fin doit être après le début et dans le futur.",
+                ["endsAt"],
+            )
+        )
+    if data.product_ids is not None:
+        checks.check(
+            _check_products,
+            await _shop_product_ids(session, shop_id, data.product_ids),
+            data.product_ids,
+        )
+    checks.raise_if_any()
+    promotion = Promotion(
+        shop_id=shop_id,
+        name=name or "",
+        kind=data.kind,
+        value=data.value,
+        all_products=data.product_ids is None,
+        starts_at=starts_at,
+        ends_at=data.ends_at,
+    )
+    session.add(promotion)
+    await session.flush()
+    session.add_all(
+        PromotionProduct(promotion_id=promotion.id, product_id=p)  # type: ignore[arg-type]
+        for p in sorted(set(data.product_ids or []))
+    )
+    return promotion
+
+
+def _check_products(found: set[int], asked: list[int]) -> None:
+    if not asked or len(asked) > MAX_PRODUCTS:
+        raise DomainError(
+            ErrorCode.TOO_MANY_ITEMS, f"Entre 1 et {MAX_PRODUCTS} produits.", ["productIds"]
+        )
+    if set(asked) - found:
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            "Certains produits n'appartiennent pas à la boutique.",
+            ["productIds"],
+        )
+
+
+async def end_promotion(session: AsyncSession, user: User, promotion_id: int) -> Promotion:
+    promotion = await session.get(Promotion, promotion_id)
+    if promotion is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Promotion introuvable.", ["promotionId"])
+    await shop_for_merchant(session, user, promotion.shop_id)
+    now = utcnow()
+    if promotion.ended_at is not None or promotion.ends_at <= now:
+        raise DomainError(ErrorCode.PROMOTION_ALREADY_ENDED, "Cette promotion est déjà terminée.")
+    promotion.ended_at = now
+    return promotion
+
+
+async def active_promotions(
+    session: AsyncSession, shop_ids: Sequence[int], now: datetime
+) -> dict[int, list[ActivePromotion]]:
+    """Running promotions of these shops, with their product lists: two queries in all."""
+    rows = list(
+        (
+            await session.execute(
+                select(Promotion).where(Promotion.shop_id.in_(shop_ids), running(now))  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    )
+    listed = [row.id for row in rows if not row.all_products]
+    products: dict[int, set[int]] = defaultdict(set)
+    if listed:
+        links = await session.execute(
+            select(PromotionProduct.promotion_id, PromotionProduct.product_id).where(
+                PromotionProduct.promotion_id.in_(listed)  # type: ignore[attr-defined]
+            )
+        )
+        for promotion_id, product_id in links:
+            products[promotion_id].add(product_id)
+    by_shop: dict[int, list[ActivePromotion]] = {shop_id: [] for shop_id in shop_ids}
+    for row in rows:
+        by_shop[row.shop_id].append(
+            ActivePromotion(
+                id=row.id,  # type: ignore[arg-type]
+                shop_id=row.shop_id,
+                kind=row.kind,
+                value=row.value,
+                ends_at=row.ends_at,
+                product_ids=None if row.all_products else frozenset(products[row.id]),  # type: ignore[index]
+            )
+        )
+    return by_shop
+
+
+async def _shop_product_ids(session: AsyncSession, shop_id: int, ids: list[int]) -> set[int]:
+    rows = await session.execute(
+        select(Product.id).where(Product.shop_id == shop_id, Product.id.in_(ids[:MAX_PRODUCTS]))  # type: ignore[union-attr]
+    )
+    return set(rows.scalars())

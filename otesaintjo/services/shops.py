@@ -1,0 +1,226 @@
+"""Merchant onboarding and shop settings. Only a shop's merchants (or staff) may change it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import utcnow
+from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
+from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
+from otesaintjo.services import shop_rules as rules
+from otesaintjo.services.validation import clean_text, normalize_email, normalize_phone
+
+WEBSITE_MIN_ONLINE_PRODUCTS = 2
+
+
+@dataclass(frozen=True)
+class NewShop:
+    name: str
+    manager_first_name: str
+    manager_last_name: str
+    street: str
+    postcode: str
+    town: str
+    email: str
+    phone: str
+    siret: str
+    latitude: float | None = None
+    longitude: float | None = None
+    description: str = ""
+    website: str | None = None
+    categories: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ShopChanges:
+    """Only the fields that are not None change (an empty website removes it)."""
+
+    name: str | None = None
+    description: str | None = None
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    street: str | None = None
+    postcode: str | None = None
+    town: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    categories: list[str] | None = None
+    pickup_hours: list[tuple[str, str, str]] | None = None
+    closures: list[tuple[date, str]] | None = None
+    delivery_postcodes: list[str] | None = None
+    delivery_fee_cents: int | None = None
+    free_delivery_always: bool | None = None
+    free_delivery_over_cents: int | None = None
+    colissimo_fee_cents: int | None = None
+    clear_free_delivery_over: bool = False
+    clear_colissimo: bool = False
+
+
+async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
+    """Open a shop in one step; the caller becomes its owner. Every bad field is reported."""
+    checks = FieldChecks()
+    values = {
+        "name": checks.check(clean_text, data.name, ["name"], max_length=120),
+        "manager_first_name": checks.check(
+            clean_text, data.manager_first_name, ["managerFirstName"], max_length=100
+        ),
+        "manager_last_name": checks.check(
+            clean_text, data.manager_last_name, ["managerLastName"], max_length=100
+        ),
+        "street": checks.check(clean_text, data.street, ["address", "street"], max_length=200),
+        "postcode": checks.check(rules.check_postcode, data.postcode, ["address", "postcode"]),
+        "town": checks.check(clean_text, data.town, ["address", "town"], max_length=100),
+        "email": checks.check(normalize_email, data.email, ["email"]),
+        "phone": checks.check(normalize_phone, data.phone, ["phone"], mobile_only=True),
+        "siret": checks.check(rules.check_siret, data.siret, ["siret"]),
+        "description": checks.check(
+            clean_text, data.description, ["description"], max_length=5000, required=False
+        ),
+        "website": checks.check(rules.check_website, data.website or "", ["website"]),
+    }
+    checks.check(rules.check_coordinates, data.latitude, data.longitude, ["address", "latitude"])
+    categories = checks.check(rules.check_categories, data.categories, ["categories"])
+    checks.raise_if_any()
+    shop = Shop(
+        slug=await _free_slug(session, rules.slugify(values["name"])),  # type: ignore[arg-type]
+        latitude=data.latitude,
+        longitude=data.longitude,
+        **values,  # type: ignore[arg-type]
+    )
+    session.add(shop)
+    await session.flush()
+    session.add(ShopMember(shop_id=shop.id, user_id=user.id, role=ShopRole.OWNER))  # type: ignore[arg-type]
+    session.add_all(ShopCategory(shop_id=shop.id, category=c) for c in categories or [])  # type: ignore[arg-type]
+    return shop
+
+
+async def update_shop(
+    session: AsyncSession, user: User, shop_id: int, changes: ShopChanges
+) -> Shop:
+    shop = await shop_for_merchant(session, user, shop_id)
+    checks = FieldChecks()
+    text_fields = {
+        "name": (120, ["name"]),
+        "description": (5000, ["description"]),
+        "street": (200, ["address", "street"]),
+        "town": (100, ["address", "town"]),
+    }
+    values: dict[str, object] = {}
+    for name, (max_length, path) in text_fields.items():
+        value = getattr(changes, name)
+        if value is not None:
+            values[name] = checks.check(
+                clean_text, value, path, max_length=max_length, required=name != "description"
+            )
+    if changes.website is not None:
+        values["website"] = checks.check(rules.check_website, changes.website, ["website"])
+    if changes.email is not None:
+        values["email"] = checks.check(normalize_email, changes.email, ["email"])
+    if changes.phone is not None:
+        values["phone"] = checks.check(normalize_phone, changes.phone, ["phone"], mobile_only=True)
+    if changes.postcode is not None:
+        values["postcode"] = checks.check(
+            rules.check_postcode, changes.postcode, ["address", "postcode"]
+        )
+    if changes.latitude is not None or changes.longitude is not None:
+        checks.check(rules.check_coordinates, changes.latitude, changes.longitude, ["address"])
+        values["latitude"], values["longitude"] = changes.latitude, changes.longitude
+    if changes.pickup_hours is not None:
+        values["pickup_hours"] = checks.check(
+            rules.check_pickup_hours, changes.pickup_hours, ["pickupHours"]
+        )
+    if changes.closures is not None:
+        values["closures"] = checks.check(rules.check_closures, changes.closures, ["closures"])
+    _delivery_values(changes, checks, values)
+    categories = (
+        checks.check(rules.check_categories, changes.categories, ["categories"])
+        if changes.categories is not None
+        else None
+    )
+    checks.raise_if_any()
+    for name, value in values.items():
+        setattr(shop, name, value)
+    shop.updated_at = utcnow()
+    if categories is not None:
+        await session.execute(delete(ShopCategory).where(ShopCategory.shop_id == shop.id))  # type: ignore[arg-type]
+        session.add_all(ShopCategory(shop_id=shop.id, category=c) for c in categories)  # type: ignore[arg-type]
+    return shop
+
+
+def _delivery_values(changes: ShopChanges, checks: FieldChecks, values: dict[str, object]) -> None:
+    path = ["delivery"]
+    if changes.delivery_postcodes is not None:
+        values["delivery_postcodes"] = checks.check(
+            rules.check_delivery_postcodes, changes.delivery_postcodes, [*path, "postcodes"]
+        )
+    if changes.delivery_fee_cents is not None:
+        values["delivery_fee_cents"] = checks.check(
+            rules.check_fee, changes.delivery_fee_cents, [*path, "feeCents"]
+        )
+    if changes.free_delivery_always is not None:
+        values["free_delivery_always"] = changes.free_delivery_always
+    if changes.free_delivery_over_cents is not None or changes.clear_free_delivery_over:
+        values["free_delivery_over_cents"] = checks.check(
+            rules.check_fee, changes.free_delivery_over_cents, [*path, "freeDeliveryOverCents"]
+        )
+    if changes.colissimo_fee_cents is not None or changes.clear_colissimo:
+        values["colissimo_fee_cents"] = checks.check(
+            rules.check_fee, changes.colissimo_fee_cents, [*path, "colissimoFeeCents"]
+        )
+
+
+async def shop_for_merchant(session: AsyncSession, user: User, shop_id: int) -> Shop:
+    """The shop, if ``user`` runs it (or is staff); FORBIDDEN otherwise, NOT_FOUND if absent."""
+    shop = await session.get(Shop, shop_id)
+    if shop is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Boutique introuvable.", ["shopId"])
+    if not user.is_staff and not await is_member(session, user.id, shop_id):  # type: ignore[arg-type]
+        raise forbidden("Vous ne gérez pas cette boutique.")
+    return shop
+
+
+async def is_member(session: AsyncSession, user_id: int, shop_id: int) -> bool:
+    found = await session.execute(
+        select(ShopMember.user_id).where(
+            ShopMember.shop_id == shop_id, ShopMember.user_id == user_id
+        )
+    )
+    return found.first() is not None
+
+
+async def online_products_count(session: AsyncSession, shop_id: int) -> int:
+    return int(
+        (
+            await session.execute(
+                select(func.count())
+                .select_from(Product)
+                .where(Product.shop_id == shop_id, Product.is_online.is_(True))  # type: ignore[attr-defined]
+            )
+        ).scalar_one()
+    )
+
+
+def website_is_public(online_products: int) -> bool:
+    """The FAQ's rule: the merchant's own site is shown once 2 products are online."""
+    return online_products >= WEBSITE_MIN_ONLINE_PRODUCTS
+
+
+async def _free_slug(session: AsyncSession, base: str) -> str:
+    taken = set(
+        (
+            await session.execute(
+                select(Shop.slug).where(Shop.slug.like(f"{base}%"))  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"

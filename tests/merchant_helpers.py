@@ -1,0 +1,66 @@
+"""Shared steps of the merchant tests: open a shop, add products, upload a photo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.helpers import GraphQLClient
+
+VALID_SIRET = "73282932000074"
+LA_POSTE_SIRET = "35600000000001"  # Luhn fails, digit sum divisible by 5: INSEE's exception
+
+CREATE_SHOP = """
+mutation($input: CreateShopInput!) {
+  createShop(input: $input) {
+    shop { id slug name address { postcode town } merchantDetails { phone siret } }
+    userErrors { field code message }
+  }
+}"""
+
+CREATE_PRODUCT = """
+mutation($input: CreateProductInput!) {
+  createProduct(input: $input) {
+    product { id name stock isOnline available price { cents formatted } vatRate }
+    userErrors { field code }
+  }
+}"""
+
+
+def shop_input(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "Boulangerie du Centre",
+        "managerFirstName": "Jean-Luc",
+        "managerLastName": "Payet",
+        "address": {"street": "12 rue Raphaël Babet", "postcode": "97480", "town": "Saint-Joseph",
+                    "latitude": -21.377, "longitude": 55.619},
+        "email": "boulangerie@example.re",
+        "phone": "0692 11 22 33",
+        "siret": VALID_SIRET,
+        "categories": ["boulangerie"],
+    }
+    data.update(overrides)
+    return data
+
+
+async def open_shop(client: GraphQLClient, token: str, **overrides: Any) -> dict[str, Any]:
+    body = await client(CREATE_SHOP, {"input": shop_input(**overrides)}, token=token)
+    payload = body["data"]["createShop"]
+    assert payload["userErrors"] == [], payload
+    return payload["shop"]
+
+
+async def add_product(
+    client: GraphQLClient, token: str, shop_id: str, **fields: Any
+) -> dict[str, Any]:
+    data = {"shopId": shop_id, "name": "Pain au levain", "priceCents": 350}
+    data.update(fields)
+    body = await client(CREATE_PRODUCT, {"input": data}, token=token)
+    payload = body["data"]["createProduct"]
+    assert payload["userErrors"] == [], payload
+    return payload["product"]
+
+
+async def merchant(client: GraphQLClient, email: str = "jl@example.re", **shop: Any):
+    """A signed-in merchant with one shop: (token, shop)."""
+    token = (await client.register(email))["accessToken"]
+    return token, await open_shop(client, token, **shop)
