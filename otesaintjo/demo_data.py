@@ -2775,6 +2775,18 @@ _SMALL_WORDS = frozenset(
 _SUPERSAMPLE = 2
 
 
+# Pillow's embedded default font has no precomposed accented letters: fold them for drawing.
+_FOLD = str.maketrans(
+    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "–": "-", "—": "-", "×": "x", "’": "'"}
+    | {"\u00a0": " ", "\u202f": " ", "…": "..."}
+)
+
+
+def _drawable(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _initials(name: str) -> str:
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[A-Za-z]+", plain)
@@ -2867,9 +2879,10 @@ def draw_product_picture(product: DemoProduct, *, seed: int = 0) -> bytes:
     cy = h * 0.46 + (jitter[13] - 128) / 128 * h * 0.02
     outline_w = max(2, round(base * 0.018))
 
-    # Shadow under the object.
+    # Shadow under the object, touching its bottom edge.
+    bottom_factor = {"round": 0.5, "box": 0.425, "stack": 0.48, "jar": 0.475, "bag": 0.45}
     shadow = _mix(bg_bottom, black, 0.12)
-    sy = cy + base * 0.52
+    sy = cy + base * (bottom_factor[shape] + 0.02)
     draw.ellipse((cx - base * 0.62, sy - base * 0.08, cx + base * 0.62, sy + base * 0.08), shadow)
 
     text_fill = white if _is_dark(colour) else _mix(colour, black, 0.6)
@@ -2960,7 +2973,7 @@ def draw_product_picture(product: DemoProduct, *, seed: int = 0) -> bytes:
     # Category pill (top left) and product name caption (bottom).
     small = _font(round(min(w, h) * 0.045))
     pad = min(w, h) * 0.03
-    cat = product.category.replace("-", " ")
+    cat = _drawable(product.category.replace("-", " "))
     left, top, right, bottom = draw.textbbox((0, 0), cat, font=small)
     pill_w = right - left + pad * 1.6
     pill_h = bottom - top + pad * 0.9
@@ -2969,7 +2982,7 @@ def draw_product_picture(product: DemoProduct, *, seed: int = 0) -> bytes:
     _centered_text(draw, (pad + pill_w / 2, pad + pill_h / 2), cat, small, pill_text)
 
     caption_font = _font(round(min(w, h) * 0.055))
-    caption = _fit_text(draw, product.name, caption_font, w - 4 * pad)
+    caption = _fit_text(draw, _drawable(product.name), caption_font, w - 4 * pad)
     _centered_text(draw, (w / 2, h - pad * 2.6), caption, caption_font, (45, 45, 50))
 
     img = img.reduce(k)

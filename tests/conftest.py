@@ -140,3 +140,9 @@ async def live_server(app: Starlette) -> AsyncIterator[str]:
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_directory(monkeypatch, tmp_path: Path) -> None:
+    """Uploaded photos of a test go to its own directory, never into the checkout."""
+    monkeypatch.setenv("OTESAINTJO_MEDIA_DIR", str(tmp_path / "media"))

@@ -31,8 +31,13 @@ def shop_input(**overrides: Any) -> dict[str, Any]:
         "name": "Boulangerie du Centre",
         "managerFirstName": "Jean-Luc",
         "managerLastName": "Payet",
-        "address": {"street": "12 rue Raphaël Babet", "postcode": "97480", "town": "Saint-Joseph",
-                    "latitude": -21.377, "longitude": 55.619},
+        "address": {
+            "street": "12 rue Raphaël Babet",
+            "postcode": "97480",
+            "town": "Saint-Joseph",
+            "latitude": -21.377,
+            "longitude": 55.619,
+        },
         "email": "boulangerie@example.re",
         "phone": "0692 11 22 33",
         "siret": VALID_SIRET,
@@ -64,3 +69,40 @@ async def merchant(client: GraphQLClient, email: str = "jl@example.re", **shop: 
     """A signed-in merchant with one shop: (token, shop)."""
     token = (await client.register(email))["accessToken"]
     return token, await open_shop(client, token, **shop)
+
+
+ADD_IMAGE = """
+mutation($input: AddProductImageInput!) {
+  addProductImage(input: $input) {
+    image { id url position } product { images { url } }
+    userErrors { field code message }
+  }
+}"""
+
+
+async def upload(
+    client: GraphQLClient,
+    token: str,
+    query: str,
+    variables: dict[str, Any],
+    file_path: str,
+    content: bytes,
+    filename: str = "photo.png",
+    content_type: str = "image/png",
+    preflight: bool = True,
+):
+    """A GraphQL multipart request (the spec frontends use): operations, map, then the file."""
+    import json
+
+    headers = {"Authorization": f"Bearer {token}"}
+    if preflight:
+        headers["Apollo-Require-Preflight"] = "true"
+    return await client.http.post(
+        "/graphql",
+        data={
+            "operations": json.dumps({"query": query, "variables": variables}),
+            "map": json.dumps({"0": [file_path]}),
+        },
+        files={"0": (filename, content, content_type)},
+        headers=headers,
+    )

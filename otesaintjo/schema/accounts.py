@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -13,10 +13,8 @@ from strawberry.types import Info
 from otesaintjo import models
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import accounts
-
-if TYPE_CHECKING:
-    from otesaintjo.schema.shops import ShopType
 from otesaintjo.sorting import SortKey
 
 
@@ -62,14 +60,10 @@ class UserType(relay.Node):
         ]
 
     @strawberry.field(description="Les boutiques que cet utilisateur gère (commerçant).")
-    async def shops(
-        self, info: Info
-    ) -> list[Annotated[ShopType, strawberry.lazy("otesaintjo.schema.shops")]]:
-        from otesaintjo.schema import shops  # imported late: shops imports this module's types
-
+    async def shops(self, info: Info) -> list[ShopType]:
         shop_ids = await info.context.loaders.shop_ids_by_user_id.load(self.id)
         rows = await info.context.loaders.shop_by_id.load_many(shop_ids)
-        return [shops.ShopType.from_row(row) for row in rows if row is not None]
+        return [ShopType.from_row(row) for row in rows if row is not None]
 
     @strawberry.field(
         description="Appareils connectés à ce compte (sessions actives), récentes d'abord."

@@ -87,19 +87,26 @@ async def test_update_shop_settings(client) -> None:
     token, shop = await merchant(client)
     body = await client(
         UPDATE_SHOP,
-        {"input": {
-            "shopId": shop["id"],
-            "website": "https://boulangerie.example",
-            "categories": ["Boulangerie", "Pâtisserie"],
-            "pickupHours": [
-                {"day": "MONDAY", "opens": "14:00", "closes": "18:00"},
-                {"day": "MONDAY", "opens": "06:00", "closes": "12:00"},
-                {"day": "SATURDAY", "opens": "06:00", "closes": "12:30"},
-            ],
-            "closures": [{"date": "2026-12-20", "reason": "Fête de l'abolition de l'esclavage"}],
-            "delivery": {"merchantDelivery": {"postcodes": ["97480", "97410"], "feeCents": 350},
-                         "freeDeliveryOverCents": 4000, "colissimoFeeCents": 990},
-        }},
+        {
+            "input": {
+                "shopId": shop["id"],
+                "website": "https://boulangerie.example",
+                "categories": ["Boulangerie", "Pâtisserie"],
+                "pickupHours": [
+                    {"day": "MONDAY", "opens": "14:00", "closes": "18:00"},
+                    {"day": "MONDAY", "opens": "06:00", "closes": "12:00"},
+                    {"day": "SATURDAY", "opens": "06:00", "closes": "12:30"},
+                ],
+                "closures": [
+                    {"date": "2026-12-20", "reason": "Fête de l'abolition de l'esclavage"}
+                ],
+                "delivery": {
+                    "merchantDelivery": {"postcodes": ["97480", "97410"], "feeCents": 350},
+                    "freeDeliveryOverCents": 4000,
+                    "colissimoFeeCents": 990,
+                },
+            }
+        },
         token=token,
     )
     payload = body["data"]["updateShop"]
@@ -111,9 +118,14 @@ async def test_update_shop_settings(client) -> None:
         {"day": "MONDAY", "opens": "14:00", "closes": "18:00"},
         {"day": "SATURDAY", "opens": "06:00", "closes": "12:30"},
     ]
-    assert shop_out["closures"] == [{"date": "2026-12-20", "reason": "Fête de l'abolition de l'esclavage"}]
+    assert shop_out["closures"] == [
+        {"date": "2026-12-20", "reason": "Fête de l'abolition de l'esclavage"}
+    ]
     assert shop_out["delivery"] == {
-        "merchantDelivery": {"postcodes": ["97410", "97480"], "fee": {"cents": 350, "formatted": "3,50\xa0€"}},
+        "merchantDelivery": {
+            "postcodes": ["97410", "97480"],
+            "fee": {"cents": 350, "formatted": "3,50\xa0€"},
+        },
         "freeDeliveryAlways": False,
         "freeDeliveryOver": {"cents": 4000},
         "colissimoFee": {"cents": 990},
@@ -131,17 +143,25 @@ async def test_bad_hours_are_refused(client) -> None:
     for ranges in (
         [{"day": "MONDAY", "opens": "18:00", "closes": "08:00"}],
         [{"day": "MONDAY", "opens": "8h", "closes": "12:00"}],
-        [{"day": "MONDAY", "opens": "08:00", "closes": "12:00"},
-         {"day": "MONDAY", "opens": "11:00", "closes": "13:00"}],
+        [
+            {"day": "MONDAY", "opens": "08:00", "closes": "12:00"},
+            {"day": "MONDAY", "opens": "11:00", "closes": "13:00"},
+        ],
     ):
-        body = await client(UPDATE_SHOP, {"input": {"shopId": shop["id"], "pickupHours": ranges}}, token=token)
-        assert body["data"]["updateShop"]["userErrors"] == [{"field": ["pickupHours"], "code": "INVALID_HOURS"}]
+        body = await client(
+            UPDATE_SHOP, {"input": {"shopId": shop["id"], "pickupHours": ranges}}, token=token
+        )
+        assert body["data"]["updateShop"]["userErrors"] == [
+            {"field": ["pickupHours"], "code": "INVALID_HOURS"}
+        ]
 
 
 async def test_another_merchant_cannot_change_my_shop(client) -> None:
     _, shop = await merchant(client)
     intruder, _ = await merchant(client, "autre@example.re", name="Autre boutique")
-    body = await client(UPDATE_SHOP, {"input": {"shopId": shop["id"], "name": "Piraté"}}, token=intruder)
+    body = await client(
+        UPDATE_SHOP, {"input": {"shopId": shop["id"], "name": "Piraté"}}, token=intruder
+    )
     assert error_codes(body) == ["FORBIDDEN"]
     after = await client(SHOP, {"slug": shop["slug"]})
     assert after["data"]["shop"]["name"] == "Boulangerie du Centre"
@@ -153,6 +173,7 @@ async def test_another_merchant_cannot_change_my_shop(client) -> None:
 
 async def test_website_shown_to_the_public_from_2_online_products(client) -> None:
     token, shop = await merchant(client, website="https://boulangerie.example")
+
     async def website(as_token=None):
         body = await client(SHOP, {"slug": shop["slug"]}, token=as_token)
         return body["data"]["shop"]["about"]["website"]
