@@ -96,7 +96,7 @@ async def test_merchant_sees_low_stock_first_on_request(client) -> None:
 async def test_another_merchant_cannot_touch_my_products(client) -> None:
     token, shop = await merchant(client)
     product = await add_product(client, token, shop["id"])
-    intruder, other_shop = await merchant(client, "autre@example.re", name="Autre")
+    intruder, _ = await merchant(client, "autre@example.re", name="Autre")
     for query, variables in (
         (UPDATE, {"input": {"productId": product["id"], "priceCents": 1}}),
         (SET_ONLINE, {"id": product["id"], "online": False}),

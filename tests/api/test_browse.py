@@ -1,0 +1,179 @@
+"""Public browsing: filters, French search without accents, keyset pages, statement counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from otesaintjo.clock import utcnow
+from otesaintjo.models import ProductImage, Promotion
+from tests.api.test_pagination import count_statements
+from tests.catalogue_factory import make_catalogue
+from tests.helpers import error_codes
+
+STOREFRONT = """
+query($first: Int, $after: String) {
+  products(first: $first, after: $after) {
+    edges { node { id name price { formatted } stock shop { id name } images { url } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+def names(body: dict, field: str = "products") -> list[str]:
+    return [edge["node"]["name"] for edge in body["data"][field]["edges"]]
+
+
+async def test_search_ignores_accents_and_case(client, session_factory) -> None:
+    await make_catalogue(
+        session_factory,
+        [
+            {"name": "Café crème", "description": "Torréfié à Saint-Joseph"},
+            {"name": "Épicerie fine : coffret", "description": "Achards et piments"},
+            {"name": "Pain au levain", "description": "Farine bio"},
+        ],
+        shops=[{"name": "Épicerie du Marché", "description": "Fruits, légumes, café"}],
+    )
+    query = "query($q: String!) { products(search: $q) { totalCount edges { node { name } } } }"
+    for text, expected in (
+        ("cafe", ["Café crème"]),
+        ("CAFÉ", ["Café crème"]),
+        ("epicerie", ["Épicerie fine : coffret"]),
+        ("caf cre", ["Café crème"]),
+        ("torrefie", ["Café crème"]),
+        ("levain", ["Pain au levain"]),
+        ("introuvable", []),
+        ("'; DROP TABLE product; --", []),
+        ('"*() AND OR NEAR', []),
+    ):
+        body = await client(query, {"q": text})
+        assert names(body) == expected, text
+    shops = await client('{ shops(search: "epicerie marche") { edges { node { name } } } }')
+    assert names(shops, "shops") == ["Épicerie du Marché"]
+
+
+async def test_filters(client, session_factory) -> None:
+    shops, products = await make_catalogue(
+        session_factory,
+        [
+            {"name": "Glace coco", "price_cents": 500, "deliverable": False, "category": "glaces"},
+            {"name": "Letchis", "price_cents": 800, "category": "fruits"},
+            {"name": "Mangues", "price_cents": 1200, "category": "fruits"},
+            {"name": "Hors ligne", "price_cents": 700, "is_online": False},
+            {"name": "Autre boutique", "price_cents": 900, "shop": 1},
+        ],
+        shops=[{}, {"is_active": False}],
+    )
+    async with session_factory() as session, session.begin():
+        session.add(
+            Promotion(
+                shop_id=shops[0].id,
+                name="-50 %",
+                kind="PERCENT",
+                value=5000,
+                ends_at=utcnow() + timedelta(days=1),
+            )
+        )
+
+    async def listing(arguments: str = "first: 20") -> list[str]:
+        return names(await client(f"{{ products({arguments}) {{ edges {{ node {{ name }} }} }} }}"))
+
+    assert await listing() == ["Glace coco", "Letchis", "Mangues"]  # newest first; online, active
+    assert await listing("deliverable: false") == ["Glace coco"]
+    assert await listing('category: "fruits"') == ["Letchis", "Mangues"]
+    assert await listing("onSale: true") == ["Glace coco", "Letchis", "Mangues"]
+    assert await listing("minPrice: 300, maxPrice: 500") == ["Letchis"]  # 800 → 400 during the sale
+    assert await listing("sort: PRICE_DESC") == ["Mangues", "Letchis", "Glace coco"]
+    assert await listing("sort: PRICE_ASC, first: 2") == ["Glace coco", "Letchis"]
+
+
+async def test_shops_near_category_and_postcode(client, session_factory) -> None:
+    await make_catalogue(
+        session_factory,
+        [],
+        shops=[
+            {"name": "Centre", "latitude": -21.3778, "longitude": 55.6190},
+            {"name": "Manapany", "latitude": -21.3736, "longitude": 55.5820, "postcode": "97480"},
+            {
+                "name": "Saint-Pierre",
+                "latitude": -21.3393,
+                "longitude": 55.4781,
+                "postcode": "97410",
+            },
+        ],
+    )
+    near = "{ shops(near: {latitude: -21.3778, longitude: 55.6190, radiusKm: %s}) { edges { node { name } } } }"
+    assert names(await client(near % "1"), "shops") == ["Centre"]
+    assert names(await client(near % "5"), "shops") == ["Centre", "Manapany"]  # nearest first
+    assert names(await client(near % "20"), "shops") == ["Centre", "Manapany", "Saint-Pierre"]
+    by_postcode = await client('{ shops(postcode: "97410") { edges { node { name } } } }')
+    assert names(by_postcode, "shops") == ["Saint-Pierre"]
+    by_category = await client(
+        '{ shops(category: "epicerie", first: 2) { totalCount edges { node { name } } } }'
+    )
+    assert by_category["data"]["shops"]["totalCount"] == 3
+    assert names(by_category, "shops") == ["Centre", "Manapany"]
+    assert error_codes(await client(near % "500")) == ["BAD_USER_INPUT"]
+
+
+async def test_250_products_page_without_gaps_or_repeats(client, session_factory) -> None:
+    # Many equal prices and equal creation times: the id must break every tie.
+    now = utcnow()
+    await make_catalogue(
+        session_factory,
+        [
+            {"price_cents": 100 * (i % 7), "created_at": now - timedelta(minutes=i // 10)}
+            for i in range(250)
+        ],
+    )
+    for sort in ("NEWEST", "PRICE_ASC", "PRICE_DESC"):
+        seen: list[str] = []
+        after = None
+        while True:
+            body = await client(
+                f"query($after: String) {{ products(first: 100, after: $after, sort: {sort}) {{"
+                " edges { node { id price { cents } } } pageInfo { hasNextPage endCursor } } }",
+                {"after": after},
+            )
+            page = body["data"]["products"]
+            seen += [e["node"]["id"] for e in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
+            after = page["pageInfo"]["endCursor"]
+        assert len(seen) == len(set(seen)) == 250, sort
+
+
+async def test_storefront_statements_do_not_grow_with_the_page(
+    app, client, session_factory
+) -> None:
+    shops, products = await make_catalogue(
+        session_factory, [{"shop": i % 5} for i in range(120)], shops=[{}] * 5
+    )
+    async with session_factory() as session, session.begin():
+        await session.execute(
+            insert(ProductImage),
+            [{"product_id": p.id, "key": f"products/{p.id}.jpg", "position": 0} for p in products],
+        )
+        session.add(
+            Promotion(
+                shop_id=shops[0].id,
+                name="Promo",
+                kind="AMOUNT",
+                value=10,
+                ends_at=utcnow() + timedelta(days=1),
+                all_products=True,
+            )
+        )
+    counts = []
+    for first in (20, 100):
+        with count_statements(app.state.runtime.engine) as statements:
+            body = await client(STOREFRONT, {"first": first})
+        assert len(body["data"]["products"]["edges"]) == first
+        assert all(
+            e["node"]["images"] and e["node"]["shop"]["name"]
+            for e in body["data"]["products"]["edges"]
+        )
+        counts.append(len(statements))
+    # page + shops + images + promotions (+ their product lists when any is a list)
+    assert counts == [4, 4], counts
