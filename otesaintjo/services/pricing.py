@@ -77,10 +77,12 @@ def effective_price_sql(now: datetime) -> ColumnElement[int]:
     )
     covers = or_(
         Promotion.all_products.is_(True),  # type: ignore[attr-defined]
-        exists().where(
+        exists()
+        .where(
             PromotionProduct.promotion_id == Promotion.id,
             PromotionProduct.product_id == Product.id,
-        ),
+        )
+        .correlate(Promotion, Product),
     )
     best = (
         select(func.min(cut))
@@ -88,4 +90,5 @@ def effective_price_sql(now: datetime) -> ColumnElement[int]:
         .correlate(Product)
         .scalar_subquery()
     )
-    return case((best < price, best), else_=price)
+    # A promotion never raises a price, so the best one (if any) is the price.
+    return func.coalesce(best, price)

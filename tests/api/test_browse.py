@@ -54,7 +54,7 @@ async def test_search_ignores_accents_and_case(client, session_factory) -> None:
 
 
 async def test_filters(client, session_factory) -> None:
-    shops, products = await make_catalogue(
+    shops, _ = await make_catalogue(
         session_factory,
         [
             {"name": "Glace coco", "price_cents": 500, "deliverable": False, "category": "glaces"},
