@@ -14,6 +14,7 @@ from otesaintjo.db import create_engine, create_session_factory, unit_of_work
 from otesaintjo.migrations import upgrade
 from otesaintjo.models import User
 from otesaintjo.settings import Settings
+from otesaintjo.storage import LocalDirStore
 
 app = typer.Typer(
     help="Otesaintjo — l'API GraphQL des commerces de Saint-Joseph.", no_args_is_help=True
@@ -29,17 +30,25 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from exc
 
 
-async def _migrate_and_seed(settings: Settings, *, seed_demo: bool) -> None:
-    from otesaintjo.seed import seed
+async def _migrate_and_seed(settings: Settings, *, seed_demo: bool, scale: int = 0) -> None:
+    from otesaintjo.seed import seed, seed_scale
 
     engine = create_engine(settings.database_url)
+    store = LocalDirStore(Path(settings.media_dir), settings.media_url)
     try:
         await upgrade(engine)
-        if seed_demo:
-            accounts = await seed(create_session_factory(engine))
-            typer.echo("Comptes de démonstration :")
-            for account in accounts:
-                typer.echo(f"  {account.role:<11} {account.email}  /  {account.password}")
+        if not seed_demo:
+            return
+        accounts = await seed(create_session_factory(engine), store)
+        if scale:
+            with typer.progressbar(length=scale, label="Catalogue de test") as bar:
+                added = await seed_scale(
+                    create_session_factory(engine), store, scale, progress=bar.update
+                )
+            typer.echo(f"{added} produits ajoutés dans {scale} boutiques.")
+        typer.echo("Comptes de démonstration :")
+        for account in accounts:
+            typer.echo(f"  {account.role:<11} {account.email}  /  {account.password}")
     finally:
         await engine.dispose()
 
@@ -74,9 +83,11 @@ def migrate() -> None:
 
 
 @app.command("seed")
-def seed_command() -> None:
-    """Migrate, then create the demo data (idempotent)."""
-    asyncio.run(_migrate_and_seed(_settings(), seed_demo=True))
+def seed_command(
+    scale: int = typer.Option(0, help="Ajouter N boutiques × 100 produits (bancs d'essai)."),
+) -> None:
+    """Migrate, then create the demo town (idempotent); --scale adds a large catalogue."""
+    asyncio.run(_migrate_and_seed(_settings(), seed_demo=True, scale=scale))
 
 
 @app.command("export-schema")

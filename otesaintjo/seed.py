@@ -1,19 +1,29 @@
-"""Demo data for the embedded default: accounts whose credentials ``serve`` prints in dev.
+"""Demo data for the embedded default: a believable town of Saint-Joseph.
 
-Idempotent: running it twice changes nothing. The catalogue of the town's shops comes with
-the shops feature.
+``seed`` creates the demo accounts (printed by ``serve`` in development) and the 12 shops of
+``demo_data`` through the same services the API uses, photos drawn with Pillow and normalised
+like an upload. It is idempotent: a shop whose slug exists is left alone.
+``seed_scale`` adds a large synthetic catalogue for benchmarks (N shops × 100 products).
 """
 
 from __future__ import annotations
 
+import asyncio
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from otesaintjo import demo_data, images
+from otesaintjo.clock import utcnow
 from otesaintjo.db import unit_of_work
-from otesaintjo.models import User
+from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
 from otesaintjo.security import hash_password
+from otesaintjo.services import catalogue, promotions, shops
+from otesaintjo.storage import BlobStore, new_key
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,8 @@ DEMO_ACCOUNTS = (
         "commerçant",
         "commercant@demo.otesaintjo.re",
         "demo-commercant-2026",
-        "Jean-Luc",
-        "Payet",
+        "Sandrine",
+        "Hoarau",
         "+262693654321",
     ),
     DemoAccount(
@@ -54,27 +64,219 @@ DEMO_ACCOUNTS = (
         is_staff=True,
     ),
 )
+DEMO_MERCHANT = DEMO_ACCOUNTS[1]
 
 
-async def seed(session_factory: async_sessionmaker[AsyncSession]) -> list[DemoAccount]:
-    """Create the demo accounts that do not exist yet; returns all of them."""
+async def seed(
+    session_factory: async_sessionmaker[AsyncSession], store: BlobStore
+) -> list[DemoAccount]:
+    """Create what does not exist yet; returns the accounts whose credentials to print."""
     async with unit_of_work(session_factory) as session:
-        for account in DEMO_ACCOUNTS:
-            await _ensure_user(session, account)
+        users = {
+            a.email: await _ensure_user(
+                session, a.email, a.first_name, a.last_name, a.phone, a.password, a.is_staff
+            )
+            for a in DEMO_ACCOUNTS
+        }
+    for shop in demo_data.SHOPS:
+        async with unit_of_work(session_factory) as session:
+            if await session.scalar(select(Shop.id).where(Shop.slug == shop.slug)):
+                continue
+            if shop.slug in demo_data.DEMO_MERCHANT_SHOP_SLUGS:
+                owner = await session.merge(users[DEMO_MERCHANT.email])
+            else:
+                owner = await _ensure_user(
+                    session,
+                    shop.email,
+                    shop.manager_first_name,
+                    shop.manager_last_name,
+                    shop.phone,
+                    secrets.token_urlsafe(16),
+                )
+            await _demo_shop(session, store, owner, shop)
     return list(DEMO_ACCOUNTS)
 
 
-async def _ensure_user(session: AsyncSession, account: DemoAccount) -> None:
-    exists = await session.execute(select(User.id).where(User.email == account.email))
-    if exists.scalar_one_or_none() is not None:
-        return
-    session.add(
-        User(
-            email=account.email,
-            password_hash=await hash_password(account.password),
-            first_name=account.first_name,
-            last_name=account.last_name,
-            phone=account.phone,
-            is_staff=account.is_staff,
-        )
+async def _demo_shop(
+    session: AsyncSession, store: BlobStore, owner: User, data: demo_data.DemoShop
+) -> None:
+    shop = await shops.create_shop(
+        session,
+        owner,
+        shops.NewShop(
+            name=data.name,
+            manager_first_name=data.manager_first_name,
+            manager_last_name=data.manager_last_name,
+            street=data.street,
+            postcode=data.postcode,
+            town=data.town,
+            latitude=data.latitude,
+            longitude=data.longitude,
+            email=data.email,
+            phone=data.phone,
+            siret=data.siret,
+            description=data.description,
+            website=data.website,
+            categories=[data.category],
+        ),
     )
+    shop.slug = data.slug
+    delivery = data.delivery
+    own = delivery.get("merchant_delivery")
+    await shops.update_shop(
+        session,
+        owner,
+        shop.id,  # type: ignore[arg-type]
+        shops.ShopChanges(
+            pickup_hours=[
+                (day, o, c) for day, ranges in data.pickup_hours.items() for o, c in ranges
+            ],
+            delivery_postcodes=own["postcodes"] if own else None,
+            delivery_fee_cents=own["fee_cents"] if own else None,
+            free_delivery_always=delivery.get("free_delivery_always", False),
+            free_delivery_over_cents=delivery.get("free_delivery_over_cents"),
+            colissimo_fee_cents=delivery.get("colissimo_fee_cents"),
+        ),
+    )
+    ids: dict[str, int] = {}
+    for index, item in enumerate(data.products):
+        product = await catalogue.create_product(
+            session,
+            owner,
+            shop.id,  # type: ignore[arg-type]
+            catalogue.NewProduct(
+                name=item.name,
+                price_cents=item.price_cents,
+                vat_bp=item.vat_bp,
+                description=item.description,
+                category=item.category,
+                deliverable=item.deliverable,
+                stock=item.stock,
+            ),
+        )
+        ids[item.name] = product.id  # type: ignore[assignment]
+        picture = await asyncio.to_thread(demo_data.draw_product_picture, item, seed=index)
+        await catalogue.add_product_image(session, owner, store, product.id, picture)  # type: ignore[arg-type]
+    for promo in data.promotions:
+        percent = promo.percent_off_bp is not None
+        await promotions.create_promotion(
+            session,
+            owner,
+            shop.id,  # type: ignore[arg-type]
+            promotions.NewPromotion(
+                name=promo.name,
+                kind="PERCENT" if percent else "AMOUNT",
+                value=promo.percent_off_bp if percent else promo.amount_off_cents,  # type: ignore[arg-type]
+                ends_at=utcnow() + timedelta(days=promo.days_left),
+                product_ids=[ids[n] for n in promo.product_names] if promo.product_names else None,
+            ),
+        )
+
+
+async def seed_scale(
+    session_factory: async_sessionmaker[AsyncSession],
+    store: BlobStore,
+    shop_count: int,
+    products_per_shop: int = 100,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> int:
+    """A large synthetic catalogue for benchmarks, written in bulk; returns products added."""
+    templates = [p for s in demo_data.SHOPS for p in s.products]
+    keys = []
+    for index, item in enumerate(templates[:24]):  # a few pictures, shared by many products
+        picture = demo_data.draw_product_picture(item, seed=index)
+        key = new_key("products", "jpg")
+        await store.put(key, images.normalise_product_photo(picture), "image/jpeg")
+        keys.append(key)
+    async with session_factory() as session:
+        start = int(await session.scalar(select(func.count()).select_from(Shop)) or 0)
+    owner_email = "bench-merchant@demo.otesaintjo.re"
+    async with unit_of_work(session_factory) as session:
+        owner = await _ensure_user(
+            session, owner_email, "Banc", "D'essai", "+262692000000", secrets.token_urlsafe(16)
+        )
+    added = 0
+    for n in range(start, start + shop_count):
+        base = demo_data.SHOPS[n % len(demo_data.SHOPS)]
+        async with unit_of_work(session_factory) as session:
+            shop = Shop(
+                slug=f"{base.slug}-{n}",
+                name=f"{base.name} {n}",
+                description=base.description,
+                manager_first_name=base.manager_first_name,
+                manager_last_name=base.manager_last_name,
+                street=base.street,
+                postcode=base.postcode,
+                town=base.town,
+                latitude=base.latitude,
+                longitude=base.longitude,
+                email=base.email,
+                phone=base.phone,
+                siret=base.siret,
+                website=base.website,
+            )
+            session.add(shop)
+            await session.flush()
+            session.add(ShopMember(shop_id=shop.id, user_id=owner.id))  # type: ignore[arg-type]
+            session.add(ShopCategory(shop_id=shop.id, category=base.category))  # type: ignore[arg-type]
+            rows = [
+                {
+                    "shop_id": shop.id,
+                    "name": f"{t.name} n°{i}",
+                    "description": t.description,
+                    "price_cents": t.price_cents + i,
+                    "vat_bp": t.vat_bp,
+                    "category": t.category,
+                    "deliverable": t.deliverable,
+                    "stock": 100,
+                    "is_online": True,
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                }
+                for i, t in (
+                    (i, templates[(n * products_per_shop + i) % len(templates)])
+                    for i in range(products_per_shop)
+                )
+            ]
+            product_ids = (
+                (await session.execute(insert(Product).returning(Product.id), rows)).scalars().all()
+            )
+            await session.execute(
+                insert(ProductImage),
+                [
+                    {
+                        "product_id": pid,
+                        "key": keys[pid % len(keys)],
+                        "position": 0,
+                        "created_at": utcnow(),
+                    }
+                    for pid in product_ids
+                ],
+            )
+        added += len(rows)
+        progress(1)
+    return added
+
+
+async def _ensure_user(
+    session: AsyncSession,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    password: str,
+    is_staff: bool = False,
+) -> User:
+    user = await session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(
+            email=email,
+            password_hash=await hash_password(password),
+            first_name=first_name,
+            last_name=last_name,
+            phone=phone,
+            is_staff=is_staff,
+        )
+        session.add(user)
+        await session.flush()
+    return user

@@ -96,6 +96,7 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     await session.flush()
     session.add(ShopMember(shop_id=shop.id, user_id=user.id, role=ShopRole.OWNER))  # type: ignore[arg-type]
     session.add_all(ShopCategory(shop_id=shop.id, category=c) for c in categories or [])  # type: ignore[arg-type]
+    await session.flush()
     return shop
 
 

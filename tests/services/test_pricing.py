@@ -26,7 +26,10 @@ async def test_sql_and_python_prices_agree(session_factory) -> None:
     now = utcnow()
     shops, products = await make_catalogue(
         session_factory,
-        [{"shop": i % 3, "price_cents": rng.choice([0, 1, 99, 100, 349, 1000, 12345])} for i in range(90)],
+        [
+            {"shop": i % 3, "price_cents": rng.choice([0, 1, 99, 100, 349, 1000, 12345])}
+            for i in range(90)
+        ],
         shops=[{}, {}, {}],
     )
     async with session_factory() as session, session.begin():
@@ -40,7 +43,9 @@ async def test_sql_and_python_prices_agree(session_factory) -> None:
                 kind=kind,
                 value=rng.randint(1, 9000) if kind == "PERCENT" else rng.randint(1, 2000),
                 all_products=rng.random() < 0.4,
-                starts_at=now + timedelta(days=1) if window == "future" else now - timedelta(days=3),
+                starts_at=now + timedelta(days=1)
+                if window == "future"
+                else now - timedelta(days=3),
                 ends_at=now - timedelta(hours=1) if window == "past" else now + timedelta(days=5),
                 ended_at=now - timedelta(minutes=5) if window == "ended" else None,
             )
@@ -48,14 +53,14 @@ async def test_sql_and_python_prices_agree(session_factory) -> None:
             await session.flush()
             if not promotion.all_products:
                 chosen = rng.sample([p for p in products if p.shop_id == shop.id], 8)
-                session.add_all(PromotionProduct(promotion_id=promotion.id, product_id=p.id) for p in chosen)
+                session.add_all(
+                    PromotionProduct(promotion_id=promotion.id, product_id=p.id) for p in chosen
+                )
     async with session_factory() as session:
         sql_prices = dict(
             (await session.execute(select(Product.id, effective_price_sql(now)))).all()
         )
         promotions = await active_promotions(session, [s.id for s in shops], now)
-    python_prices = {
-        p.id: best_offer(p, promotions[p.shop_id]).price_cents for p in products
-    }
+    python_prices = {p.id: best_offer(p, promotions[p.shop_id]).price_cents for p in products}
     assert sql_prices == python_prices
     assert sum(1 for p in products if python_prices[p.id] < p.price_cents) > 20  # the test bites

@@ -9,12 +9,16 @@ from otesaintjo.services import shop_rules as rules
 from otesaintjo.services.shops import website_is_public
 
 
-@pytest.mark.parametrize("siret", ["73282932000074", "732 829 320 00074", "35600000000001", "35600000049837"])
+@pytest.mark.parametrize(
+    "siret", ["73282932000074", "732 829 320 00074", "35600000000001", "35600000049837"]
+)
 def test_valid_sirets(siret: str) -> None:
     assert len(rules.check_siret(siret, ["siret"])) == 14
 
 
-@pytest.mark.parametrize("siret", ["73282932000075", "7328293200007", "7328293200007a", "35600000000002", ""])
+@pytest.mark.parametrize(
+    "siret", ["73282932000075", "7328293200007", "7328293200007a", "35600000000002", ""]
+)
 def test_invalid_sirets(siret: str) -> None:
     with pytest.raises(DomainError) as refused:
         rules.check_siret(siret, ["siret"])
@@ -32,7 +36,11 @@ def test_pickup_hours_are_sorted_and_checked() -> None:
     )
     assert week["sat"] == [["06:00", "12:00"], ["13:00", "17:00"]]
     assert week["sun"] == []
-    for bad in ([("sat", "12:00", "12:00")], [("xyz", "06:00", "12:00")], [("mon", "24:00", "25:00")]):
+    for bad in (
+        [("sat", "12:00", "12:00")],
+        [("xyz", "06:00", "12:00")],
+        [("mon", "24:00", "25:00")],
+    ):
         with pytest.raises(DomainError):
             rules.check_pickup_hours(bad, ["pickupHours"])
 

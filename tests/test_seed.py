@@ -1,0 +1,41 @@
+"""The demo town: 12 shops of Saint-Joseph, 15–30 products each, photos, running promotions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from otesaintjo.clock import utcnow
+from otesaintjo.models import Product, ProductImage, Promotion, Shop
+from otesaintjo.seed import seed, seed_scale
+from otesaintjo.storage import MemoryStore
+
+
+async def test_seed_builds_the_demo_town_once(session_factory) -> None:
+    store = MemoryStore()
+    await seed(session_factory, store)
+    await seed(session_factory, store)  # idempotent
+    async with session_factory() as session:
+        per_shop = dict(
+            (
+                await session.execute(
+                    select(Product.shop_id, func.count()).group_by(Product.shop_id)
+                )
+            ).all()
+        )
+        images = await session.scalar(select(func.count()).select_from(ProductImage))
+        running = await session.scalar(
+            select(func.count()).select_from(Promotion).where(Promotion.ends_at > utcnow())
+        )
+        shops = await session.scalar(select(func.count()).select_from(Shop))
+    assert shops == 12
+    assert all(15 <= count <= 30 for count in per_shop.values()), per_shop
+    assert images == sum(per_shop.values()) == len(store.blobs)
+    assert running >= 3
+
+
+async def test_seed_scale_adds_shops_of_100_products(session_factory) -> None:
+    steps: list[int] = []
+    added = await seed_scale(session_factory, MemoryStore(), 2, progress=steps.append)
+    assert added == 200 and steps == [1, 1]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Product)) == 200
