@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import select
 from strawberry.types import Info
 
-from otesaintjo.models import Shop
 from otesaintjo.schema.catalogue import (
     ProductConnection,
     ProductSortEnum,
@@ -18,6 +16,7 @@ from otesaintjo.schema.errors import bad_input
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import Public
 from otesaintjo.schema.shops import ShopType
+from otesaintjo.services import shops as shop_service
 from otesaintjo.services.browse import Near, ProductFilters, ProductSort, ShopFilters
 
 MAX_RADIUS_KM = 50.0
@@ -67,9 +66,7 @@ class BrowseQueries:
     @strawberry.field(permission_classes=[Public], description="Une boutique par son slug.")
     async def shop(self, info: Info, slug: str) -> ShopType | None:
         async with info.context.session_factory() as session:
-            row = (
-                await session.execute(select(Shop).where(Shop.slug == slug[:80]))
-            ).scalar_one_or_none()
+            row = await shop_service.shop_by_slug(session, slug)
         if row is None or not (row.is_active or await info.context.manages_shop(row.id)):
             return None
         return ShopType.from_row(row)

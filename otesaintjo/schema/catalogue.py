@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.common import Money
+from otesaintjo.schema.ids import encode_id
 from otesaintjo.schema.pagination import CountedConnection, paginate
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services.browse import ProductFilters, ShopFilters, products_listing, shops_listing
@@ -162,8 +163,6 @@ class PromotionType:
 
     @classmethod
     def from_row(cls, row: models.Promotion) -> PromotionType:
-        from otesaintjo.schema.ids import encode_id
-
         percent = row.kind == models.PromotionKind.PERCENT
         return cls(
             id=encode_id("Promotion", row.id),  # type: ignore[arg-type]

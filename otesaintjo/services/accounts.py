@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -278,10 +278,6 @@ def active_sessions_query(user_id: int) -> Select[tuple[AuthSession]]:
         AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
         AuthSession.expires_at > utcnow(),
     )
-
-
-async def count_users(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.count()).select_from(User))).scalar_one())
 
 
 async def _user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -185,6 +185,10 @@ async def shop_for_merchant(session: AsyncSession, user: User, shop_id: int) -> 
     return shop
 
 
+async def shop_by_slug(session: AsyncSession, slug: str) -> Shop | None:
+    return (await session.execute(select(Shop).where(Shop.slug == slug[:80]))).scalar_one_or_none()
+
+
 async def is_member(session: AsyncSession, user_id: int, shop_id: int) -> bool:
     found = await session.execute(
         select(ShopMember.user_id).where(
