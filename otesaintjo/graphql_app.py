@@ -7,6 +7,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -17,6 +18,7 @@ from otesaintjo.auth import Viewer, bearer_token, load_viewer
 from otesaintjo.clock import utcnow
 from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
+from otesaintjo.response_cache import request_key
 from otesaintjo.runtime import Runtime
 
 
@@ -32,6 +34,36 @@ class GraphQLApp(GraphQL[Context, None]):
             **kwargs,
         )
         self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve anonymous catalogue reads from the response cache when it is exact to do so."""
+        cache = self.runtime.response_cache
+        if cache is None or scope["type"] != "http" or scope["method"] != "POST":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        if "authorization" in request.headers or not request.headers.get(
+            "content-type", ""
+        ).startswith("application/json"):
+            await super().__call__(scope, receive, send)
+            return
+        body = await request.body()  # kept on ``request``; replayed below for strawberry
+        try:
+            key = request_key(json.loads(body))
+        except ValueError:
+            key = None
+        if key is None:
+            await super().__call__(scope, _replay(body, receive), send)
+            return
+        version = await cache.current_version()
+        cached = await cache.lookup(key, version)
+        if cached is None:
+            response = await self.run(request)
+            if response.status_code == 200:
+                await cache.store(key, version, bytes(response.body))
+        else:
+            response = Response(cached, media_type="application/json")
+        await response(scope, receive, send)
 
     def decode_json(self, data: str | bytes) -> object:
         """Strict UTF-8: other bytes are a 400, like any body that is not JSON."""
@@ -82,3 +114,17 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         async with self.runtime.session_factory() as session:
             return await load_viewer(session, self.runtime.settings.secret_key, token)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands out an already read body once, then defers to the real one."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

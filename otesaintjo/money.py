@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency
 
 CURRENCY = "EUR"
 
 
+@lru_cache(maxsize=8192)  # babel is slow and a page repeats the same few prices
 def format_cents(cents: int, currency: str = CURRENCY) -> str:
     """French display, e.g. ``12,50 €`` (babel uses a no-break space before €)."""
     return format_currency(Decimal(cents) / 100, currency, locale="fr_FR")

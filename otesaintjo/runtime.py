@@ -10,6 +10,7 @@ from strawberry import Schema
 
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
+from otesaintjo.response_cache import ResponseCache
 from otesaintjo.schema.root import build_schema
 from otesaintjo.services.outbox import EMAIL_JOB
 from otesaintjo.settings import Settings
@@ -26,6 +27,7 @@ class Runtime:
     mailer: Mailer
     store: BlobStore
     worker: JobWorker | None = field(default=None)
+    response_cache: ResponseCache | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -50,4 +52,5 @@ class Runtime:
             mailer=mailer,
             store=LocalDirStore(Path(settings.media_dir), settings.media_url),
             worker=worker,
+            response_cache=ResponseCache(engine) if settings.response_cache else None,
         )

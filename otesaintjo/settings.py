@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 11 * 1024 * 1024  # multipart bodies: one photo ≤ 10 MB plus the form
     media_dir: str = "./media"
+    response_cache: bool = True  # anonymous catalogue reads, exact invalidation (response_cache.py)
     workers: int = 1
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
 

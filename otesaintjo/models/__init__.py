@@ -12,6 +12,7 @@ from otesaintjo.models.accounts import (
 from otesaintjo.models.base import metadata
 from otesaintjo.models.catalogue import (
     DEFAULT_STOCK,
+    CatalogueState,
     Product,
     ProductImage,
     Promotion,
@@ -24,6 +25,7 @@ from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
 __all__ = [
     "DEFAULT_STOCK",
     "AuthSession",
+    "CatalogueState",
     "Job",
     "LoginThrottle",
     "NewsletterStatus",

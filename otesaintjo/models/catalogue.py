@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from otesaintjo.models.base import timestamp_field
@@ -97,3 +97,12 @@ class PromotionProduct(SQLModel, table=True):
             Integer, ForeignKey("product.id", ondelete="CASCADE"), primary_key=True, index=True
         )
     )
+
+
+class CatalogueState(SQLModel, table=True):
+    """One row whose ``version`` database triggers bump on every catalogue write (0004)."""
+
+    __tablename__ = "catalogue_state"
+
+    id: int = Field(primary_key=True)
+    version: int = Field(sa_type=BigInteger)

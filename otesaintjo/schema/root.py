@@ -109,16 +109,22 @@ def assert_permissions_declared(schema: strawberry.Schema) -> None:
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
+    # The limiters build a new rule class per instance: created per request, they would make
+    # every document look new to ValidationCache. Build the rules once and share them.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
+    if production:
+        limit_rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list = [
-        partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
-        partial(MaxAliasesLimiter, max_alias_count=MAX_ALIASES),
+        partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
     ]
     if production:
         extensions += [
-            partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]),
             partial(MaskErrors, should_mask_error=should_mask, error_message=INTERNAL_ERROR),
         ]
     schema = strawberry.Schema(
