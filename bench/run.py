@@ -82,6 +82,9 @@ class Measure:
         return self.non_2xx == 0 and self.socket_errors == 0 and self.bad_responses == 0
 
 
+UNCACHED = "ours-nocache"
+
+
 # --- processes -------------------------------------------------------------------------------
 
 
@@ -438,7 +441,7 @@ def measure(
             **figures,
         )
         print(
-            f"  {server_name:<5} {query:<10} {result.requests_per_s:8.1f} req/s"
+            f"  {server_name:<12} {query:<10} {result.requests_per_s:8.1f} req/s"
             f"  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
             f"  server CPU {result.server_cpu_pct:5.1f} %  non-2xx {result.non_2xx}"
             f"  bad {result.bad_responses}  socket errors {result.socket_errors}"
@@ -486,6 +489,12 @@ def bench_database(database: str, load: LoadOptions, server_cpu: int | None) -> 
         compare(our_pages, floor_pages, on_sale)
         urls = {query: f"http://{HOST}:{ours_port}/graphql" for query in BODIES}
         measures += measure(process, database, "ours", urls, load)
+    # The same server with its response cache off: what every first view of a page costs.
+    uncached_env = {**env, "OTESAINTJO_RESPONSE_CACHE": "false"}
+    uncached = ("ours", ours[1], uncached_env, ours_port, workdir / "ours-nocache.log")
+    with server(*uncached) as process:
+        urls = {query: f"http://{HOST}:{ours_port}/graphql" for query in BODIES}
+        measures += measure(process, database, UNCACHED, urls, load)
     with server(*floor) as process:
         urls = {query: f"http://{HOST}:{floor_port}{FLOOR_PATHS[query]}" for query in BODIES}
         measures += measure(process, database, "floor", urls, load)
@@ -499,14 +508,14 @@ def bench_database(database: str, load: LoadOptions, server_cpu: int | None) -> 
 # --- report ----------------------------------------------------------------------------------
 
 
-def ratios(measures: list[Measure]) -> dict[tuple[str, str], float]:
-    """(database, query) -> requests/s of ours divided by the floor's."""
+def ratios(measures: list[Measure]) -> dict[tuple[str, str, str], float]:
+    """(database, query, server) -> requests/s of our server divided by the floor's."""
     by_key = {(m.database, m.query, m.server): m for m in measures}
     return {
-        (m.database, m.query): m.requests_per_s
+        (m.database, m.query, m.server): m.requests_per_s
         / by_key[(m.database, m.query, "floor")].requests_per_s
         for m in measures
-        if m.server == "ours" and (m.database, m.query, "floor") in by_key
+        if m.server != "floor" and (m.database, m.query, "floor") in by_key
     }
 
 
@@ -520,10 +529,11 @@ def table(measures: list[Measure]) -> str:
     ]
     databases = {db: i for i, db in enumerate(dict.fromkeys(m.database for m in measures))}
     queries = {query: i for i, query in enumerate(BODIES)}
+    servers = {"ours": 0, UNCACHED: 1, "floor": 2}
     for m in sorted(
-        measures, key=lambda m: (databases[m.database], queries[m.query], m.server != "ours")
+        measures, key=lambda m: (databases[m.database], queries[m.query], servers[m.server])
     ):
-        shown = f"{ratio[(m.database, m.query)]:.2f}" if m.server == "ours" else ""
+        shown = f"{ratio[(m.database, m.query, m.server)]:.2f}" if m.server != "floor" else ""
         lines.append(
             f"| {m.database} | {m.query} | {m.server} | {m.requests_per_s:.0f} | {m.p50_ms:.1f}"
             f" | {m.p99_ms:.1f} | {m.server_cpu_pct:.0f} % | {m.machine_cpu_pct:.0f} % | {shown} |"
@@ -550,8 +560,8 @@ def save(
         "search": SEARCH_WORD,
         "results": [asdict(m) for m in measures],
         "ratios": [
-            {"database": db, "query": query, "ours_over_floor": round(value, 3)}
-            for (db, query), value in ratios(measures).items()
+            {"database": db, "query": query, "server": name, "over_floor": round(value, 3)}
+            for (db, query, name), value in ratios(measures).items()
         ],
     }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

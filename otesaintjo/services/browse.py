@@ -62,8 +62,16 @@ class ShopFilters:
 def products_listing(
     filters: ProductFilters, dialect: str, now: datetime
 ) -> tuple[Select, list[SortKey]]:
-    price = effective_price_sql(now).label("current_price")
-    query = select(Product, price).join(Shop, Shop.id == Product.shop_id)
+    sort = filters.sort or (ProductSort.RELEVANCE if filters.search else ProductSort.NEWEST)
+    if sort == ProductSort.RELEVANCE and not filters.search:
+        sort = ProductSort.NEWEST
+    price_sorted = sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC)
+    price_filtered = (filters.on_sale, filters.min_price, filters.max_price) != (None, None, None)
+    query = select(Product).join(Shop, Shop.id == Product.shop_id)
+    # The current price is a correlated subquery: built and run only when it is used.
+    current = effective_price_sql(now) if price_sorted or price_filtered else None
+    if price_sorted:
+        query = query.add_columns(current.label("current_price"))
     if not filters.include_offline:
         query = query.where(Product.is_online.is_(True), Shop.is_active.is_(True))  # type: ignore[attr-defined]
     if filters.shop_id is not None:
@@ -72,7 +80,6 @@ def products_listing(
         query = query.where(Product.category == filters.category)
     if filters.deliverable is not None:
         query = query.where(Product.deliverable.is_(filters.deliverable))  # type: ignore[attr-defined]
-    current = price.element
     if filters.on_sale is True:
         query = query.where(current < Product.price_cents)
     elif filters.on_sale is False:
@@ -81,13 +88,11 @@ def products_listing(
         query = query.where(current >= filters.min_price)
     if filters.max_price is not None:
         query = query.where(current <= filters.max_price)
-    sort = filters.sort or (ProductSort.RELEVANCE if filters.search else ProductSort.NEWEST)
     score = None
     if filters.search:
         query, score = apply_search(query, "product", dialect, filters.search)
-        query = query.add_columns(score.label("score"))
-    elif sort == ProductSort.RELEVANCE:
-        sort = ProductSort.NEWEST
+        if sort == ProductSort.RELEVANCE:
+            query = query.add_columns(score.label("score"))
     keys = {
         ProductSort.RELEVANCE: [SortKey(score, True, "score")],
         ProductSort.PRICE_ASC: [SortKey(current, False, "current_price")],
