@@ -40,6 +40,7 @@ class ErrorCode(StrEnum):
     IMAGE_TOO_MANY_PIXELS = "IMAGE_TOO_MANY_PIXELS"
     TOO_MANY_IMAGES = "TOO_MANY_IMAGES"
     TOO_MANY_ITEMS = "TOO_MANY_ITEMS"
+    LAST_OWNER = "LAST_OWNER"
 
 
 class DomainError(Exception):

@@ -39,14 +39,19 @@ def rows_by_id(
 
 
 def grouped(
-    session_factory: Factory, query: Callable[[Sequence[int]], Any], default: Any = list
+    session_factory: Factory,
+    query: Callable[[Sequence[int]], Any],
+    default: Any = list,
+    row: Callable[[Any], Any] = lambda r: r[1],
 ) -> Callable[[Sequence[int]], Awaitable[list[Any]]]:
-    """A batch function for one-to-many data: ``query(keys)`` yields (key, value) rows."""
+    """A batch function for one-to-many data: ``query(keys)`` yields rows whose first column
+    is the key; ``row`` picks the value from each."""
 
     async def load(keys: Sequence[int]) -> list[Any]:
         found: dict[int, Any] = defaultdict(default)
         async with session_factory() as session:
-            for key, value in await session.execute(query(keys)):
+            for result in await session.execute(query(keys)):
+                key, value = result[0], row(result)
                 if default is list:
                     found[key].append(value)
                 else:
@@ -96,6 +101,18 @@ class Loaders:
                     .group_by(Product.shop_id)
                 ),
                 default=int,
+            )
+        )
+        self.members_by_shop_id: DataLoader[int, list[Any]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(ShopMember.shop_id, ShopMember, User)
+                    .join(User, User.id == ShopMember.user_id)
+                    .where(ShopMember.shop_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(ShopMember.created_at, ShopMember.user_id)
+                ),
+                row=lambda r: (r[1], r[2]),
             )
         )
         self.shop_ids_by_user_id: DataLoader[int, list[int]] = DataLoader(

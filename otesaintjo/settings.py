@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     # Outbox worker.
     jobs_poll_seconds: float = 2.0
-    jobs_max_attempts: int = 12
+    jobs_max_attempts: int = 50  # with backoff capped at 1 h: about two days of retries
     jobs_enabled: bool = True
 
     max_body_bytes: int = 1_000_000

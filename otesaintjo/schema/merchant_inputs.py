@@ -240,3 +240,31 @@ class EndPromotionInput:
 @strawberry.type
 class EndPromotionPayload(PromotionPayload):
     pass
+
+
+@strawberry.input(description="Donner à un compte existant le droit de gérer la boutique.")
+class AddShopMemberInput:
+    shop_id: strawberry.ID
+    email: str
+
+
+@strawberry.input
+class RemoveShopMemberInput:
+    shop_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+@strawberry.type
+class ShopTeamPayload:
+    shop: ShopType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddShopMemberPayload(ShopTeamPayload):
+    pass
+
+
+@strawberry.type
+class RemoveShopMemberPayload(ShopTeamPayload):
+    pass

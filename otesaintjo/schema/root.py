@@ -27,6 +27,7 @@ from strawberry.types.base import get_object_definition
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.merchant import MerchantMutations
+from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import ClientError, bad_input
 from otesaintjo.schema.permissions import Public
@@ -59,7 +60,7 @@ class Query(AccountQueries, BrowseQueries):
 
 
 @strawberry.type(description="Point d'entrée des écritures.")
-class Mutation(AccountMutations, MerchantMutations):
+class Mutation(AccountMutations, MerchantMutations, ShopTeamMutations):
     pass
 
 

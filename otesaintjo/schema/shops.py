@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.common import Money
+from otesaintjo.schema.ids import encode_id
 from otesaintjo.services.shops import website_is_public
 
 if TYPE_CHECKING:
@@ -96,6 +97,22 @@ class ShopMerchantDetails:
         description="Mobile au format E.164 (SMS des nouvelles commandes)."
     )
     siret: str
+
+
+@strawberry.enum(name="ShopRole", description="Gérant (OWNER) ou équipier (STAFF).")
+class ShopRoleEnum(Enum):
+    OWNER = "OWNER"
+    STAFF = "STAFF"
+
+
+@strawberry.type(name="ShopMember", description="Une personne qui gère la boutique.")
+class ShopMemberType:
+    user_id: strawberry.ID
+    first_name: str
+    last_name: str
+    email: str
+    role: ShopRoleEnum
+    since: datetime
 
 
 @strawberry.type(name="Shop", description="Une boutique de Saint-Joseph.")
@@ -207,6 +224,23 @@ class ShopType(relay.Node):
             phone=row.phone,
             siret=row.siret,
         )
+
+    @strawberry.field(description="L'équipe de la boutique ; null sauf pour ses commerçants.")
+    async def members(self, info: Info) -> list[ShopMemberType] | None:
+        if not await info.context.manages_shop(self.id):
+            return None
+        rows = await info.context.loaders.members_by_shop_id.load(self.id)
+        return [
+            ShopMemberType(
+                user_id=encode_id("User", user.id),
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=user.email,
+                role=ShopRoleEnum(member.role),
+                since=member.created_at,
+            )
+            for member, user in rows
+        ]
 
     @strawberry.field(
         description="Produits de la boutique. Ses commerçants voient aussi ceux hors ligne"

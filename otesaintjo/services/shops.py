@@ -185,6 +185,58 @@ async def shop_for_merchant(session: AsyncSession, user: User, shop_id: int) -> 
     return shop
 
 
+async def add_member(session: AsyncSession, user: User, shop_id: int, email: str) -> Shop:
+    """The owner gives an existing account the right to run the shop (role STAFF)."""
+    shop = await _shop_for_owner(session, user, shop_id)
+    address = normalize_email(email, ["email"])
+    member = (await session.execute(select(User).where(User.email == address))).scalar_one_or_none()
+    if member is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            "Aucun compte avec cette adresse : la personne doit d'abord créer son compte.",
+            ["email"],
+        )
+    if not await is_member(session, member.id, shop_id):  # type: ignore[arg-type]
+        session.add(ShopMember(shop_id=shop_id, user_id=member.id, role=ShopRole.STAFF))  # type: ignore[arg-type]
+        await session.flush()
+    return shop
+
+
+async def remove_member(session: AsyncSession, user: User, shop_id: int, member_id: int) -> Shop:
+    """The owner takes the right back; a shop always keeps at least one owner."""
+    shop = await _shop_for_owner(session, user, shop_id)
+    members = {
+        m.user_id: m
+        for m in (
+            await session.execute(select(ShopMember).where(ShopMember.shop_id == shop_id))
+        ).scalars()
+    }
+    target = members.get(member_id)
+    if target is None:
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "Cette personne ne gère pas la boutique.", ["userId"]
+        )
+    owners = [m for m in members.values() if m.role == ShopRole.OWNER]
+    if target.role == ShopRole.OWNER and len(owners) == 1:
+        raise DomainError(ErrorCode.LAST_OWNER, "La boutique doit garder un gérant.", ["userId"])
+    await session.delete(target)
+    await session.flush()
+    return shop
+
+
+async def _shop_for_owner(session: AsyncSession, user: User, shop_id: int) -> Shop:
+    shop = await shop_for_merchant(session, user, shop_id)
+    if not user.is_staff:
+        role = await session.scalar(
+            select(ShopMember.role).where(
+                ShopMember.shop_id == shop_id, ShopMember.user_id == user.id
+            )
+        )
+        if role != ShopRole.OWNER:
+            raise forbidden("Seul le gérant de la boutique peut gérer son équipe.")
+    return shop
+
+
 async def shop_by_slug(session: AsyncSession, slug: str) -> Shop | None:
     return (await session.execute(select(Shop).where(Shop.slug == slug[:80]))).scalar_one_or_none()
 

@@ -1,0 +1,54 @@
+"""The owner's mutations on the shop's team (a shop may be run by several people)."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from otesaintjo.resolvers.common import run_service
+from otesaintjo.schema import merchant_inputs as inputs
+from otesaintjo.schema.ids import decode_id
+from otesaintjo.schema.permissions import IsAuthenticated
+from otesaintjo.schema.shops import ShopType
+from otesaintjo.services import shops
+
+
+@strawberry.type
+class ShopTeamMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Ajouter un équipier (un compte existant) ; réservé au gérant.",
+    )
+    async def add_shop_member(
+        self, info: Info, input: inputs.AddShopMemberInput
+    ) -> inputs.AddShopMemberPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            return await shops.add_member(session, user, shop_id, input.email)
+
+        shop, errors = await run_service(info, work)
+        return inputs.AddShopMemberPayload(
+            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Retirer un membre de l'équipe ; la boutique garde toujours un gérant.",
+    )
+    async def remove_shop_member(
+        self, info: Info, input: inputs.RemoveShopMemberInput
+    ) -> inputs.RemoveShopMemberPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            member_id = decode_id(input.user_id, "User", ["userId"])
+            return await shops.remove_member(session, user, shop_id, member_id)
+
+        shop, errors = await run_service(info, work)
+        return inputs.RemoveShopMemberPayload(
+            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
+        )
