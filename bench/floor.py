@@ -32,13 +32,15 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
-from sqlalchemy import bindparam, event, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from otesaintjo.db import create_engine  # the API's engine: same pool, same SQLite pragmas
 
 DATABASE_URL = os.environ.get("OTESAINTJO_DATABASE_URL", "sqlite+aiosqlite:///./otesaintjo.db")
 MEDIA_URL = os.environ.get("OTESAINTJO_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + "/media"
@@ -100,24 +102,6 @@ SEARCH_SQL = {
 IMAGES_SQL = text(
     "SELECT product_id, key FROM product_image WHERE product_id IN :ids ORDER BY position, id"
 ).bindparams(bindparam("ids", expanding=True))
-
-
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine on ``url`` with the same SQLite pragmas as the API."""
-    if not url.startswith("sqlite"):
-        return create_async_engine(url, pool_size=10, max_overflow=20)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    return engine
 
 
 def search_match(dialect: str, search: str) -> str:

@@ -86,21 +86,6 @@ class DemoShop:
     promotions: tuple[DemoPromotion, ...] = ()
 
 
-def luhn_ok(number: str) -> bool:
-    """True when ``number`` is all digits and passes the Luhn checksum (SIREN/SIRET)."""
-    if not number or not number.isascii() or not number.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(reversed(number)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
-
-
 def _p(
     name: str,
     price_cents: int,
