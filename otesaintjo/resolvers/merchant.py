@@ -6,7 +6,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from otesaintjo import images
+from otesaintjo import images, models
 from otesaintjo.resolvers.common import run_service
 from otesaintjo.schema import merchant_inputs as inputs
 from otesaintjo.schema.catalogue import ProductImageType, ProductType, PromotionType
@@ -207,7 +207,7 @@ class MerchantMutations:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
             image = await catalogue.add_product_image(session, user, store, product_id, data)
-            return image, await session.get(catalogue.Product, product_id)
+            return image, await session.get(models.Product, product_id)
 
         result, errors = await run_service(info, work)
         if result is None:

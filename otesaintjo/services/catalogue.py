@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -201,10 +202,10 @@ async def reorder_product_images(
     return product
 
 
-async def normalise(process: object, data: bytes) -> bytes:
+async def normalise(process: Callable[[bytes], bytes], data: bytes) -> bytes:
     """Run the (CPU-bound) image pipeline off the event loop; refusals become userErrors."""
     try:
-        return await asyncio.to_thread(process, data)  # type: ignore[arg-type]
+        return await asyncio.to_thread(process, data)
     except images.ImageRejected as rejected:
         raise DomainError(ErrorCode(rejected.code), rejected.message, ["file"]) from rejected
 
