@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 11 * 1024 * 1024  # multipart bodies: one photo ≤ 10 MB plus the form
     media_dir: str = "./media"
+    # Platform carriers: the postcodes each serves and its fee (JSON in the environment).
+    carrier_zones: dict[str, dict[str, Any]] = {
+        "LA_POSTE": {"postcode_prefixes": ["974"], "fee_cents": 590},
+        "STUART": {"postcode_prefixes": ["97480", "97410", "97430"], "fee_cents": 790},
+    }
     response_cache: bool = True  # anonymous catalogue reads, exact invalidation (response_cache.py)
     workers: int = 1
     event_bus: Literal["memory", "postgres", "redis"] = "memory"

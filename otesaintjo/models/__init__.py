@@ -10,6 +10,7 @@ from otesaintjo.models.accounts import (
     User,
 )
 from otesaintjo.models.base import metadata
+from otesaintjo.models.cart import Cart, CartFulfilment, CartItem, FulfilmentMode
 from otesaintjo.models.catalogue import (
     DEFAULT_STOCK,
     CatalogueState,
@@ -25,7 +26,11 @@ from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
 __all__ = [
     "DEFAULT_STOCK",
     "AuthSession",
+    "Cart",
+    "CartFulfilment",
+    "CartItem",
     "CatalogueState",
+    "FulfilmentMode",
     "Job",
     "LoginThrottle",
     "NewsletterStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo.resolvers.common import run_service
@@ -29,8 +30,9 @@ from otesaintjo.schema.accounts import (
     UpdateProfilePayload,
     UserType,
 )
+from otesaintjo.schema.cart import CART_TOKEN_HEADER
 from otesaintjo.schema.permissions import IsAuthenticated, Public
-from otesaintjo.services import accounts, newsletter
+from otesaintjo.services import accounts, cart, newsletter
 
 
 @strawberry.type
@@ -73,9 +75,17 @@ class AccountMutations:
     )
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
-        tokens, errors = await run_service(
-            info, lambda s: accounts.login(s, ctx.settings, input.email, input.password, ctx.client)
-        )
+        cart_token = ctx.request.headers.get(CART_TOKEN_HEADER)
+
+        async def work(session: AsyncSession) -> accounts.Tokens:
+            tokens = await accounts.login(
+                session, ctx.settings, input.email, input.password, ctx.client
+            )
+            if cart_token:  # the anonymous cart joins the customer's cart
+                await cart.merge_into_user_cart(session, tokens.user, cart_token)
+            return tokens
+
+        tokens, errors = await run_service(info, work)
         return LoginPayload.from_tokens(tokens) if tokens else LoginPayload(user_errors=errors)
 
     @strawberry.mutation(

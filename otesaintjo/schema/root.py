@@ -26,6 +26,7 @@ from strawberry.types.base import get_object_definition
 
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.browse import BrowseQueries
+from otesaintjo.resolvers.cart import CartMutations, CartQueries
 from otesaintjo.resolvers.merchant import MerchantMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
@@ -41,7 +42,7 @@ INTERNAL_ERROR = "Erreur interne"
 
 
 @strawberry.type(description="Point d'entrée des lectures.")
-class Query(AccountQueries, BrowseQueries):
+class Query(AccountQueries, BrowseQueries, CartQueries):
     @strawberry.field(
         permission_classes=[Public],
         description="Un objet par son identifiant global, s'il est visible par l'appelant.",
@@ -60,7 +61,7 @@ class Query(AccountQueries, BrowseQueries):
 
 
 @strawberry.type(description="Point d'entrée des écritures.")
-class Mutation(AccountMutations, MerchantMutations, ShopTeamMutations):
+class Mutation(AccountMutations, MerchantMutations, ShopTeamMutations, CartMutations):
     pass
 
 

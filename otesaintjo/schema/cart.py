@@ -1,0 +1,191 @@
+"""Cart types: lines grouped by shop, delivery or pickup per shop, amounts in cents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from otesaintjo.schema.catalogue import ProductType, VatRate
+from otesaintjo.schema.common import Money
+from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.ids import encode_id
+from otesaintjo.schema.shops import ShopType
+from otesaintjo.services.cart import CartView, ShopView
+
+CART_TOKEN_HEADER = "X-Cart-Token"
+
+
+@strawberry.enum(description="Retrait en boutique ou livraison à domicile.")
+class FulfilmentModeEnum(Enum):
+    PICKUP = "PICKUP"
+    DELIVERY = "DELIVERY"
+
+
+@strawberry.enum(description="Qui livre : le commerçant, La Poste, Stuart, ou Colissimo (France).")
+class Carrier(Enum):
+    MERCHANT = "MERCHANT"
+    LA_POSTE = "LA_POSTE"
+    STUART = "STUART"
+    COLISSIMO = "COLISSIMO"
+
+
+@strawberry.type
+class CartLine:
+    product: ProductType
+    quantity: int
+    unit_price: Money = strawberry.field(description="Prix TTC actuel, promotion comprise.")
+    total: Money
+
+
+@strawberry.type(description="TVA incluse, pour un taux.")
+class VatAmount:
+    rate: VatRate
+    amount: Money
+
+
+@strawberry.type
+class DeliveryOptionType:
+    carrier: Carrier
+    fee: Money = strawberry.field(description="Zéro quand le commerçant offre la livraison.")
+
+
+@strawberry.type
+class Fulfilment:
+    mode: FulfilmentModeEnum
+    carrier: Carrier | None
+
+
+@strawberry.type(description="La part du panier d'une boutique : elle deviendra une commande.")
+class CartShop:
+    shop: ShopType
+    lines: list[CartLine]
+    subtotal: Money
+    delivery_fee: Money
+    vat: list[VatAmount] = strawberry.field(
+        description="TVA incluse par taux (frais de port à 8,5 %)."
+    )
+    total: Money
+    fulfilment: Fulfilment | None = strawberry.field(
+        description="Null tant que le client n'a pas choisi."
+    )
+    delivery_options: list[DeliveryOptionType] = strawberry.field(
+        description="Les transporteurs qui desservent le code postal de livraison du panier."
+    )
+    deliverable: bool = strawberry.field(
+        description="Faux si un produit est à retirer en boutique uniquement."
+    )
+    pickup_ready_at: datetime | None = strawberry.field(
+        description="Si le client paie maintenant : prêt 2 heures d'ouverture plus tard"
+        " (heure de La Réunion) ; null si la boutique ne propose pas le retrait."
+    )
+
+
+@strawberry.type(description="Le panier : produits de plusieurs boutiques de la ville.")
+class CartType:
+    id: strawberry.ID
+    shops: list[CartShop]
+    items_count: int
+    total: Money
+    delivery_postcode: str | None
+
+    @classmethod
+    def from_view(cls, view: CartView) -> CartType:
+        return cls(
+            id=encode_id("Cart", view.cart.id),  # type: ignore[arg-type]
+            shops=[_shop(s) for s in view.shops],
+            items_count=view.totals.items,
+            total=Money(cents=view.totals.total_cents),
+            delivery_postcode=view.cart.delivery_postcode,
+        )
+
+
+def _shop(view: ShopView) -> CartShop:
+    t = view.totals
+    f = view.fulfilment
+    return CartShop(
+        shop=ShopType.from_row(view.shop),
+        lines=[
+            CartLine(
+                product=ProductType.from_row(view.products[line.product_id]),
+                quantity=line.quantity,
+                unit_price=Money(cents=line.unit_cents),
+                total=Money(cents=line.total_cents),
+            )
+            for line in t.lines
+        ],
+        subtotal=Money(cents=t.subtotal_cents),
+        delivery_fee=Money(cents=t.delivery_fee_cents),
+        vat=[
+            VatAmount(rate=VatRate(rate), amount=Money(cents=v)) for rate, v in t.vat_cents.items()
+        ],
+        total=Money(cents=t.total_cents),
+        fulfilment=Fulfilment(
+            mode=FulfilmentModeEnum(f.mode), carrier=Carrier(f.carrier) if f.carrier else None
+        )
+        if f
+        else None,
+        delivery_options=[
+            DeliveryOptionType(carrier=Carrier(o.carrier), fee=Money(cents=o.fee_cents))
+            for o in view.delivery_options
+        ],
+        deliverable=view.deliverable,
+        pickup_ready_at=view.ready_at,
+    )
+
+
+@strawberry.input
+class CartAddItemInput:
+    product_id: strawberry.ID
+    quantity: int = 1
+
+
+@strawberry.input
+class CartUpdateItemInput:
+    product_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class CartRemoveItemInput:
+    product_id: strawberry.ID
+
+
+@strawberry.input(description="Par boutique : retrait, ou livraison avec un transporteur.")
+class CartSetFulfilmentInput:
+    shop_id: strawberry.ID
+    mode: FulfilmentModeEnum
+    carrier: Carrier | None = None
+    postcode: str | None = strawberry.field(
+        default=None, description="Code postal de livraison (mémorisé pour tout le panier)."
+    )
+
+
+@strawberry.type(description=f"« cartToken » : à renvoyer dans l'en-tête {CART_TOKEN_HEADER}.")
+class CartPayload:
+    cart: CartType | None = None
+    cart_token: str | None = strawberry.field(
+        default=None, description="Donné à la création d'un panier anonyme seulement."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CartAddItemPayload(CartPayload):
+    pass
+
+
+@strawberry.type
+class CartUpdateItemPayload(CartPayload):
+    pass
+
+
+@strawberry.type
+class CartRemoveItemPayload(CartPayload):
+    pass
+
+
+@strawberry.type
+class CartSetFulfilmentPayload(CartPayload):
+    pass

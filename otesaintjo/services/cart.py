@@ -1,0 +1,345 @@
+"""The cart: one per signed-in customer, or per anonymous cart token (merged at sign-in).
+
+Lines hold products of several shops; per shop the customer chooses home delivery (with a
+carrier that serves the address) or click and collect. Amounts come from ``cart_totals``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import utcnow
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import (
+    Cart,
+    CartFulfilment,
+    CartItem,
+    FulfilmentMode,
+    Product,
+    Shop,
+    User,
+)
+from otesaintjo.security import new_token, token_digest
+from otesaintjo.services import cart_totals as totals
+from otesaintjo.services import pickup
+from otesaintjo.services.pricing import ActivePromotion, best_offer
+from otesaintjo.services.promotions import active_promotions
+from otesaintjo.settings import Settings
+
+MAX_LINES = 100
+MERCHANT = "MERCHANT"
+COLISSIMO = "COLISSIMO"
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose cart: a signed-in user, else the anonymous token the client sent (if any)."""
+
+    user: User | None
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryOption:
+    carrier: str
+    fee_cents: int
+
+
+@dataclass(frozen=True)
+class ShopView:
+    shop: Shop
+    products: dict[int, Product]
+    totals: totals.ShopTotals
+    fulfilment: CartFulfilment | None
+    delivery_options: list[DeliveryOption]
+    ready_at: datetime | None
+    deliverable: bool
+
+
+@dataclass(frozen=True)
+class CartView:
+    cart: Cart
+    shops: list[ShopView]
+    totals: totals.CartTotals
+
+
+async def find_cart(session: AsyncSession, owner: Owner) -> Cart | None:
+    if owner.user is not None:
+        condition = Cart.user_id == owner.user.id
+    elif owner.token:
+        condition = Cart.token_hash == token_digest(owner.token)
+    else:
+        return None
+    return (await session.execute(select(Cart).where(condition))).scalar_one_or_none()
+
+
+async def cart_for_update(session: AsyncSession, owner: Owner) -> tuple[Cart, str | None]:
+    """The owner's cart, created if needed; a new anonymous cart comes with its token."""
+    cart = await find_cart(session, owner)
+    if cart is not None:
+        cart.updated_at = utcnow()
+        return cart, None
+    token = None if owner.user is not None else new_token()
+    cart = Cart(
+        user_id=owner.user.id if owner.user else None,
+        token_hash=token_digest(token) if token else None,
+    )
+    session.add(cart)
+    await session.flush()
+    return cart, token
+
+
+async def add_item(
+    session: AsyncSession, owner: Owner, product_id: int, quantity: int
+) -> tuple[Cart, str | None]:
+    product = await _sellable(session, product_id)
+    cart, token = await cart_for_update(session, owner)
+    item = await session.get(CartItem, (cart.id, product_id))
+    wanted = quantity + (item.quantity if item else 0)
+    _check_quantity(quantity, wanted, product)
+    if item is None:
+        lines = await session.scalar(
+            select(func.count()).select_from(CartItem).where(CartItem.cart_id == cart.id)
+        )
+        if (lines or 0) >= MAX_LINES:
+            raise DomainError(ErrorCode.TOO_MANY_ITEMS, f"Au plus {MAX_LINES} produits différents.")
+        session.add(CartItem(cart_id=cart.id, product_id=product_id, quantity=quantity))  # type: ignore[arg-type]
+    else:
+        item.quantity = wanted
+    await session.flush()
+    return cart, token
+
+
+async def update_item(session: AsyncSession, owner: Owner, product_id: int, quantity: int) -> Cart:
+    cart, item = await _item(session, owner, product_id)
+    product = await _sellable(session, product_id)
+    _check_quantity(quantity, quantity, product)
+    item.quantity = quantity
+    return cart
+
+
+async def remove_item(session: AsyncSession, owner: Owner, product_id: int) -> Cart:
+    cart, item = await _item(session, owner, product_id)
+    await session.delete(item)
+    await session.flush()
+    return cart
+
+
+async def set_fulfilment(
+    session: AsyncSession,
+    settings: Settings,
+    owner: Owner,
+    shop_id: int,
+    mode: str,
+    carrier: str | None,
+    postcode: str | None,
+) -> Cart:
+    cart = await find_cart(session, owner)
+    view = await view_cart(session, settings, cart, utcnow()) if cart else None
+    shop_view = next((s for s in view.shops if s.shop.id == shop_id), None) if view else None
+    if cart is None or shop_view is None:
+        raise DomainError(
+            ErrorCode.NOT_IN_CART, "Aucun produit de cette boutique dans le panier.", ["shopId"]
+        )
+    if mode == FulfilmentMode.PICKUP:
+        if shop_view.ready_at is None:
+            raise DomainError(
+                ErrorCode.PICKUP_UNAVAILABLE, "Cette boutique ne propose pas le retrait."
+            )
+        carrier = None
+    else:
+        if not shop_view.deliverable:
+            raise DomainError(
+                ErrorCode.NOT_DELIVERABLE,
+                "Un produit de cette boutique est à retirer en boutique uniquement.",
+            )
+        if postcode is not None:
+            if not re.fullmatch(r"\d{5}", postcode.strip()):
+                raise DomainError(ErrorCode.INVALID_POSTCODE, "Code postal invalide.", ["postcode"])
+            cart.delivery_postcode = postcode.strip()
+            view = await view_cart(session, settings, cart, utcnow())
+            shop_view = next(s for s in view.shops if s.shop.id == shop_id)
+        if carrier not in {o.carrier for o in shop_view.delivery_options}:
+            raise DomainError(
+                ErrorCode.CARRIER_UNAVAILABLE,
+                "Ce mode de livraison ne dessert pas cette adresse.",
+                ["carrier"],
+            )
+    existing = await session.get(CartFulfilment, (cart.id, shop_id))
+    if existing is None:
+        session.add(CartFulfilment(cart_id=cart.id, shop_id=shop_id, mode=mode, carrier=carrier))  # type: ignore[arg-type]
+    else:
+        existing.mode, existing.carrier = mode, carrier
+    await session.flush()
+    return cart
+
+
+async def merge_into_user_cart(session: AsyncSession, user: User, token: str) -> None:
+    """At sign-in, the anonymous cart's lines join the customer's cart (quantities add up,
+    capped by the stock), and the anonymous cart disappears."""
+    anonymous = await find_cart(session, Owner(None, token))
+    if anonymous is None:
+        return
+    cart, _ = await cart_for_update(session, Owner(user))
+    items = (
+        await session.execute(select(CartItem).where(CartItem.cart_id == anonymous.id))
+    ).scalars()
+    for item in list(items):
+        product = await session.get(Product, item.product_id)
+        mine = await session.get(CartItem, (cart.id, item.product_id))
+        quantity = min(
+            (mine.quantity if mine else 0) + item.quantity, product.stock if product else 0
+        )
+        if mine is not None:
+            mine.quantity = max(quantity, mine.quantity)
+        elif quantity > 0:
+            session.add(CartItem(cart_id=cart.id, product_id=item.product_id, quantity=quantity))  # type: ignore[arg-type]
+    await session.flush()
+    await session.execute(delete(Cart).where(Cart.id == anonymous.id))  # type: ignore[arg-type]
+
+
+async def view_cart(
+    session: AsyncSession, settings: Settings, cart: Cart, now: datetime
+) -> CartView:
+    """Everything the cart page shows, in a fixed number of queries."""
+    rows = (
+        await session.execute(
+            select(CartItem, Product, Shop)
+            .join(Product, Product.id == CartItem.product_id)
+            .join(Shop, Shop.id == Product.shop_id)
+            .where(CartItem.cart_id == cart.id)
+            .order_by(Shop.name, Shop.id, CartItem.added_at, CartItem.product_id)
+        )
+    ).all()
+    shops: dict[int, Shop] = {}
+    lines: dict[int, list[tuple[CartItem, Product]]] = {}
+    for item, product, shop in rows:
+        shops[shop.id] = shop  # type: ignore[index]
+        lines.setdefault(shop.id, []).append((item, product))  # type: ignore[arg-type]
+    promotions = await active_promotions(session, list(shops), now) if shops else {}
+    chosen = {
+        f.shop_id: f
+        for f in (
+            await session.execute(select(CartFulfilment).where(CartFulfilment.cart_id == cart.id))
+        ).scalars()
+    }
+    views = [
+        _shop_view(
+            settings,
+            shops[shop_id],
+            shop_lines,
+            promotions.get(shop_id, []),
+            chosen.get(shop_id),
+            cart.delivery_postcode,
+            now,
+        )
+        for shop_id, shop_lines in lines.items()
+    ]
+    return CartView(cart, views, totals.CartTotals([v.totals for v in views]))
+
+
+def delivery_options(
+    settings: Settings, shop: Shop, postcode: str | None, subtotal_cents: int
+) -> list[DeliveryOption]:
+    """The carriers that serve ``postcode`` for this shop, with the fee the customer pays."""
+    if not postcode:
+        return []
+    offers: list[tuple[str, int]] = []
+    if postcode in shop.delivery_postcodes:
+        offers.append((MERCHANT, shop.delivery_fee_cents or 0))
+    for carrier, zone in settings.carrier_zones.items():
+        if any(postcode.startswith(prefix) for prefix in zone.get("postcode_prefixes", [])):
+            offers.append((carrier, int(zone.get("fee_cents", 0))))
+    if shop.colissimo_fee_cents is not None:
+        offers.append((COLISSIMO, shop.colissimo_fee_cents))
+    return [
+        DeliveryOption(
+            carrier,
+            totals.delivery_fee(
+                fee, subtotal_cents, shop.free_delivery_always, shop.free_delivery_over_cents
+            ),
+        )
+        for carrier, fee in offers
+    ]
+
+
+def _shop_view(
+    settings: Settings,
+    shop: Shop,
+    shop_lines: list[tuple[CartItem, Product]],
+    promotions: list[ActivePromotion],
+    fulfilment: CartFulfilment | None,
+    postcode: str | None,
+    now: datetime,
+) -> ShopView:
+    lines = [
+        totals.Line(
+            product_id=product.id,  # type: ignore[arg-type]
+            shop_id=shop.id,  # type: ignore[arg-type]
+            unit_cents=best_offer(product, promotions).price_cents,
+            quantity=item.quantity,
+            vat_bp=product.vat_bp,
+        )
+        for item, product in shop_lines
+    ]
+    subtotal = sum(line.total_cents for line in lines)
+    options = delivery_options(settings, shop, postcode, subtotal)
+    fee = 0
+    if fulfilment is not None and fulfilment.mode == FulfilmentMode.DELIVERY:
+        fee = next((o.fee_cents for o in options if o.carrier == fulfilment.carrier), 0)
+    return ShopView(
+        shop=shop,
+        products={product.id: product for _, product in shop_lines},  # type: ignore[misc]
+        totals=totals.shop_totals(shop.id, lines, fee),  # type: ignore[arg-type]
+        fulfilment=fulfilment,
+        delivery_options=options,
+        ready_at=pickup.ready_at(now, shop.pickup_hours, shop.closures),
+        deliverable=all(product.deliverable for _, product in shop_lines),
+    )
+
+
+async def _sellable(session: AsyncSession, product_id: int) -> Product:
+    row = (
+        await session.execute(
+            select(Product, Shop.is_active)
+            .join(Shop, Shop.id == Product.shop_id)
+            .where(Product.id == product_id)
+        )
+    ).one_or_none()
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Produit introuvable.", ["productId"])
+    product, shop_active = row
+    if not product.is_online or not shop_active:
+        raise DomainError(
+            ErrorCode.PRODUCT_UNAVAILABLE, "Ce produit n'est plus en vente.", ["productId"]
+        )
+    return product
+
+
+def _check_quantity(asked: int, wanted: int, product: Product) -> None:
+    if asked <= 0:
+        raise DomainError(
+            ErrorCode.INVALID_QUANTITY, "La quantité doit être positive.", ["quantity"]
+        )
+    if wanted > product.stock:
+        raise DomainError(
+            ErrorCode.INSUFFICIENT_STOCK,
+            f"Il ne reste que {product.stock} exemplaire(s) de ce produit.",
+            ["quantity"],
+        )
+
+
+async def _item(session: AsyncSession, owner: Owner, product_id: int) -> tuple[Cart, CartItem]:
+    cart = await find_cart(session, owner)
+    item = await session.get(CartItem, (cart.id, product_id)) if cart else None
+    if cart is None or item is None:
+        raise DomainError(
+            ErrorCode.NOT_IN_CART, "Ce produit n'est pas dans le panier.", ["productId"]
+        )
+    cart.updated_at = utcnow()
+    return cart, item
