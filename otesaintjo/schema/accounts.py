@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.ids import primary_keys
 from otesaintjo.schema.pagination import CountedConnection, paginate
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import accounts
@@ -48,7 +49,7 @@ class UserType(relay.Node):
     ) -> list[UserType | None]:
         """Visible to the user themself and to staff; anyone else gets null (no existence leak)."""
         viewer = info.context.viewer
-        ids = [int(i) if str(i).isdigit() else -1 for i in node_ids]
+        ids = primary_keys(node_ids)
         rows = await info.context.loaders.user_by_id.load_many(ids)
         return [
             cls.from_row(row)

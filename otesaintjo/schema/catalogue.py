@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.common import Money
-from otesaintjo.schema.ids import encode_id
+from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.pagination import CountedConnection, paginate
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services.browse import ProductFilters, ShopFilters, products_listing, shops_listing
@@ -83,9 +83,7 @@ class ProductType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: list[str], required: bool = False
     ) -> list[ProductType | None]:
-        rows = await info.context.loaders.product_by_id.load_many(
-            [int(i) if str(i).isdigit() else -1 for i in node_ids]
-        )
+        rows = await info.context.loaders.product_by_id.load_many(primary_keys(node_ids))
         shops = await info.context.loaders.shop_by_id.load_many(
             [row.shop_id if row else -1 for row in rows]
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 from strawberry import relay
 
@@ -22,3 +24,8 @@ def decode_id(value: strawberry.ID, type_name: str, field: list[str]) -> int:
 
 def encode_id(type_name: str, pk: int) -> strawberry.ID:
     return strawberry.ID(str(relay.GlobalID(type_name, str(pk))))
+
+
+def primary_keys(node_ids: Iterable[str]) -> list[int]:
+    """The integer keys inside a type's node ids; a non-numeric one becomes -1 (not found)."""
+    return [int(i) if str(i).isdigit() else -1 for i in node_ids]

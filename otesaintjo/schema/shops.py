@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.common import Money
-from otesaintjo.schema.ids import encode_id
+from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.services.shops import website_is_public
 
 if TYPE_CHECKING:
@@ -143,9 +143,7 @@ class ShopType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: list[str], required: bool = False
     ) -> list[ShopType | None]:
-        rows = await info.context.loaders.shop_by_id.load_many(
-            [int(i) if str(i).isdigit() else -1 for i in node_ids]
-        )
+        rows = await info.context.loaders.shop_by_id.load_many(primary_keys(node_ids))
         return [
             cls.from_row(row)
             if row is not None and (row.is_active or await info.context.manages_shop(row.id))
