@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
@@ -12,6 +12,7 @@ from otesaintjo.errors import AuthError, DomainError
 from otesaintjo.schema.errors import ClientError, UserError, user_errors
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 
 async def run_service(
@@ -25,3 +26,10 @@ async def run_service(
         return None, user_errors(error)
     except AuthError as error:
         raise ClientError(error.message, error.code) from error
+
+
+def payload_of(
+    payload: type[P], field: str, row: Any, errors: list[UserError], to_type: Callable[[Any], Any]
+) -> P:
+    """``payload(field=to_type(row), user_errors=errors)``, with ``field`` null on a refusal."""
+    return payload(**{field: to_type(row) if row is not None else None}, user_errors=errors)

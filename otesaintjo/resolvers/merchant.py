@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo import images, models
-from otesaintjo.resolvers.common import run_service
+from otesaintjo.resolvers.common import payload_of, run_service
 from otesaintjo.schema import merchant_inputs as inputs
 from otesaintjo.schema.catalogue import ProductImageType, ProductType, PromotionType
 from otesaintjo.schema.ids import decode_id
@@ -82,9 +82,7 @@ class MerchantMutations:
             categories=input.categories,
         )
         shop, errors = await run_service(info, lambda s: shops.create_shop(s, user, data))
-        return inputs.CreateShopPayload(
-            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
-        )
+        return payload_of(inputs.CreateShopPayload, "shop", shop, errors, ShopType.from_row)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier sa boutique.")
     async def update_shop(
@@ -97,9 +95,7 @@ class MerchantMutations:
             return await shops.update_shop(session, user, shop_id, shop_changes(input))
 
         shop, errors = await run_service(info, work)
-        return inputs.UpdateShopPayload(
-            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
-        )
+        return payload_of(inputs.UpdateShopPayload, "shop", shop, errors, ShopType.from_row)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Changer la photo de couverture."
@@ -121,9 +117,7 @@ class MerchantMutations:
             return shop
 
         shop, errors = await run_service(info, work)
-        return inputs.SetShopCoverPhotoPayload(
-            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
-        )
+        return payload_of(inputs.SetShopCoverPhotoPayload, "shop", shop, errors, ShopType.from_row)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -149,8 +143,8 @@ class MerchantMutations:
             return await catalogue.create_product(session, user, shop_id, data)
 
         product, errors = await run_service(info, work)
-        return inputs.CreateProductPayload(
-            product=ProductType.from_row(product) if product else None, user_errors=errors
+        return payload_of(
+            inputs.CreateProductPayload, "product", product, errors, ProductType.from_row
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier un produit.")
@@ -173,8 +167,8 @@ class MerchantMutations:
             return await catalogue.update_product(session, user, product_id, changes)
 
         product, errors = await run_service(info, work)
-        return inputs.UpdateProductPayload(
-            product=ProductType.from_row(product) if product else None, user_errors=errors
+        return payload_of(
+            inputs.UpdateProductPayload, "product", product, errors, ProductType.from_row
         )
 
     @strawberry.mutation(
@@ -190,8 +184,8 @@ class MerchantMutations:
             return await catalogue.set_product_online(session, user, product_id, input.online)
 
         product, errors = await run_service(info, work)
-        return inputs.SetProductOnlinePayload(
-            product=ProductType.from_row(product) if product else None, user_errors=errors
+        return payload_of(
+            inputs.SetProductOnlinePayload, "product", product, errors, ProductType.from_row
         )
 
     @strawberry.mutation(
@@ -228,8 +222,8 @@ class MerchantMutations:
             return await catalogue.remove_product_image(session, user, store, image_id)
 
         product, errors = await run_service(info, work)
-        return inputs.RemoveProductImagePayload(
-            product=ProductType.from_row(product) if product else None, user_errors=errors
+        return payload_of(
+            inputs.RemoveProductImagePayload, "product", product, errors, ProductType.from_row
         )
 
     @strawberry.mutation(
@@ -247,8 +241,8 @@ class MerchantMutations:
             return await catalogue.reorder_product_images(session, user, product_id, ids)
 
         product, errors = await run_service(info, work)
-        return inputs.ReorderProductImagesPayload(
-            product=ProductType.from_row(product) if product else None, user_errors=errors
+        return payload_of(
+            inputs.ReorderProductImagesPayload, "product", product, errors, ProductType.from_row
         )
 
     @strawberry.mutation(
@@ -279,8 +273,8 @@ class MerchantMutations:
             return await promotions.create_promotion(session, user, shop_id, data)
 
         promotion, errors = await run_service(info, work)
-        return inputs.CreatePromotionPayload(
-            promotion=PromotionType.from_row(promotion) if promotion else None, user_errors=errors
+        return payload_of(
+            inputs.CreatePromotionPayload, "promotion", promotion, errors, PromotionType.from_row
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Arrêter une promotion.")
@@ -294,6 +288,6 @@ class MerchantMutations:
             return await promotions.end_promotion(session, user, promotion_id)
 
         promotion, errors = await run_service(info, work)
-        return inputs.EndPromotionPayload(
-            promotion=PromotionType.from_row(promotion) if promotion else None, user_errors=errors
+        return payload_of(
+            inputs.EndPromotionPayload, "promotion", promotion, errors, PromotionType.from_row
         )

@@ -6,7 +6,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from otesaintjo.resolvers.common import run_service
+from otesaintjo.resolvers.common import payload_of, run_service
 from otesaintjo.schema import merchant_inputs as inputs
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated
@@ -30,9 +30,7 @@ class ShopTeamMutations:
             return await shops.add_member(session, user, shop_id, input.email)
 
         shop, errors = await run_service(info, work)
-        return inputs.AddShopMemberPayload(
-            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
-        )
+        return payload_of(inputs.AddShopMemberPayload, "shop", shop, errors, ShopType.from_row)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -49,6 +47,4 @@ class ShopTeamMutations:
             return await shops.remove_member(session, user, shop_id, member_id)
 
         shop, errors = await run_service(info, work)
-        return inputs.RemoveShopMemberPayload(
-            shop=ShopType.from_row(shop) if shop else None, user_errors=errors
-        )
+        return payload_of(inputs.RemoveShopMemberPayload, "shop", shop, errors, ShopType.from_row)
