@@ -3,6 +3,11 @@
 The public response cache (``response_cache.py``) serves a cached page only while this
 counter is unchanged. Triggers, not application code, bump it: no write path can forget.
 
+On PostgreSQL the triggers are deferred to commit: every writer then takes the lock on the
+counter row last, after its row locks. Bumping it at each statement would deadlock two
+checkouts that decrement the stock of different products in the same order (A holds the
+counter and waits for B's product; B waits for the counter).
+
 Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-26
@@ -44,7 +49,11 @@ def upgrade() -> None:
     )
     for table in WATCHED:
         op.execute(
-            f"CREATE TRIGGER {table}_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
+            f"CREATE CONSTRAINT TRIGGER {table}_bump AFTER INSERT OR UPDATE OR DELETE ON {table}"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION bump_catalogue_version()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_bump_truncate AFTER TRUNCATE ON {table}"
             " FOR EACH STATEMENT EXECUTE FUNCTION bump_catalogue_version()"
         )
 
@@ -57,5 +66,6 @@ def downgrade() -> None:
     else:
         for table in WATCHED:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_bump ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_bump_truncate ON {table}")
         op.execute("DROP FUNCTION IF EXISTS bump_catalogue_version()")
     op.drop_table("catalogue_state")
