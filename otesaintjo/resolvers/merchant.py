@@ -14,7 +14,6 @@ from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import catalogue, promotions, shops
-from otesaintjo.storage import new_key
 
 CLEAR = -1  # in DeliveryOptionsInput: remove the threshold / the Colissimo offer
 
@@ -107,14 +106,8 @@ class MerchantMutations:
         data = await read_upload(input.file)
 
         async def work(session: AsyncSession):
-            shop = await shops.shop_for_merchant(
-                session, user, decode_id(input.shop_id, "Shop", ["shopId"])
-            )
-            jpeg = await catalogue.normalise(images.normalise_cover_photo, data)
-            key = new_key("covers", "jpg")
-            await store.put(key, jpeg, "image/jpeg")
-            shop.cover_image_key = key
-            return shop
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            return await catalogue.set_shop_cover_photo(session, user, store, shop_id, data)
 
         shop, errors = await run_service(info, work)
         return payload_of(inputs.SetShopCoverPhotoPayload, "shop", shop, errors, ShopType.from_row)

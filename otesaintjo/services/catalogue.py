@@ -13,7 +13,7 @@ from otesaintjo import images
 from otesaintjo.clock import utcnow
 from otesaintjo.db import after_commit
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
-from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, User
+from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, Shop, User
 from otesaintjo.services.shop_rules import slugify
 from otesaintjo.services.shops import shop_for_merchant
 from otesaintjo.services.validation import clean_text
@@ -167,6 +167,21 @@ async def add_product_image(
     session.add(image)
     await session.flush()
     return image
+
+
+async def set_shop_cover_photo(
+    session: AsyncSession, user: User, store: BlobStore, shop_id: int, data: bytes
+) -> Shop:
+    """A cover photo fitted in 1600×900 (never upscaled), EXIF stripped."""
+    shop = await shop_for_merchant(session, user, shop_id)
+    jpeg = await normalise(images.normalise_cover_photo, data)
+    key = new_key("covers", "jpg")
+    await store.put(key, jpeg, "image/jpeg")
+    previous = shop.cover_image_key
+    shop.cover_image_key = key
+    if previous:
+        after_commit(session, lambda: store.delete(previous))
+    return shop
 
 
 async def remove_product_image(

@@ -149,3 +149,55 @@ async def test_another_merchant_cannot_add_a_photo(client) -> None:
     intruder, _ = await merchant(client, "autre@example.re", name="Autre")
     response = await _add(client, intruder, product["id"], picture("PNG"))
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+COVER = """mutation($input: SetShopCoverPhotoInput!) {
+  setShopCoverPhoto(input: $input) { shop { coverPhotoUrl } userErrors { field code } } }"""
+
+
+async def test_cover_photo_is_fitted_and_the_old_one_removed(client) -> None:
+    token, shop = await merchant(client)
+    urls = []
+    for size in ((3200, 1200), (800, 600)):
+        response = await upload(
+            client,
+            token,
+            COVER,
+            {"input": {"shopId": shop["id"], "file": None}},
+            "variables.input.file",
+            picture("JPEG", size),
+        )
+        payload = response.json()["data"]["setShopCoverPhoto"]
+        assert payload["userErrors"] == []
+        urls.append(payload["shop"]["coverPhotoUrl"].removeprefix("https://otesaintjo.test"))
+    first, second = [await client.http.get(url) for url in urls]
+    assert first.status_code == 404  # replaced, removed after the commit
+    assert Image.open(io.BytesIO(second.content)).size == (800, 600)  # never upscaled
+    refused = await upload(
+        client,
+        token,
+        COVER,
+        {"input": {"shopId": shop["id"], "file": None}},
+        "variables.input.file",
+        b"%PDF-1.4",
+        filename="x.pdf",
+        content_type="application/pdf",
+    )
+    assert refused.json()["data"]["setShopCoverPhoto"]["userErrors"] == [
+        {"field": ["file"], "code": "UNSUPPORTED_IMAGE_FORMAT"}
+    ]
+
+
+async def test_a_wide_cover_fits_in_1600_by_900(client) -> None:
+    token, shop = await merchant(client)
+    response = await upload(
+        client,
+        token,
+        COVER,
+        {"input": {"shopId": shop["id"], "file": None}},
+        "variables.input.file",
+        picture("PNG", (3200, 1200)),
+    )
+    url = response.json()["data"]["setShopCoverPhoto"]["shop"]["coverPhotoUrl"]
+    served = await client.http.get(url.removeprefix("https://otesaintjo.test"))
+    assert Image.open(io.BytesIO(served.content)).size == (1600, 600)
