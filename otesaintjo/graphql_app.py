@@ -56,7 +56,7 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, _replay(body, receive), send)
             return
         version = await cache.current_version()
-        cached = await cache.lookup(key, version)
+        cached = cache.lookup(key, version)
         if cached is None:
             response = await self.run(request)
             if response.status_code == 200:

@@ -95,7 +95,7 @@ class ResponseCache:
             )
         return int(version or 0)
 
-    async def lookup(self, key: str, version: int) -> bytes | None:
+    def lookup(self, key: str, version: int) -> bytes | None:
         entry = self._entries.get(key)
         fresh = (
             entry is not None

@@ -6,7 +6,6 @@ carrier that serves the address) or click and collect. Amounts come from ``cart_
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,6 +28,7 @@ from otesaintjo.services import cart_totals as totals
 from otesaintjo.services import pickup
 from otesaintjo.services.pricing import ActivePromotion, best_offer
 from otesaintjo.services.promotions import active_promotions
+from otesaintjo.services.shop_rules import check_postcode
 from otesaintjo.settings import Settings
 
 MAX_LINES = 100
@@ -140,6 +140,8 @@ async def set_fulfilment(
     postcode: str | None,
 ) -> Cart:
     cart = await find_cart(session, owner)
+    if cart is not None and mode == FulfilmentMode.DELIVERY and postcode is not None:
+        cart.delivery_postcode = check_postcode(postcode, ["postcode"])
     view = await view_cart(session, settings, cart, utcnow()) if cart else None
     shop_view = next((s for s in view.shops if s.shop.id == shop_id), None) if view else None
     if cart is None or shop_view is None:
@@ -158,12 +160,6 @@ async def set_fulfilment(
                 ErrorCode.NOT_DELIVERABLE,
                 "Un produit de cette boutique est à retirer en boutique uniquement.",
             )
-        if postcode is not None:
-            if not re.fullmatch(r"\d{5}", postcode.strip()):
-                raise DomainError(ErrorCode.INVALID_POSTCODE, "Code postal invalide.", ["postcode"])
-            cart.delivery_postcode = postcode.strip()
-            view = await view_cart(session, settings, cart, utcnow())
-            shop_view = next(s for s in view.shops if s.shop.id == shop_id)
         if carrier not in {o.carrier for o in shop_view.delivery_options}:
             raise DomainError(
                 ErrorCode.CARRIER_UNAVAILABLE,
@@ -186,17 +182,24 @@ async def merge_into_user_cart(session: AsyncSession, user: User, token: str) ->
     if anonymous is None:
         return
     cart, _ = await cart_for_update(session, Owner(user))
-    items = (
-        await session.execute(select(CartItem).where(CartItem.cart_id == anonymous.id))
-    ).scalars()
-    for item in list(items):
-        product = await session.get(Product, item.product_id)
-        mine = await session.get(CartItem, (cart.id, item.product_id))
-        quantity = min(
-            (mine.quantity if mine else 0) + item.quantity, product.stock if product else 0
+    incoming = (
+        await session.execute(
+            select(CartItem, Product.stock)
+            .join(Product, Product.id == CartItem.product_id)
+            .where(CartItem.cart_id == anonymous.id)
         )
-        if mine is not None:
-            mine.quantity = max(quantity, mine.quantity)
+    ).all()
+    mine = {
+        item.product_id: item
+        for item in (
+            await session.execute(select(CartItem).where(CartItem.cart_id == cart.id))
+        ).scalars()
+    }
+    for item, stock in incoming:
+        current = mine.get(item.product_id)
+        quantity = min((current.quantity if current else 0) + item.quantity, stock)
+        if current is not None:
+            current.quantity = max(quantity, current.quantity)
         elif quantity > 0:
             session.add(CartItem(cart_id=cart.id, product_id=item.product_id, quantity=quantity))  # type: ignore[arg-type]
     await session.flush()

@@ -97,9 +97,7 @@ async def test_production_serves_no_graphiql(production, client) -> None:
 
 
 async def test_production_masks_unexpected_errors(production, monkeypatch) -> None:
-    token = None
-    registered = await production.register("lea@example.re")
-    token = registered["accessToken"]
+    token = (await production.register("lea@example.re"))["accessToken"]
 
     async def broken(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM internals")
