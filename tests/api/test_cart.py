@@ -111,10 +111,22 @@ async def test_anonymous_cart_of_two_shops_with_pickup_and_delivery(client) -> N
             {"rate": "REDUCED", "amount": {"cents": 10}},
             {"rate": "NORMAL", "amount": {"cents": 145}},
         ]
-        bad = await post(client, FULFIL, {"input": {"shopId": bakery["id"], "mode": "DELIVERY",
-                                                    "carrier": "MERCHANT", "postcode": "974"}},
-                         cart_token=cart_token)
-        assert bad["data"]["cartSetFulfilment"]["userErrors"] == [{"field": ["postcode"], "code": "INVALID_POSTCODE"}]
+        bad = await post(
+            client,
+            FULFIL,
+            {
+                "input": {
+                    "shopId": bakery["id"],
+                    "mode": "DELIVERY",
+                    "carrier": "MERCHANT",
+                    "postcode": "974",
+                }
+            },
+            cart_token=cart_token,
+        )
+        assert bad["data"]["cartSetFulfilment"]["userErrors"] == [
+            {"field": ["postcode"], "code": "INVALID_POSTCODE"}
+        ]
         # The grocer's ice cream is pickup only, and the grocer publishes no pickup hours.
         refused = await post(
             client,
