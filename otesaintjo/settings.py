@@ -51,6 +51,16 @@ class Settings(BaseSettings):
         "LA_POSTE": {"postcode_prefixes": ["974"], "fee_cents": 590},
         "STUART": {"postcode_prefixes": ["97480", "97410", "97430"], "fee_cents": 790},
     }
+    # Payments (Stripe). Without a key, development runs on the offline doubles (localstripe +
+    # our Connect double, started by `otesaintjo serve`): no real money.
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = None  # None: api.stripe.com
+    stripe_connect_api_base: str | None = None  # accounts, files, transfers; None: the API base
+    stripe_webhook_secrets: list[str] = []  # whsec_… of each endpoint sending to /webhooks/stripe
+    stripe_offline: bool = False  # set by the offline runner: log loudly, never real money
+    payment_method_types: list[str] = ["card"]  # add "paypal" once Stripe approved it
+    commission_bp: int = Field(default=1000, ge=0, le=10_000)  # platform share of each order
+    checkout_expiry_minutes: int = 30
     response_cache: bool = True  # anonymous catalogue reads, exact invalidation (response_cache.py)
     workers: int = 1
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
@@ -80,6 +90,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "OTESAINTJO_SECRET_KEY must be set to a random value of at least 32 characters"
                 " in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.is_production and not (self.stripe_api_key and self.stripe_webhook_secrets):
+            raise ValueError(
+                "OTESAINTJO_STRIPE_API_KEY and OTESAINTJO_STRIPE_WEBHOOK_SECRETS are required"
+                " in production"
             )
         if self.workers > 1 and self.event_bus == "memory":
             raise ValueError("the in-memory event bus needs a single worker (OTESAINTJO_WORKERS=1)")

@@ -1,6 +1,7 @@
 """Fixtures: a migrated database (SQLite by default, PostgreSQL with
 ``OTESAINTJO_TEST_DATABASE_URL``), emptied between tests; the app with its lifespan; a real
-SMTP server on loopback; an HTTP client."""
+SMTP server on loopback; an HTTP client; Stripe's API served offline by localstripe and our
+Connect double (child processes, once per session)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from otesaintjo.app import create_app
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.migrations import upgrade
 from otesaintjo.models.base import metadata
+from otesaintjo.payments.offline.processes import OFFLINE_API_KEY, OfflineStripe
 from otesaintjo.settings import Settings
 from tests.doubles.smtp import Mailbox
 from tests.helpers import GraphQLClient
@@ -101,8 +103,15 @@ def mailbox() -> Iterator[Mailbox]:
     box.stop()
 
 
+@pytest.fixture(scope="session")
+def offline_stripe() -> Iterator[OfflineStripe]:
+    offline = OfflineStripe.start()
+    yield offline
+    offline.stop()
+
+
 @pytest.fixture
-def settings(database_url: str, mailbox: Mailbox) -> Settings:
+def settings(database_url: str, mailbox: Mailbox, offline_stripe: OfflineStripe) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
@@ -110,6 +119,11 @@ def settings(database_url: str, mailbox: Mailbox) -> Settings:
         smtp_url=mailbox.url,
         public_url="https://otesaintjo.test",
         jobs_poll_seconds=0.05,
+        stripe_api_key=OFFLINE_API_KEY,
+        stripe_api_base=offline_stripe.api_base,
+        stripe_connect_api_base=offline_stripe.connect_base,
+        stripe_webhook_secrets=[offline_stripe.webhook_secret],
+        stripe_offline=True,
     )
 
 
@@ -141,6 +155,14 @@ async def live_server(app: Starlette) -> AsyncIterator[str]:
     yield f"127.0.0.1:{port}"
     server.should_exit = True
     await task
+
+
+@pytest.fixture
+def stripe_webhooks(live_server: str, offline_stripe: OfflineStripe) -> str:
+    """localstripe and the Connect double send their signed events to this test's server."""
+    url = f"http://{live_server}/webhooks/stripe"
+    offline_stripe.register_webhook(url)
+    return url
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,13 @@ def test_production_refuses_the_default_or_a_short_secret() -> None:
         Settings(_env_file=None, env="production")
     with pytest.raises(ValidationError, match="OTESAINTJO_SECRET_KEY"):
         Settings(_env_file=None, env="production", secret_key="court")
-    assert Settings(_env_file=None, env="production", secret_key="k" * 40).is_production
+    stripe = {"stripe_api_key": "sk_live_x", "stripe_webhook_secrets": ["whsec_x"]}
+    assert Settings(_env_file=None, env="production", secret_key="k" * 40, **stripe).is_production
+
+
+def test_production_needs_stripe() -> None:
+    with pytest.raises(ValidationError, match="OTESAINTJO_STRIPE_API_KEY"):
+        Settings(_env_file=None, env="production", secret_key="k" * 40)
 
 
 def test_several_workers_need_a_shared_bus_and_postgresql() -> None:
