@@ -22,6 +22,7 @@ from otesaintjo.log_config import configure_logging
 from otesaintjo.migrations import upgrade
 from otesaintjo.runtime import Runtime
 from otesaintjo.settings import Settings, get_settings
+from otesaintjo.webhooks import stripe_webhook
 
 log = structlog.get_logger(__name__)
 
@@ -49,11 +50,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
             runtime.worker.start()
         if not settings.smtp_url:
             log.warning("no OTESAINTJO_SMTP_URL: emails are printed to the log, not sent")
+        if runtime.payments is None:
+            log.warning("no OTESAINTJO_STRIPE_API_KEY: checkout and payouts are unavailable")
+        elif settings.stripe_offline:
+            log.warning(
+                "paiements hors ligne — aucun argent réel (localstripe + Connect double)",
+                api=settings.stripe_api_base,
+                connect=settings.stripe_connect_api_base,
+            )
         try:
             yield
         finally:
             if runtime.worker is not None:
                 await runtime.worker.stop()
+            if runtime.payments is not None:
+                await runtime.payments.gateway.close()
             await runtime.engine.dispose()
 
     media = Path(settings.media_dir)
@@ -63,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Mount("/media", app=StaticFiles(directory=media), name="media"),
         ],
         middleware=[

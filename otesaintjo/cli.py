@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import typer
@@ -13,7 +14,8 @@ from sqlalchemy import update
 from otesaintjo.db import create_engine, create_session_factory, unit_of_work
 from otesaintjo.migrations import upgrade
 from otesaintjo.models import User
-from otesaintjo.settings import Settings
+from otesaintjo.payments.offline.processes import OfflineStripe
+from otesaintjo.settings import Settings, get_settings
 from otesaintjo.storage import LocalDirStore
 
 app = typer.Typer(
@@ -63,16 +65,44 @@ def serve(
     settings = _settings(workers=workers)
     if settings.is_sqlite and not settings.is_production:
         asyncio.run(_migrate_and_seed(settings, seed_demo=True))
+    offline = _start_offline_payments(settings, host, port)
     typer.echo(f"GraphQL : http://{host}:{port}/graphql")
-    uvicorn.run(
-        "otesaintjo.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
+    try:
+        uvicorn.run(
+            "otesaintjo.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_level="info",
+        )
+    finally:
+        if offline is not None:
+            offline.stop()
+
+
+def _start_offline_payments(settings: Settings, host: str, port: int) -> OfflineStripe | None:
+    """Development without a Stripe key: localstripe + the Connect double, no real money.
+
+    Their addresses reach the app (and its workers) through the environment."""
+    if settings.stripe_api_key or settings.is_production:
+        return None
+    try:
+        offline = OfflineStripe.start()
+    except RuntimeError as exc:
+        typer.secho(f"Paiements indisponibles : {exc}", fg=typer.colors.YELLOW, err=True)
+        return None
+    local_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+    offline.register_webhook(f"http://{local_host}:{port}/webhooks/stripe")
+    os.environ.update(offline.environment())
+    get_settings.cache_clear()
+    typer.secho(
+        "Paiements HORS LIGNE (localstripe + double Connect) : aucun argent réel."
+        f" Stripe simulé sur {offline.api_base}",
+        fg=typer.colors.YELLOW,
     )
+    return offline
 
 
 @app.command()

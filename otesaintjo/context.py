@@ -16,8 +16,10 @@ from starlette.websockets import WebSocket
 from otesaintjo.auth import Viewer
 from otesaintjo.clock import utcnow
 from otesaintjo.db import after_commit, unit_of_work
+from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.loaders import Loaders
 from otesaintjo.services.accounts import ClientInfo
+from otesaintjo.services.payment_flow import PaymentFlow
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore
 from otesaintjo.worker import JobWorker
@@ -32,6 +34,7 @@ class Context:
     loaders: Loaders
     worker: JobWorker | None
     store: BlobStore
+    payments: PaymentFlow | None = None
     viewer: Viewer | None = None
     connection_params: dict[str, Any] | None = field(default=None)
     now: datetime = field(default_factory=utcnow)
@@ -45,6 +48,15 @@ class Context:
             return True
         shop_ids = await self.loaders.shop_ids_by_user_id.load(self.viewer.user.id)
         return shop_id in shop_ids
+
+    def payment_flow(self) -> PaymentFlow:
+        """The payment machinery, or a refusal when no payment provider is configured."""
+        if self.payments is None:
+            raise DomainError(
+                ErrorCode.PAYMENT_UNAVAILABLE,
+                "Le paiement n'est pas configuré sur ce serveur (OTESAINTJO_STRIPE_API_KEY).",
+            )
+        return self.payments
 
     @property
     def client(self) -> ClientInfo:

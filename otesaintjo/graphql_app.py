@@ -90,6 +90,7 @@ class GraphQLApp(GraphQL[Context, None]):
             loaders=Loaders(runtime.session_factory, now),
             worker=runtime.worker,
             store=runtime.store,
+            payments=runtime.payments,
             viewer=viewer,
             now=now,
         )

@@ -16,7 +16,17 @@ from aiodataloader import DataLoader
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
+from otesaintjo.models import (
+    Order,
+    OrderLine,
+    Product,
+    ProductImage,
+    Purchase,
+    Shop,
+    ShopCategory,
+    ShopMember,
+    User,
+)
 from otesaintjo.services.pricing import ActivePromotion
 from otesaintjo.services.promotions import active_promotions
 
@@ -122,6 +132,33 @@ class Loaders:
                     select(ShopMember.user_id, ShopMember.shop_id)
                     .where(ShopMember.user_id.in_(ids))  # type: ignore[attr-defined]
                     .order_by(ShopMember.shop_id)
+                ),
+            )
+        )
+
+        self.purchase_by_id: DataLoader[int, Purchase | None] = DataLoader(
+            rows_by_id(session_factory, Purchase)
+        )
+        self.order_by_id: DataLoader[int, Order | None] = DataLoader(
+            rows_by_id(session_factory, Order)
+        )
+        self.orders_by_purchase_id: DataLoader[int, list[Order]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(Order.purchase_id, Order)
+                    .where(Order.purchase_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(Order.id)
+                ),
+            )
+        )
+        self.lines_by_order_id: DataLoader[int, list[OrderLine]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(OrderLine.order_id, OrderLine)
+                    .where(OrderLine.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(OrderLine.id)
                 ),
             )
         )

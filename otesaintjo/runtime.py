@@ -10,9 +10,11 @@ from strawberry import Schema
 
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
+from otesaintjo.payments.stripe_gateway import StripeGateway
 from otesaintjo.response_cache import ResponseCache
 from otesaintjo.schema.root import build_schema
 from otesaintjo.services.outbox import EMAIL_JOB
+from otesaintjo.services.payment_flow import PaymentFlow, job_handlers
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore, LocalDirStore
 from otesaintjo.worker import JobWorker
@@ -28,6 +30,7 @@ class Runtime:
     store: BlobStore
     worker: JobWorker | None = field(default=None)
     response_cache: ResponseCache | None = field(default=None)
+    payments: PaymentFlow | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -38,9 +41,25 @@ class Runtime:
             if settings.smtp_url
             else LogMailer(settings.mail_from)
         )
+        payments = (
+            PaymentFlow(
+                session_factory,
+                StripeGateway(
+                    settings.stripe_api_key,
+                    api_base=settings.stripe_api_base,
+                    connect_api_base=settings.stripe_connect_api_base,
+                    webhook_secrets=settings.stripe_webhook_secrets,
+                    payment_method_types=settings.payment_method_types,
+                    offline=settings.stripe_offline,
+                ),
+                settings,
+            )
+            if settings.stripe_api_key
+            else None
+        )
         worker = JobWorker(
             session_factory,
-            {EMAIL_JOB: mailer.send},
+            {EMAIL_JOB: mailer.send, **(job_handlers(payments) if payments else {})},
             poll_seconds=settings.jobs_poll_seconds,
             max_attempts=settings.jobs_max_attempts,
         )
@@ -53,4 +72,5 @@ class Runtime:
             store=LocalDirStore(Path(settings.media_dir), settings.media_url),
             worker=worker,
             response_cache=ResponseCache(engine) if settings.response_cache else None,
+            payments=payments,
         )

@@ -21,6 +21,17 @@ from otesaintjo.models.catalogue import (
     PromotionProduct,
 )
 from otesaintjo.models.jobs import Job
+from otesaintjo.models.orders import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Purchase,
+    PurchaseStatus,
+    Refund,
+    ShopTransfer,
+    StripeEvent,
+    TransferStatus,
+)
 from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
 
 __all__ = [
@@ -35,17 +46,26 @@ __all__ = [
     "LoginThrottle",
     "NewsletterStatus",
     "NewsletterSubscription",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
     "PasswordResetToken",
     "Product",
     "ProductImage",
     "Promotion",
     "PromotionKind",
     "PromotionProduct",
+    "Purchase",
+    "PurchaseStatus",
     "RefreshToken",
+    "Refund",
     "Shop",
     "ShopCategory",
     "ShopMember",
     "ShopRole",
+    "ShopTransfer",
+    "StripeEvent",
+    "TransferStatus",
     "User",
     "metadata",
 ]

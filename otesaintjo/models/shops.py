@@ -50,6 +50,12 @@ class Shop(SQLModel, table=True):
     free_delivery_over_cents: int | None = Field(default=None)
     colissimo_fee_cents: int | None = Field(default=None)
     is_active: bool = Field(default=True)
+    # Stripe Connect: the shop's connected account; KYC only holds back payouts, never sales.
+    stripe_account_id: str | None = Field(default=None, max_length=100, unique=True, index=True)
+    payouts_enabled: bool = Field(default=False)
+    payout_requirements: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
 

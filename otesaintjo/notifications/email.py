@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -13,6 +14,7 @@ import aiosmtplib
 import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from otesaintjo.clock import REUNION
 from otesaintjo.money import format_cents
 
 log = structlog.get_logger(__name__)
@@ -25,6 +27,14 @@ _TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 _TEMPLATES.filters["money"] = format_cents
+
+
+def local_datetime(value: datetime) -> str:
+    """« 27/11/2026 à 10:30 » in La Réunion's time, whatever the server's zone."""
+    return value.astimezone(REUNION).strftime("%d/%m/%Y à %H:%M")
+
+
+_TEMPLATES.filters["local_datetime"] = local_datetime
 
 
 @dataclass(frozen=True, slots=True)

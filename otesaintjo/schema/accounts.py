@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -17,6 +17,9 @@ from otesaintjo.schema.pagination import CountedConnection, paginate
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import accounts
 from otesaintjo.sorting import SortKey
+
+if TYPE_CHECKING:
+    from otesaintjo.schema.orders import OrderConnection
 
 
 @strawberry.type(
@@ -65,6 +68,14 @@ class UserType(relay.Node):
         shop_ids = await info.context.loaders.shop_ids_by_user_id.load(self.id)
         rows = await info.context.loaders.shop_by_id.load_many(shop_ids)
         return [ShopType.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Les commandes de ce client, récentes d'abord.")
+    async def orders(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[OrderConnection, strawberry.lazy("otesaintjo.schema.orders")]:
+        from otesaintjo.schema.orders import order_page
+
+        return await order_page(info, models.Order.user_id == self.id, first=first, after=after)
 
     @strawberry.field(
         description="Appareils connectés à ce compte (sessions actives), récentes d'abord."

@@ -28,6 +28,7 @@ from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.cart import CartMutations, CartQueries
 from otesaintjo.resolvers.merchant import MerchantMutations
+from otesaintjo.resolvers.orders import OrderMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import ClientError, bad_input
@@ -61,7 +62,9 @@ class Query(AccountQueries, BrowseQueries, CartQueries):
 
 
 @strawberry.type(description="Point d'entrée des écritures.")
-class Mutation(AccountMutations, MerchantMutations, ShopTeamMutations, CartMutations):
+class Mutation(
+    AccountMutations, MerchantMutations, ShopTeamMutations, CartMutations, OrderMutations
+):
     pass
 
 

@@ -17,6 +17,7 @@ from otesaintjo.services.shops import website_is_public
 
 if TYPE_CHECKING:
     from otesaintjo.schema.catalogue import ProductConnection, ProductSortEnum
+    from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, ShopPayouts
 
 
 @strawberry.enum(description="Jour de la semaine (heures de La Réunion).")
@@ -150,6 +151,35 @@ class ShopType(relay.Node):
             else None
             for row in rows
         ]
+
+    @strawberry.field(
+        description="Les commandes de la boutique, récentes d'abord (ses commerçants seulement)."
+    )
+    async def orders(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: Annotated[OrderStatusEnum, strawberry.lazy("otesaintjo.schema.orders")]
+        | None = None,
+    ) -> Annotated[OrderConnection, strawberry.lazy("otesaintjo.schema.orders")] | None:
+        if not await info.context.manages_shop(self.id):
+            return None
+        from otesaintjo.schema.orders import order_page
+
+        return await order_page(
+            info, models.Order.shop_id == self.id, first=first, after=after, status=status
+        )
+
+    @strawberry.field(description="Les versements Stripe (ses commerçants seulement).")
+    async def payouts(
+        self, info: Info
+    ) -> Annotated[ShopPayouts, strawberry.lazy("otesaintjo.schema.orders")] | None:
+        if not await info.context.manages_shop(self.id):
+            return None
+        from otesaintjo.schema.orders import ShopPayouts
+
+        return ShopPayouts.from_row(self.row)
 
     @strawberry.field
     async def categories(self, info: Info) -> list[str]:

@@ -1,0 +1,189 @@
+"""Purchases (one payment), their orders (one per shop), and the money ledger around them.
+
+The unique constraints here are the real guard against doubles: one purchase per
+(customer, idempotency key), one PaymentIntent per purchase, one transfer per order, one
+processing per Stripe event, one refund per refund key. localstripe ignores idempotency keys,
+so nothing may rely on Stripe alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from otesaintjo.models.base import timestamp_field
+
+
+class PurchaseStatus:
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
+class OrderStatus:
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"
+    COLLECTED = "COLLECTED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+class Purchase(SQLModel, table=True):
+    """What one checkout bought, from one or several shops, paid by one PaymentIntent."""
+
+    __tablename__ = "purchase"
+    __table_args__ = (
+        UniqueConstraint("user_id", "idempotency_key", name="uq_purchase_user_key"),
+        Index("ix_purchase_user_id_id", "user_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
+    )
+    idempotency_key: str = Field(max_length=100)
+    cart_fingerprint: str = Field(max_length=64)
+    status: str = Field(
+        default=PurchaseStatus.PENDING_PAYMENT, sa_column=Column(String(20), nullable=False)
+    )
+    total_cents: int
+    currency: str = Field(default="eur", max_length=3)
+    contact_phone: str = Field(max_length=20)
+    delivery_address: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    payment_intent_id: str | None = Field(default=None, max_length=100, unique=True)
+    client_secret: str | None = Field(default=None, max_length=300)
+    charge_id: str | None = Field(default=None, max_length=100)
+    payment_error: str | None = Field(default=None, max_length=300)
+    expires_at: datetime = timestamp_field(index=True)
+    paid_at: datetime | None = timestamp_field(nullable=True)
+    cancelled_at: datetime | None = timestamp_field(nullable=True)
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class Order(SQLModel, table=True):
+    """One shop's part of a purchase, with its own fulfilment and status."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        Index("ix_shop_order_shop_id_id", "shop_id", "id"),
+        Index("ix_shop_order_user_id_id", "user_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("purchase.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="RESTRICT"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(
+        default=OrderStatus.PENDING_PAYMENT, sa_column=Column(String(20), nullable=False)
+    )
+    mode: str = Field(sa_column=Column(String(10), nullable=False))
+    carrier: str | None = Field(default=None, max_length=20)
+    subtotal_cents: int
+    delivery_fee_cents: int
+    total_cents: int
+    vat_cents: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    ready_by: datetime | None = timestamp_field(nullable=True)
+    pickup_code: str | None = Field(default=None, max_length=12)
+    tracking_carrier: str | None = Field(default=None, max_length=50)
+    tracking_number: str | None = Field(default=None, max_length=100)
+    problem: str | None = Field(default=None, max_length=1000)
+    paid_at: datetime | None = timestamp_field(nullable=True)
+    cancelled_at: datetime | None = timestamp_field(nullable=True)
+    created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
+
+
+class OrderLine(SQLModel, table=True):
+    """A product as it was sold: name, unit price and VAT copied at checkout."""
+
+    __tablename__ = "order_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    product_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="SET NULL"), index=True),
+    )
+    product_name: str = Field(max_length=200)
+    unit_cents: int
+    quantity: int
+    vat_bp: int
+    total_cents: int
+
+
+class TransferStatus:
+    PENDING = "PENDING"  # waiting for the payment, or for the shop's payouts to be enabled
+    SENT = "SENT"
+    CANCELLED = "CANCELLED"
+
+
+class ShopTransfer(SQLModel, table=True):
+    """The shop's share of a paid order, sent to its connected account (one per order)."""
+
+    __tablename__ = "shop_transfer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), nullable=False, unique=True
+        )
+    )
+    shop_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    amount_cents: int
+    commission_cents: int
+    status: str = Field(
+        default=TransferStatus.PENDING, sa_column=Column(String(10), nullable=False)
+    )
+    stripe_transfer_id: str | None = Field(default=None, max_length=100)
+    reversed_cents: int = Field(default=0)
+    created_at: datetime = timestamp_field(default_now=True)
+    sent_at: datetime | None = timestamp_field(nullable=True)
+
+
+class Refund(SQLModel, table=True):
+    """Money given back to the customer; ``key`` names why, so a refund happens once."""
+
+    __tablename__ = "refund"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    amount_cents: int
+    stripe_refund_id: str | None = Field(default=None, max_length=100)
+    created_at: datetime = timestamp_field(default_now=True)
+    done_at: datetime | None = timestamp_field(nullable=True)
+
+
+class StripeEvent(SQLModel, table=True):
+    """Each Stripe event id is processed once: the primary key refuses the second delivery."""
+
+    __tablename__ = "stripe_event"
+
+    id: str = Field(primary_key=True, max_length=100)
+    type: str = Field(max_length=100)
+    received_at: datetime = timestamp_field(default_now=True)

@@ -1,0 +1,448 @@
+"""Purchases and orders as the customer, the shop's merchants and staff see them.
+
+One rule for reading: an order is visible to its customer, its shop's merchants and staff;
+a purchase to its customer and staff; anyone else gets null, as for an id that does not exist.
+Of the customer, a merchant sees only what fulfilment needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.schema.cart import Carrier, FulfilmentModeEnum, VatAmount
+from otesaintjo.schema.catalogue import ProductType, VatRate
+from otesaintjo.schema.common import Money
+from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.ids import primary_keys
+from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.shops import ShopType
+from otesaintjo.sorting import SortKey
+
+S = models.OrderStatus
+
+
+@strawberry.enum(
+    name="OrderStatus",
+    description="PENDING_PAYMENT → PAID → READY_FOR_PICKUP → COLLECTED (retrait) ou "
+    "PAID → SHIPPED → DELIVERED (livraison) ; CANCELLED avant paiement, ou par le personnel.",
+)
+class OrderStatusEnum(Enum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    READY_FOR_PICKUP = "READY_FOR_PICKUP"
+    COLLECTED = "COLLECTED"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(name="PurchaseStatus", description="L'état du paiement de l'achat.")
+class PurchaseStatusEnum(Enum):
+    PENDING_PAYMENT = "PENDING_PAYMENT"
+    PAID = "PAID"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.type(description="Adresse de livraison.")
+class DeliveryAddress:
+    street: str
+    postcode: str
+    town: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> DeliveryAddress | None:
+        return cls(**data) if data else None
+
+
+@strawberry.type(name="OrderLine", description="Un produit tel qu'il a été vendu.")
+class OrderLineType:
+    row: strawberry.Private[models.OrderLine]
+    product_name: str
+    unit_price: Money
+    quantity: int
+    total: Money
+    vat_rate: VatRate
+
+    @strawberry.field(description="Le produit aujourd'hui (null s'il a été supprimé).")
+    async def product(self, info: Info) -> ProductType | None:
+        if self.row.product_id is None:
+            return None
+        row = await info.context.loaders.product_by_id.load(self.row.product_id)
+        return ProductType.from_row(row) if row is not None else None
+
+    @classmethod
+    def from_row(cls, row: models.OrderLine) -> OrderLineType:
+        return cls(
+            row=row,
+            product_name=row.product_name,
+            unit_price=Money(cents=row.unit_cents),
+            quantity=row.quantity,
+            total=Money(cents=row.total_cents),
+            vat_rate=VatRate(row.vat_bp),
+        )
+
+
+@strawberry.type(description="Comment le client reçoit la commande.")
+class OrderFulfilment:
+    mode: FulfilmentModeEnum
+    carrier: Carrier | None
+    ready_by: datetime | None = strawberry.field(
+        description="Retrait : prête au plus tard à cette heure (2 h d'ouverture après paiement)."
+    )
+    address: DeliveryAddress | None = strawberry.field(description="Livraison : l'adresse.")
+    tracking_carrier: str | None
+    tracking_number: str | None
+
+
+@strawberry.type(description="Ce qu'il faut savoir du client pour servir la commande.")
+class OrderCustomer:
+    first_name: str
+    last_name: str
+    phone: str
+    address: DeliveryAddress | None = strawberry.field(description="Seulement pour une livraison.")
+
+
+async def can_see_order(info: Info, order: models.Order) -> bool:
+    viewer = info.context.viewer
+    if viewer is None:
+        return False
+    return viewer.user.id == order.user_id or await info.context.manages_shop(order.shop_id)
+
+
+def can_see_purchase(info: Info, purchase: models.Purchase) -> bool:
+    viewer = info.context.viewer
+    return viewer is not None and (viewer.user.id == purchase.user_id or viewer.user.is_staff)
+
+
+@strawberry.type(name="Order", description="La part d'un achat pour une boutique.")
+class OrderType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.Order]
+    status: OrderStatusEnum
+    created_at: datetime
+    paid_at: datetime | None
+    subtotal: Money
+    delivery_fee: Money
+    total: Money
+    vat: list[VatAmount]
+    problem: str | None = strawberry.field(
+        description="Le problème signalé par le commerçant, s'il y en a un."
+    )
+
+    @classmethod
+    def from_row(cls, row: models.Order) -> OrderType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            status=OrderStatusEnum(row.status),
+            created_at=row.created_at,
+            paid_at=row.paid_at,
+            subtotal=Money(cents=row.subtotal_cents),
+            delivery_fee=Money(cents=row.delivery_fee_cents),
+            total=Money(cents=row.total_cents),
+            vat=[
+                VatAmount(rate=VatRate(int(rate)), amount=Money(cents=cents))
+                for rate, cents in sorted(row.vat_cents.items())
+            ],
+            problem=row.problem,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[OrderType | None]:
+        rows = await info.context.loaders.order_by_id.load_many(primary_keys(node_ids))
+        return [
+            cls.from_row(row) if row is not None and await can_see_order(info, row) else None
+            for row in rows
+        ]
+
+    @strawberry.field
+    async def shop(self, info: Info) -> ShopType:
+        return ShopType.from_row(await info.context.loaders.shop_by_id.load(self.row.shop_id))
+
+    @strawberry.field(description="L'achat dont la commande fait partie (client et personnel).")
+    async def purchase(self, info: Info) -> PurchaseType | None:
+        row = await info.context.loaders.purchase_by_id.load(self.row.purchase_id)
+        return PurchaseType.from_row(row) if row and can_see_purchase(info, row) else None
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLineType]:
+        rows = await info.context.loaders.lines_by_order_id.load(self.row.id)
+        return [OrderLineType.from_row(row) for row in rows]
+
+    @strawberry.field
+    async def fulfilment(self, info: Info) -> OrderFulfilment:
+        order = self.row
+        purchase = await info.context.loaders.purchase_by_id.load(order.purchase_id)
+        delivery = order.mode == models.FulfilmentMode.DELIVERY
+        return OrderFulfilment(
+            mode=FulfilmentModeEnum(order.mode),
+            carrier=Carrier(order.carrier) if order.carrier else None,
+            ready_by=order.ready_by,
+            address=DeliveryAddress.from_json(purchase.delivery_address) if delivery else None,
+            tracking_carrier=order.tracking_carrier,
+            tracking_number=order.tracking_number,
+        )
+
+    @strawberry.field(
+        description="Le code à donner au comptoir : pour le client seul, une fois prête."
+    )
+    def pickup_code(self, info: Info) -> str | None:
+        viewer = info.context.viewer
+        if viewer is None or viewer.user.id != self.row.user_id:
+            return None
+        return self.row.pickup_code if self.row.status == S.READY_FOR_PICKUP else None
+
+    @strawberry.field(description="Le client : nom, téléphone, et l'adresse pour une livraison.")
+    async def customer(self, info: Info) -> OrderCustomer:
+        loaders = info.context.loaders
+        user = await loaders.user_by_id.load(self.row.user_id)
+        purchase = await loaders.purchase_by_id.load(self.row.purchase_id)
+        delivery = self.row.mode == models.FulfilmentMode.DELIVERY
+        return OrderCustomer(
+            first_name=user.first_name,
+            last_name=user.last_name,
+            phone=purchase.contact_phone,
+            address=DeliveryAddress.from_json(purchase.delivery_address) if delivery else None,
+        )
+
+    @strawberry.field(
+        description="Le client peut annuler tant que l'achat n'est pas payé (tout l'achat "
+        "est alors annulé) ; le personnel peut annuler à tout moment, avec remboursement."
+    )
+    def viewer_can_cancel(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        if viewer is None or self.row.status == S.CANCELLED:
+            return False
+        if viewer.user.is_staff:
+            return True
+        return viewer.user.id == self.row.user_id and self.row.status == S.PENDING_PAYMENT
+
+
+@strawberry.type(name="OrderConnection")
+class OrderConnection(CountedConnection[OrderType]):
+    pass
+
+
+@strawberry.type(description="Le paiement d'un achat (Stripe).")
+class Payment:
+    amount: Money
+    client_secret: str | None = strawberry.field(
+        description="À passer à Stripe.js pour payer (carte, PayPal si activé)."
+    )
+    expires_at: datetime = strawberry.field(
+        description="Sans paiement à cette heure, l'achat est annulé et le stock libéré."
+    )
+    error: str | None = strawberry.field(description="Le motif du dernier échec de paiement.")
+
+
+@strawberry.type(name="Purchase", description="Un achat : un paiement, une commande par boutique.")
+class PurchaseType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.Purchase]
+    status: PurchaseStatusEnum
+    created_at: datetime
+    paid_at: datetime | None
+    total: Money
+
+    @classmethod
+    def from_row(cls, row: models.Purchase) -> PurchaseType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            status=PurchaseStatusEnum(row.status),
+            created_at=row.created_at,
+            paid_at=row.paid_at,
+            total=Money(cents=row.total_cents),
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PurchaseType | None]:
+        rows = await info.context.loaders.purchase_by_id.load_many(primary_keys(node_ids))
+        return [
+            cls.from_row(row) if row is not None and can_see_purchase(info, row) else None
+            for row in rows
+        ]
+
+    @strawberry.field
+    async def orders(self, info: Info) -> list[OrderType]:
+        rows = await info.context.loaders.orders_by_purchase_id.load(self.row.id)
+        return [OrderType.from_row(row) for row in rows]
+
+    @strawberry.field
+    def payment(self, info: Info) -> Payment:
+        viewer = info.context.viewer
+        own = viewer is not None and viewer.user.id == self.row.user_id
+        pending = self.row.status == models.PurchaseStatus.PENDING_PAYMENT
+        return Payment(
+            amount=Money(cents=self.row.total_cents),
+            client_secret=self.row.client_secret if own and pending else None,
+            expires_at=self.row.expires_at,
+            error=self.row.payment_error,
+        )
+
+
+@strawberry.input(description="Adresse de livraison (son code postal est celui du panier).")
+class DeliveryAddressInput:
+    street: str
+    postcode: str
+    town: str
+
+
+@strawberry.input
+class CheckoutInput:
+    idempotency_key: str = strawberry.field(
+        description="Une clé par tentative d'achat (un UUID) : la même clé avec le même panier "
+        "rend le même achat ; avec un autre panier, une erreur."
+    )
+    contact_phone: str
+    address: DeliveryAddressInput | None = strawberry.field(
+        default=None, description="Nécessaire dès qu'une boutique livre."
+    )
+
+
+@strawberry.type
+class PurchasePayload:
+    purchase: PurchaseType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CheckoutPayload(PurchasePayload):
+    pass
+
+
+@strawberry.type
+class ConfirmPaymentPayload(PurchasePayload):
+    pass
+
+
+@strawberry.input
+class ConfirmPaymentInput:
+    purchase_id: strawberry.ID
+
+
+@strawberry.input
+class OrderInput:
+    order_id: strawberry.ID
+
+
+@strawberry.input
+class MarkOrderCollectedInput:
+    order_id: strawberry.ID
+    pickup_code: str = strawberry.field(description="Le code que le client donne au comptoir.")
+
+
+@strawberry.input
+class MarkOrderShippedInput:
+    order_id: strawberry.ID
+    carrier: str = strawberry.field(description="Transporteur, ex. « Colissimo ».")
+    tracking_number: str
+
+
+@strawberry.input
+class ReportOrderProblemInput:
+    order_id: strawberry.ID
+    message: str = strawberry.field(description="Ce qui empêche d'honorer la commande.")
+
+
+@strawberry.type
+class OrderPayload:
+    order: OrderType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.enum(description="Statut des versements de la boutique.")
+class PayoutStatus(Enum):
+    NOT_STARTED = "NOT_STARTED"
+    PENDING = "PENDING"
+    ENABLED = "ENABLED"
+
+
+@strawberry.type(description="Les versements Stripe de la boutique (pour ses commerçants).")
+class ShopPayouts:
+    status: PayoutStatus
+    requirements_due: list[str] = strawberry.field(
+        description="Ce que Stripe attend encore (codes Stripe, ex. individual.verification…)."
+    )
+
+    @classmethod
+    def from_row(cls, shop: models.Shop) -> ShopPayouts:
+        if shop.stripe_account_id is None:
+            status = PayoutStatus.NOT_STARTED
+        elif shop.payouts_enabled:
+            status = PayoutStatus.ENABLED
+        else:
+            status = PayoutStatus.PENDING
+        return cls(status=status, requirements_due=list(shop.payout_requirements))
+
+
+@strawberry.enum(description="Pièce justificative demandée par Stripe.")
+class KycDocumentKind(Enum):
+    IDENTITY_DOCUMENT = "IDENTITY_DOCUMENT"
+    PROOF_OF_ADDRESS = "PROOF_OF_ADDRESS"
+
+
+@strawberry.input
+class StartPayoutOnboardingInput:
+    shop_id: strawberry.ID
+
+
+@strawberry.type
+class StartPayoutOnboardingPayload:
+    url: str | None = strawberry.field(
+        default=None, description="Le lien d'inscription Stripe, à ouvrir par le commerçant."
+    )
+    payouts: ShopPayouts | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UploadKycDocumentInput:
+    shop_id: strawberry.ID
+    kind: KycDocumentKind
+    file: Upload = strawberry.field(description="PNG ou JPEG, 10 Mo au plus.")
+
+
+@strawberry.type
+class UploadKycDocumentPayload:
+    payouts: ShopPayouts | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+OrderConnectionRef = Annotated[OrderConnection, strawberry.lazy("otesaintjo.schema.orders")]
+
+
+async def order_page(
+    info: Info,
+    *conditions: Any,
+    first: int | None,
+    after: str | None,
+    status: OrderStatusEnum | None = None,
+) -> OrderConnection:
+    """A page of orders, newest first (keyset on the id; indexes on shop/user + id)."""
+    query = select(models.Order).where(*conditions)
+    if status is not None:
+        query = query.where(models.Order.status == status.value)
+    return await paginate(  # type: ignore[return-value]
+        info.context.session_factory,
+        query,
+        [SortKey(models.Order.id, True)],
+        first=first,
+        after=after,
+        to_node=lambda row: OrderType.from_row(row[0]),
+        connection=OrderConnection,
+    )

@@ -1,0 +1,251 @@
+"""Checkout: the cart becomes one purchase with one order per shop, stock reserved, then paid.
+
+Two short transactions, so that no row lock is held during a call to Stripe:
+
+1. ``place``: validate the cart, reserve the stock (``stock.reserve``: conditional updates
+   in id order, all or nothing), write the purchase, its orders and lines, and the expiry
+   job. The unique (customer, idempotency key) makes a concurrent duplicate fail here.
+2. ``attach_payment``: lock the purchase row, create its PaymentIntent once, store it.
+   Callers with the same key wait on that lock and then find the PaymentIntent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import (
+    FulfilmentMode,
+    Order,
+    OrderLine,
+    Purchase,
+    PurchaseStatus,
+    User,
+)
+from otesaintjo.payments.gateway import PaymentsGateway, PaymentsUnavailable
+from otesaintjo.services import cart as carts
+from otesaintjo.services import stock
+from otesaintjo.services.outbox import enqueue
+from otesaintjo.services.shop_rules import check_postcode
+from otesaintjo.services.validation import clean_text, normalize_phone
+from otesaintjo.settings import Settings
+
+EXPIRE_JOB = "checkout.expire"
+MAX_KEY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    postcode: str
+    town: str
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    idempotency_key: str
+    contact_phone: str
+    address: Address | None = None
+
+
+async def place(
+    session: AsyncSession,
+    settings: Settings,
+    user: User,
+    request: CheckoutRequest,
+    now: datetime,
+) -> Purchase:
+    """The purchase of this key: the one already placed with the same cart, or a new one."""
+    key = request.idempotency_key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            f"La clé d'idempotence doit faire 1 à {MAX_KEY_LENGTH} caractères.",
+            ["idempotencyKey"],
+        )
+    cart = await carts.find_cart(session, carts.Owner(user))
+    view = await carts.view_cart(session, settings, cart, now) if cart else None
+    phone = normalize_phone(request.contact_phone, ["contactPhone"])
+    address = _address(request.address, view) if view else None
+    fingerprint = _fingerprint(view, phone, address)
+    existing = await _by_key(session, user.id, key)  # type: ignore[arg-type]
+    emptied = view is None or not view.shops
+    if existing is not None:
+        # A retry after payment finds the cart emptied by that very purchase: same answer.
+        if existing.cart_fingerprint != fingerprint and not emptied:
+            raise DomainError(
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                "Cette clé a déjà servi pour un autre panier : générez-en une nouvelle.",
+                ["idempotencyKey"],
+            )
+        return existing
+    if view is None or emptied:
+        raise DomainError(ErrorCode.EMPTY_CART, "Le panier est vide.")
+    _check_fulfilment(view)
+    purchase = Purchase(
+        user_id=user.id,  # type: ignore[arg-type]
+        idempotency_key=key,
+        cart_fingerprint=fingerprint,
+        total_cents=view.totals.total_cents,
+        contact_phone=phone,
+        delivery_address=address.__dict__ if address else None,
+        expires_at=now + timedelta(minutes=settings.checkout_expiry_minutes),
+    )
+    session.add(purchase)
+    # The key first: a concurrent twin waits on it, fails, and retries to find this purchase
+    # (were stock taken first, the twin could be refused for the stock its own key holds).
+    await session.flush()
+    await stock.reserve(
+        session,
+        {line.product_id: line.quantity for shop in view.shops for line in shop.totals.lines},
+    )
+    for shop_view in view.shops:
+        await _add_order(session, purchase, shop_view)
+    enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
+    return purchase
+
+
+async def attach_payment(
+    session: AsyncSession, gateway: PaymentsGateway, purchase_id: int
+) -> Purchase:
+    """Create the purchase's PaymentIntent once (the row lock serialises same-key callers)."""
+    await session.execute(
+        update(Purchase).where(Purchase.id == purchase_id).values(total_cents=Purchase.total_cents)
+    )
+    purchase = (
+        await session.execute(
+            select(Purchase)
+            .where(Purchase.id == purchase_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if purchase.payment_intent_id or purchase.status != PurchaseStatus.PENDING_PAYMENT:
+        return purchase
+    try:
+        payment = await gateway.create_payment(
+            purchase.total_cents,
+            {"purchase_id": str(purchase.id)},
+            idempotency_key=f"purchase:{purchase.id}:payment",
+        )
+    except PaymentsUnavailable as exc:
+        raise DomainError(
+            ErrorCode.PAYMENT_UNAVAILABLE,
+            "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
+        ) from exc
+    purchase.payment_intent_id = payment.id
+    purchase.client_secret = payment.client_secret
+    return purchase
+
+
+async def _by_key(session: AsyncSession, user_id: int, key: str) -> Purchase | None:
+    return (
+        await session.execute(
+            select(Purchase).where(Purchase.user_id == user_id, Purchase.idempotency_key == key)
+        )
+    ).scalar_one_or_none()
+
+
+def _address(given: Address | None, view: carts.CartView) -> Address | None:
+    """The delivery address, needed when a shop delivers; its postcode is the cart's."""
+    if not any(s.fulfilment and s.fulfilment.mode == FulfilmentMode.DELIVERY for s in view.shops):
+        return None
+    if given is None:
+        raise DomainError(
+            ErrorCode.ADDRESS_REQUIRED, "Une adresse de livraison est nécessaire.", ["address"]
+        )
+    postcode = check_postcode(given.postcode, ["address", "postcode"])
+    if postcode != view.cart.delivery_postcode:
+        raise DomainError(
+            ErrorCode.INVALID_POSTCODE,
+            "Le code postal diffère de celui choisi pour la livraison dans le panier.",
+            ["address", "postcode"],
+        )
+    return Address(
+        street=clean_text(given.street, ["address", "street"], max_length=200),
+        postcode=postcode,
+        town=clean_text(given.town, ["address", "town"], max_length=100),
+    )
+
+
+def _fingerprint(view: carts.CartView | None, phone: str, address: Address | None) -> str:
+    """Lines, amounts, fulfilment and contact: a key reused for other content is refused."""
+    content = {
+        "shops": [
+            {
+                "shop": s.shop.id,
+                "lines": [
+                    (line.product_id, line.quantity, line.unit_cents) for line in s.totals.lines
+                ],
+                "fee": s.totals.delivery_fee_cents,
+                "mode": s.fulfilment.mode if s.fulfilment else None,
+                "carrier": s.fulfilment.carrier if s.fulfilment else None,
+            }
+            for s in (view.shops if view else [])
+        ],
+        "phone": phone,
+        "address": address.__dict__ if address else None,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _check_fulfilment(view: carts.CartView) -> None:
+    for shop_view in view.shops:
+        chosen = shop_view.fulfilment
+        if chosen is None:
+            raise DomainError(
+                ErrorCode.FULFILMENT_REQUIRED,
+                f"Choisissez le retrait ou la livraison pour « {shop_view.shop.name} ».",
+                ["shops", str(shop_view.shop.id)],
+            )
+        if chosen.mode == FulfilmentMode.PICKUP and shop_view.ready_at is None:
+            raise DomainError(
+                ErrorCode.PICKUP_UNAVAILABLE,
+                f"« {shop_view.shop.name} » ne propose plus le retrait.",
+                ["shops", str(shop_view.shop.id)],
+            )
+        if chosen.mode == FulfilmentMode.DELIVERY and (
+            not shop_view.deliverable
+            or chosen.carrier not in {o.carrier for o in shop_view.delivery_options}
+        ):
+            raise DomainError(
+                ErrorCode.CARRIER_UNAVAILABLE,
+                f"La livraison choisie pour « {shop_view.shop.name} » n'est plus possible.",
+                ["shops", str(shop_view.shop.id)],
+            )
+
+
+async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts.ShopView) -> None:
+    shop_totals = shop_view.totals
+    fulfilment = shop_view.fulfilment
+    assert fulfilment is not None
+    order = Order(
+        purchase_id=purchase.id,  # type: ignore[arg-type]
+        shop_id=shop_view.shop.id,  # type: ignore[arg-type]
+        user_id=purchase.user_id,
+        mode=fulfilment.mode,
+        carrier=fulfilment.carrier,
+        subtotal_cents=shop_totals.subtotal_cents,
+        delivery_fee_cents=shop_totals.delivery_fee_cents,
+        total_cents=shop_totals.total_cents,
+        vat_cents={str(rate): cents for rate, cents in shop_totals.vat_cents.items()},
+    )
+    session.add(order)
+    await session.flush()
+    for line in shop_totals.lines:
+        session.add(
+            OrderLine(
+                order_id=order.id,  # type: ignore[arg-type]
+                product_id=line.product_id,
+                product_name=shop_view.products[line.product_id].name,
+                unit_cents=line.unit_cents,
+                quantity=line.quantity,
+                vat_bp=line.vat_bp,
+                total_cents=line.total_cents,
+            )
+        )

@@ -1,0 +1,382 @@
+"""What happens to a purchase's money after checkout, whoever reports it.
+
+The webhook, ``confirmPayment`` and the expiry job all end in ``settle``: it re-reads the
+PaymentIntent from Stripe (never trusts the caller) and changes the purchase with conditional
+updates, so five deliveries of one event, or a webhook racing the client, change it once.
+
+Shops are paid by transfers (separate charges and transfers): one ``ShopTransfer`` row per
+paid order, sent by a job when the shop's connected account can receive payouts, else kept
+pending until Stripe reports the account ready (``account.updated``). KYC never blocks a sale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from otesaintjo.clock import utcnow
+from otesaintjo.db import unit_of_work
+from otesaintjo.models import (
+    Cart,
+    CartItem,
+    FulfilmentMode,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Purchase,
+    PurchaseStatus,
+    Refund,
+    Shop,
+    ShopTransfer,
+    TransferStatus,
+    User,
+)
+from otesaintjo.payments.gateway import PaymentsGateway, PaymentState, PaymentsUnavailable
+from otesaintjo.services import pickup, stock
+from otesaintjo.services.checkout import EXPIRE_JOB
+from otesaintjo.services.outbox import enqueue, queue_email
+from otesaintjo.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+TRANSFER_JOB = "payments.transfer"
+REFUND_JOB = "payments.refund"
+REVERSAL_JOB = "payments.reversal"
+CANCEL_PAYMENT_JOB = "payments.cancel_intent"
+
+
+def commission(total_cents: int, commission_bp: int) -> int:
+    """The platform's share of an order, in cents, rounded half up (the shop gets the rest)."""
+    return (total_cents * commission_bp + 5000) // 10000
+
+
+async def quantities_of(session: AsyncSession, order_ids: list[int]) -> dict[int, int]:
+    """``{product_id: quantity}`` of these orders' lines (for releasing stock)."""
+    rows = await session.execute(
+        select(OrderLine.product_id, OrderLine.quantity).where(OrderLine.order_id.in_(order_ids))  # type: ignore[attr-defined]
+    )
+    totals: dict[int, int] = {}
+    for product_id, quantity in rows:
+        if product_id is not None:
+            totals[product_id] = totals.get(product_id, 0) + quantity
+    return totals
+
+
+@dataclass
+class PaymentFlow:
+    session_factory: async_sessionmaker[AsyncSession]
+    gateway: PaymentsGateway
+    settings: Settings
+
+    # -- payment ----------------------------------------------------------------------------
+
+    async def settle(self, purchase_id: int) -> Purchase | None:
+        """Bring the purchase in line with its PaymentIntent as Stripe reports it now."""
+        async with self.session_factory() as session:
+            purchase = await session.get(Purchase, purchase_id)
+        if purchase is None or purchase.payment_intent_id is None:
+            return purchase
+        state = await self.gateway.get_payment(purchase.payment_intent_id)
+        async with unit_of_work(self.session_factory) as session:
+            if state.succeeded:
+                await self._mark_paid(session, purchase_id, state, utcnow())
+            elif state.error:
+                await session.execute(
+                    update(Purchase)
+                    .where(Purchase.id == purchase_id)
+                    .values(payment_error=state.error[:300])
+                )
+            return await session.get(Purchase, purchase_id, populate_existing=True)
+
+    async def settle_intent(self, payment_intent_id: str) -> None:
+        """A webhook names a PaymentIntent; an unknown one (not ours) changes nothing."""
+        async with self.session_factory() as session:
+            purchase_id = await session.scalar(
+                select(Purchase.id).where(Purchase.payment_intent_id == payment_intent_id)
+            )
+        if purchase_id is not None:
+            await self.settle(purchase_id)
+
+    async def _mark_paid(
+        self, session: AsyncSession, purchase_id: int, state: PaymentState, now: datetime
+    ) -> None:
+        paid = await session.execute(
+            update(Purchase)
+            .where(Purchase.id == purchase_id, Purchase.status == PurchaseStatus.PENDING_PAYMENT)
+            .values(status=PurchaseStatus.PAID, paid_at=now, charge_id=state.charge_id)
+        )
+        if paid.rowcount != 1:  # type: ignore[attr-defined]
+            # Already paid (another delivery won): nothing to do. Cancelled while the customer
+            # was paying: the money goes back, the goods were released.
+            status = await session.scalar(select(Purchase.status).where(Purchase.id == purchase_id))
+            if status == PurchaseStatus.CANCELLED:
+                await refund_cancelled_purchase(session, purchase_id)
+            return
+        purchase = await session.get(Purchase, purchase_id, populate_existing=True)
+        assert purchase is not None
+        rows = (
+            await session.execute(
+                select(Order, Shop)
+                .join(Shop, Shop.id == Order.shop_id)
+                .where(Order.purchase_id == purchase_id)
+            )
+        ).all()
+        for order, shop in rows:
+            order.status = OrderStatus.PAID
+            order.paid_at = order.updated_at = now
+            if order.mode == FulfilmentMode.PICKUP:
+                order.ready_by = pickup.ready_at(now, shop.pickup_hours, shop.closures)
+            fee = commission(order.total_cents, self.settings.commission_bp)
+            session.add(
+                ShopTransfer(
+                    order_id=order.id,  # type: ignore[arg-type]
+                    shop_id=shop.id,  # type: ignore[arg-type]
+                    amount_cents=order.total_cents - fee,
+                    commission_cents=fee,
+                )
+            )
+            enqueue(session, TRANSFER_JOB, {"order_id": order.id})
+        await session.flush()
+        await _empty_cart_of(session, purchase)
+        user = await session.get(User, purchase.user_id)
+        if user is not None:
+            queue_email(
+                session,
+                "order_paid",
+                user.email,
+                first_name=user.first_name,
+                purchase=purchase,
+                orders=[(order, shop) for order, shop in rows],
+                support_email=self.settings.support_email,
+            )
+
+    async def expire(self, purchase_id: int) -> None:
+        """30 minutes unpaid: cancel the PaymentIntent, then the orders, and give stock back.
+
+        If Stripe says it was paid meanwhile, the purchase is settled instead."""
+        async with self.session_factory() as session:
+            purchase = await session.get(Purchase, purchase_id)
+        if purchase is None or purchase.status != PurchaseStatus.PENDING_PAYMENT:
+            return
+        if purchase.payment_intent_id is not None:
+            state = await self.gateway.get_payment(purchase.payment_intent_id)
+            if state.succeeded:
+                await self.settle(purchase_id)
+                return
+            if state.status != "canceled":
+                try:
+                    await self.gateway.cancel_payment(purchase.payment_intent_id)
+                except PaymentsUnavailable:
+                    if (await self.gateway.get_payment(purchase.payment_intent_id)).succeeded:
+                        await self.settle(purchase_id)
+                        return
+                    raise
+        async with unit_of_work(self.session_factory) as session:
+            await cancel_unpaid(session, purchase_id, utcnow())
+
+    # -- shops' money -----------------------------------------------------------------------
+
+    async def send_transfer(self, order_id: int) -> None:
+        """Pay the shop its share of a paid order, once its account can receive payouts."""
+        async with self.session_factory() as session:
+            row = (
+                await session.execute(
+                    select(ShopTransfer, Shop, Purchase)
+                    .join(Shop, Shop.id == ShopTransfer.shop_id)
+                    .join(Order, Order.id == ShopTransfer.order_id)
+                    .join(Purchase, Purchase.id == Order.purchase_id)
+                    .where(ShopTransfer.order_id == order_id)
+                )
+            ).one_or_none()
+        if row is None:
+            return
+        transfer, shop, purchase = row
+        if transfer.status != TransferStatus.PENDING:
+            return
+        if not (shop.stripe_account_id and shop.payouts_enabled):
+            log.info("transfer waits for the shop's payouts", order_id=order_id, shop_id=shop.id)
+            return
+        stripe_id = await self.gateway.create_transfer(
+            transfer.amount_cents,
+            shop.stripe_account_id,
+            source_transaction=purchase.charge_id,  # type: ignore[arg-type]
+            transfer_group=f"purchase_{purchase.id}",
+            metadata={"order_id": str(order_id), "purchase_id": str(purchase.id)},
+            idempotency_key=f"order:{order_id}:transfer",
+        )
+        async with unit_of_work(self.session_factory) as session:
+            sent = await session.execute(
+                update(ShopTransfer)
+                .where(
+                    ShopTransfer.id == transfer.id, ShopTransfer.status == TransferStatus.PENDING
+                )
+                .values(status=TransferStatus.SENT, stripe_transfer_id=stripe_id, sent_at=utcnow())
+            )
+            if sent.rowcount != 1:  # type: ignore[attr-defined]
+                # Cancelled by staff while the transfer was on its way: take it back.
+                await session.execute(
+                    update(ShopTransfer)
+                    .where(ShopTransfer.id == transfer.id)
+                    .values(stripe_transfer_id=stripe_id)
+                )
+                enqueue(session, REVERSAL_JOB, {"order_id": order_id})
+
+    async def account_updated(self, account_id: str) -> None:
+        """Re-read the account; when payouts open, the shop's waiting transfers go out."""
+        async with self.session_factory() as session:
+            shop = (
+                await session.execute(select(Shop).where(Shop.stripe_account_id == account_id))
+            ).scalar_one_or_none()
+        if shop is None:
+            return  # not one of our shops' accounts
+        account = await self.gateway.get_account(account_id)
+        async with unit_of_work(self.session_factory) as session:
+            await session.execute(
+                update(Shop)
+                .where(Shop.id == shop.id)
+                .values(
+                    payouts_enabled=account.payouts_enabled,
+                    payout_requirements=account.requirements_due,
+                )
+            )
+            if account.payouts_enabled:
+                waiting = await session.scalars(
+                    select(ShopTransfer.order_id).where(
+                        ShopTransfer.shop_id == shop.id,
+                        ShopTransfer.status == TransferStatus.PENDING,
+                    )
+                )
+                for waiting_order_id in waiting:
+                    enqueue(session, TRANSFER_JOB, {"order_id": waiting_order_id})
+
+    async def refund(self, refund_id: int) -> None:
+        async with self.session_factory() as session:
+            row = (
+                await session.execute(
+                    select(Refund, Purchase)
+                    .join(Order, Order.id == Refund.order_id)
+                    .join(Purchase, Purchase.id == Order.purchase_id)
+                    .where(Refund.id == refund_id)
+                )
+            ).one_or_none()
+        if row is None or row[0].done_at is not None:
+            return
+        refund, purchase = row
+        stripe_id = await self.gateway.refund(
+            purchase.payment_intent_id,  # type: ignore[arg-type]
+            refund.amount_cents,
+            idempotency_key=f"refund:{refund.key}",
+        )
+        async with unit_of_work(self.session_factory) as session:
+            await session.execute(
+                update(Refund)
+                .where(Refund.id == refund_id, Refund.done_at.is_(None))  # type: ignore[union-attr]
+                .values(stripe_refund_id=stripe_id, done_at=utcnow())
+            )
+
+    async def reverse(self, order_id: int) -> None:
+        """Take back what the shop received for an order cancelled after its transfer."""
+        async with self.session_factory() as session:
+            transfer = (
+                await session.execute(select(ShopTransfer).where(ShopTransfer.order_id == order_id))
+            ).scalar_one_or_none()
+        if transfer is None or transfer.stripe_transfer_id is None:
+            return
+        remaining = transfer.amount_cents - transfer.reversed_cents
+        if remaining <= 0:
+            return
+        await self.gateway.reverse_transfer(
+            transfer.stripe_transfer_id, remaining, idempotency_key=f"order:{order_id}:reversal"
+        )
+        async with unit_of_work(self.session_factory) as session:
+            await session.execute(
+                update(ShopTransfer)
+                .where(ShopTransfer.id == transfer.id)
+                .values(reversed_cents=transfer.amount_cents, status=TransferStatus.CANCELLED)
+            )
+
+    async def cancel_intent(self, payment_intent_id: str) -> None:
+        state = await self.gateway.get_payment(payment_intent_id)
+        if state.status not in ("canceled", "succeeded"):
+            await self.gateway.cancel_payment(payment_intent_id)
+
+
+async def cancel_unpaid(session: AsyncSession, purchase_id: int, now: datetime) -> bool:
+    """Cancel a purchase still waiting for its payment and give its stock back (once)."""
+    cancelled = await session.execute(
+        update(Purchase)
+        .where(Purchase.id == purchase_id, Purchase.status == PurchaseStatus.PENDING_PAYMENT)
+        .values(status=PurchaseStatus.CANCELLED, cancelled_at=now)
+    )
+    if cancelled.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    order_ids = list(
+        await session.scalars(select(Order.id).where(Order.purchase_id == purchase_id))
+    )
+    await session.execute(
+        update(Order)
+        .where(Order.purchase_id == purchase_id)
+        .values(status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now)
+    )
+    await stock.release(session, await quantities_of(session, order_ids))  # type: ignore[arg-type]
+    return True
+
+
+async def refund_cancelled_purchase(session: AsyncSession, purchase_id: int) -> None:
+    """Refund every order of a purchase paid after it was cancelled (each at most once)."""
+    orders = (await session.scalars(select(Order).where(Order.purchase_id == purchase_id))).all()
+    for order in orders:
+        await queue_refund(session, order, f"order:{order.id}:cancel")
+
+
+async def queue_refund(session: AsyncSession, order: Order, key: str) -> None:
+    """Record a refund of the order's total under ``key`` and hand it to the worker."""
+    if await session.scalar(select(Refund.id).where(Refund.key == key)) is not None:
+        return
+    refund = Refund(key=key, order_id=order.id, amount_cents=order.total_cents)  # type: ignore[arg-type]
+    session.add(refund)
+    await session.flush()
+    enqueue(session, REFUND_JOB, {"refund_id": refund.id})
+
+
+async def _empty_cart_of(session: AsyncSession, purchase: Purchase) -> None:
+    """The bought products leave the customer's cart (lines added since then stay)."""
+    bought = (
+        select(OrderLine.product_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(Order.purchase_id == purchase.id)
+    )
+    cart_id = select(Cart.id).where(Cart.user_id == purchase.user_id).scalar_subquery()
+    await session.execute(
+        delete(CartItem).where(CartItem.cart_id == cart_id, CartItem.product_id.in_(bought))  # type: ignore[attr-defined]
+    )
+
+
+STRIPE_EVENT_JOB = "payments.stripe_event"
+
+
+async def handle_stripe_event(flow: PaymentFlow, payload: dict[str, Any]) -> None:
+    """Act on a verified Stripe event, always from the state re-read at Stripe."""
+    kind, object_id = payload["type"], payload["object_id"]
+    if kind.startswith("payment_intent."):
+        await flow.settle_intent(object_id)
+    elif kind == "account.updated":
+        await flow.account_updated(object_id)
+
+
+def job_handlers(flow: PaymentFlow) -> dict[str, Callable[[dict[str, Any]], Awaitable[None]]]:
+    """The outbox jobs of the payment flow (durable: they survive a restart)."""
+    return {
+        EXPIRE_JOB: lambda p: flow.expire(p["purchase_id"]),
+        TRANSFER_JOB: lambda p: flow.send_transfer(p["order_id"]),
+        REFUND_JOB: lambda p: flow.refund(p["refund_id"]),
+        REVERSAL_JOB: lambda p: flow.reverse(p["order_id"]),
+        CANCEL_PAYMENT_JOB: lambda p: flow.cancel_intent(p["payment_intent_id"]),
+        STRIPE_EVENT_JOB: lambda p: handle_stripe_event(flow, p),
+    }

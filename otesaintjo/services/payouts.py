@@ -1,0 +1,111 @@
+"""The shop's Stripe connected account: onboarding link, KYC documents, payout status.
+
+Identity documents pass through memory to Stripe's files API and are never stored here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from otesaintjo import images
+from otesaintjo.db import unit_of_work
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import Shop
+from otesaintjo.payments.gateway import AccountState, PaymentsGateway, PaymentsUnavailable
+from otesaintjo.settings import Settings
+
+KYC_KINDS = ("IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS")
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+def _unavailable(exc: Exception) -> DomainError:
+    return DomainError(
+        ErrorCode.PAYMENT_UNAVAILABLE,
+        "Le service de paiement est momentanément indisponible ; réessayez plus tard.",
+    )
+
+
+async def ensure_account(
+    factory: async_sessionmaker[AsyncSession], gateway: PaymentsGateway, shop_id: int
+) -> str:
+    """The shop's connected account id, created at Stripe on first need."""
+    async with factory() as session:
+        shop = await session.get(Shop, shop_id)
+    assert shop is not None
+    if shop.stripe_account_id:
+        return shop.stripe_account_id
+    try:
+        account = await gateway.create_account(
+            shop.email, shop.name, {"shop_id": str(shop_id)}, f"shop:{shop_id}:account"
+        )
+    except PaymentsUnavailable as exc:
+        raise _unavailable(exc) from exc
+    async with unit_of_work(factory) as session:
+        await session.execute(
+            update(Shop)
+            .where(Shop.id == shop_id, Shop.stripe_account_id.is_(None))  # type: ignore[union-attr]
+            .values(stripe_account_id=account.id, payout_requirements=account.requirements_due)
+        )
+        # A concurrent call may have won: keep the account the shop holds now.
+        return str(await session.scalar(select(Shop.stripe_account_id).where(Shop.id == shop_id)))
+
+
+async def onboarding_link(
+    factory: async_sessionmaker[AsyncSession],
+    gateway: PaymentsGateway,
+    settings: Settings,
+    shop_id: int,
+) -> str:
+    account_id = await ensure_account(factory, gateway, shop_id)
+    back = f"{settings.public_url.rstrip('/')}/merchant/shops/{shop_id}/payouts"
+    try:
+        return await gateway.onboarding_link(account_id, f"{back}?refresh=1", back)
+    except PaymentsUnavailable as exc:
+        raise _unavailable(exc) from exc
+
+
+def check_document(content: bytes) -> None:
+    """PNG or JPEG by content, at most 10 MB, and a picture Pillow can read."""
+    try:
+        images.check_image(content, max_bytes=MAX_DOCUMENT_BYTES)
+    except images.ImageRejected as exc:
+        code = (
+            ErrorCode.DOCUMENT_TOO_LARGE
+            if exc.code == images.IMAGE_TOO_LARGE
+            else ErrorCode.UNSUPPORTED_DOCUMENT_FORMAT
+        )
+        message = (
+            "Le document dépasse 10 Mo."
+            if code == ErrorCode.DOCUMENT_TOO_LARGE
+            else "Envoyez une photo ou un scan en PNG ou JPEG."
+        )
+        raise DomainError(code, message, ["file"]) from exc
+
+
+async def upload_kyc_document(
+    factory: async_sessionmaker[AsyncSession],
+    gateway: PaymentsGateway,
+    shop_id: int,
+    kind: str,
+    content: bytes,
+) -> AccountState:
+    check_document(content)
+    account_id = await ensure_account(factory, gateway, shop_id)
+    extension = "png" if images.sniff_format(content) == "PNG" else "jpg"
+    try:
+        account = await gateway.attach_kyc_document(
+            account_id, kind, content, f"{kind.lower()}.{extension}"
+        )
+    except PaymentsUnavailable as exc:
+        raise _unavailable(exc) from exc
+    async with unit_of_work(factory) as session:
+        await session.execute(
+            update(Shop)
+            .where(Shop.id == shop_id)
+            .values(
+                payouts_enabled=account.payouts_enabled,
+                payout_requirements=account.requirements_due,
+            )
+        )
+    return account
