@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -146,15 +145,6 @@ async def pay(
     async with httpx.AsyncClient(headers=headers) as http:
         (await http.post(base, data={"payment_method": payment_method})).raise_for_status()
         return await http.post(f"{base}/confirm")
-
-
-async def wait_until(
-    condition: Callable[[], Awaitable[bool]], timeout: float = 10, what: str = "condition"
-) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await condition():
-        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.05)
 
 
 async def jobs_done(factory: async_sessionmaker[AsyncSession], kind: str) -> bool:

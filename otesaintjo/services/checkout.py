@@ -96,6 +96,7 @@ async def place(
         contact_phone=phone,
         delivery_address=address.__dict__ if address else None,
         expires_at=now + timedelta(minutes=settings.checkout_expiry_minutes),
+        created_at=now,
     )
     session.add(purchase)
     # The key first: a concurrent twin waits on it, fails, and retries to find this purchase

@@ -107,6 +107,12 @@ class OfflineStripe:
                 headers={"Authorization": f"Bearer {OFFLINE_API_KEY}"},
             ).raise_for_status()
 
+    def forget_payments(self) -> None:
+        """Empty localstripe's store (its webhook registrations stay)."""
+        httpx.delete(
+            f"{self.api_base}/_config/data", headers={"Authorization": f"Bearer {OFFLINE_API_KEY}"}
+        ).raise_for_status()
+
     def environment(self) -> dict[str, str]:
         """The settings that point the app at these servers."""
         return {

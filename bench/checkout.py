@@ -1,0 +1,558 @@
+"""Checkout under load: many signed-in customers calling ``checkout`` at the same time.
+
+A fresh PostgreSQL database, ``otesaintjo migrate``, then ``otesaintjo serve`` (development
+mode, no Stripe key: the offline payment servers, localstripe and the Connect double, run as
+its children). Not timed: 2 merchants with a shop and a few products each, ``--customers``
+customers each with a cart on both shops (one delivered by the merchant, one collected), and
+one warm-up checkout per customer, one at a time. Timed: ``--rounds`` rounds in which every
+customer calls ``checkout`` (a new idempotency key each time) at once; each call's latency is
+recorded. See bench/README.md, "Checkout under load".
+
+    .venv/bin/python bench/checkout.py [--customers 32] [--rounds 10] [--keep-db] [--keep-logs]
+
+Everything runs on 127.0.0.1. The server (and its children) are stopped and the database
+dropped on exit, whatever happens (unless ``--keep-db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+BIN = Path(sys.executable).parent  # the virtualenv's bin (run with .venv/bin/python)
+HOST = "127.0.0.1"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PG_DATABASE = "otesaintjo_bench_checkout"
+SECRET_KEY = "bench-only-secret-not-used-for-anything-real-0123456789"
+PASSWORD = "bench-password-0123"
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+CALL_TIMEOUT = 60.0
+SHOW_ERRORS = 5
+
+EVERY_DAY = [
+    {"day": day, "opens": "00:00", "closes": "23:59"}
+    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+]
+SHOP_ADDRESS = {"street": "12 rue Raphaël Babet", "postcode": "97480", "town": "Saint-Joseph"}
+DELIVERY_ADDRESS = {"street": "5 chemin Bœuf Mort", "postcode": "97480", "town": "Saint-Joseph"}
+SHOPS = (
+    ("Boulangerie du Centre", (("Pain au levain", 350), ("Baguette", 120), ("Bouchon", 90))),
+    ("Épicerie Hoarau", (("Riz", 1200), ("Rougail saucisse", 890), ("Achards", 450))),
+)
+STOCK = 1_000_000
+
+REGISTER = """mutation($input: RegisterInput!) {
+  register(input: $input) { accessToken userErrors { code } } }"""
+CREATE_SHOP = """mutation($input: CreateShopInput!) {
+  createShop(input: $input) { shop { id } userErrors { field code } } }"""
+UPDATE_SHOP = """mutation($input: UpdateShopInput!) {
+  updateShop(input: $input) { userErrors { code } } }"""
+CREATE_PRODUCT = """mutation($input: CreateProductInput!) {
+  createProduct(input: $input) { product { id } userErrors { code } } }"""
+ADD_ITEM = """mutation($input: CartAddItemInput!) {
+  cartAddItem(input: $input) { userErrors { code } } }"""
+SET_FULFILMENT = """mutation($input: CartSetFulfilmentInput!) {
+  cartSetFulfilment(input: $input) { userErrors { code } } }"""
+CHECKOUT = """mutation($input: CheckoutInput!) { checkout(input: $input) {
+  purchase { id status payment { clientSecret } orders { id status } } userErrors { code } } }"""
+
+
+class BenchError(Exception):
+    """A step failed: the message says which; the run stops with a non-zero status."""
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+def bench_env(database_url: str, workdir: Path, public_url: str) -> dict[str, str]:
+    """The environment of every child: ours minus any OTESAINTJO_* setting, plus the bench's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTESAINTJO_")}
+    env.update(
+        OTESAINTJO_DATABASE_URL=database_url,
+        OTESAINTJO_MEDIA_DIR=str(workdir / "media"),
+        OTESAINTJO_PUBLIC_URL=public_url,
+        OTESAINTJO_ENV="development",  # production requires a real Stripe key
+        OTESAINTJO_SECRET_KEY=SECRET_KEY,
+        OTESAINTJO_RESPONSE_CACHE="false",
+        OTESAINTJO_LOGIN_FREE_FAILURES_PER_IP="100000",
+    )
+    return env
+
+
+def pg_database(action: str) -> None:
+    """Create (dropping any leftover) or drop the bench database with the CI's script."""
+    result = subprocess.run(  # noqa: S603 (our own fixed command line)
+        [sys.executable, str(ROOT / ".ci" / "pg_database.py"), action, PG_DATABASE, PG_SERVER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise BenchError(f"pg_database.py {action} failed: {result.stderr.strip()}")
+
+
+def migrate(env: dict[str, str], workdir: Path) -> None:
+    log = workdir / "migrate.log"
+    with log.open("wb") as out:
+        result = subprocess.run(  # noqa: S603 (our own fixed command line)
+            [str(BIN / "otesaintjo"), "migrate"],
+            env=env,
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+            check=False,
+        )
+    if result.returncode != 0:
+        raise BenchError(f"migrate failed ({result.returncode}); see {log}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGINT the child's process group (its own session), then SIGTERM, then SIGKILL."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(STOP_TIMEOUT)
+    # The group may outlive its leader (localstripe, the Connect double): make sure it is gone.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``otesaintjo serve``, wait for its /healthz, yield it, always stop it."""
+    command = [str(BIN / "otesaintjo"), "serve", "--host", HOST, "--port", str(port)]
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
+            command,
+            env=env,
+            cwd=log.parent,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise BenchError(f"the server exited with {process.returncode}; see {log}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://{HOST}:{port}/healthz", timeout=5).status_code == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise BenchError(f"server not healthy after {START_TIMEOUT:.0f} s; see {log}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        stop(process)
+
+
+# --- CPU accounting --------------------------------------------------------------------------
+
+
+def proc_stat(pid: int) -> tuple[int, int]:
+    """(parent pid, utime + stime in clock ticks) of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def process_name(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        words = [Path(a.decode()).name for a in argv if a]
+        if words and words[0].startswith("python") and len(words) > 1:
+            words = words[1:]
+        if words and words[0] == "-m" and len(words) > 1:
+            words = words[1:]
+        if words:
+            return words[0]
+    return str(pid)
+
+
+def command_name(pid: int) -> str:
+    """The kernel's name of the executable (PostgreSQL rewrites its argv, not this)."""
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    return ""
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, int]:
+    """Ticks used so far by the server, its descendants, PostgreSQL as a whole and us."""
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)], ticks[int(entry.name)] = proc_stat(int(entry.name))
+    family = {server_pid}
+    grew = True
+    while grew:
+        children = {pid for pid, ppid in parents.items() if ppid in family} - family
+        family |= children
+        grew = bool(children)
+    snapshot: dict[str, int] = {}
+    for pid in sorted(family):
+        name = "server" if pid == server_pid else f"server child {process_name(pid)}"
+        snapshot[name] = snapshot.get(name, 0) + ticks.get(pid, 0)
+    postgres = [pid for pid in ticks if command_name(pid) == "postgres"]
+    if postgres:
+        snapshot["postgresql (all its processes)"] = sum(ticks[pid] for pid in postgres)
+    snapshot["load generator (this script)"] = ticks.get(os.getpid(), 0)
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    snapshot["_busy"], snapshot["_total"] = sum(values) - values[3] - values[4], sum(values)
+    return snapshot
+
+
+def cpu_usage(before: dict[str, int], after: dict[str, int], seconds: float) -> dict[str, float]:
+    """Per process: % of one core over ``seconds``; "machine": % of every core."""
+    tick = os.sysconf("SC_CLK_TCK")
+    usage = {
+        name: round((after[name] - before.get(name, 0)) / tick / seconds * 100, 1)
+        for name in after
+        if not name.startswith("_")
+    }
+    total = max(after["_total"] - before["_total"], 1)
+    usage["machine (100 % = every core)"] = round(
+        (after["_busy"] - before["_busy"]) / total * 100, 1
+    )
+    return usage
+
+
+# --- GraphQL ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    url: str
+
+    async def call(self, query: str, variables: dict[str, Any], token: str | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.http.post(
+            self.url, json={"query": query, "variables": variables}, headers=headers
+        )
+        return response.status_code, response.json()
+
+    async def ok(
+        self, query: str, field_name: str, data: dict[str, Any], token: str | None = None
+    ) -> dict[str, Any]:
+        """The payload of ``field_name``; raise on any HTTP, GraphQL or user error."""
+        try:
+            status, body = await self.call(query, {"input": data}, token)
+        except ValueError as exc:  # not JSON: a crash page
+            raise BenchError(f"{field_name} answered something else than JSON: {exc}") from exc
+        payload = (body.get("data") or {}).get(field_name)
+        if status != 200 or "errors" in body or not payload or payload["userErrors"]:
+            raise BenchError(f"{field_name} failed ({status}): {json.dumps(body)[:500]}")
+        return dict(payload)
+
+
+async def register(api: Api, email: str) -> str:
+    data = {"email": email, "password": PASSWORD, "firstName": "Léa", "lastName": "Técher"}
+    return str((await api.ok(REGISTER, "register", data))["accessToken"])
+
+
+@dataclass
+class Town:
+    """The two shops (delivery by the merchant, click and collect) and their product ids."""
+
+    shops: list[str] = field(default_factory=list)
+    products: list[list[str]] = field(default_factory=list)
+
+
+async def build_town(api: Api) -> Town:
+    town = Town()
+    for index, (name, products) in enumerate(SHOPS):
+        token = await register(api, f"marchand{index}@bench.example.re")
+        shop_input = {
+            "name": name,
+            "managerFirstName": "Jean",
+            "managerLastName": "Payet",
+            "address": SHOP_ADDRESS,
+            "email": "shop@example.re",
+            "phone": "0692 11 22 33",
+            "siret": "73282932000074",
+            "categories": ["boulangerie"],
+        }
+        shop_id = (await api.ok(CREATE_SHOP, "createShop", shop_input, token))["shop"]["id"]
+        update = {
+            "shopId": shop_id,
+            "delivery": {"merchantDelivery": {"postcodes": ["97480"], "feeCents": 350}},
+            "pickupHours": EVERY_DAY,
+        }
+        await api.ok(UPDATE_SHOP, "updateShop", update, token)
+        ids = []
+        for product, price in products:
+            data = {"shopId": shop_id, "name": product, "priceCents": price, "stock": STOCK}
+            ids.append(
+                (await api.ok(CREATE_PRODUCT, "createProduct", data, token))["product"]["id"]
+            )
+        town.shops.append(shop_id)
+        town.products.append(ids)
+    return town
+
+
+async def customer(api: Api, town: Town, index: int) -> str:
+    """A signed-in customer with two products of each shop in the cart (rotating choice)."""
+    token = await register(api, f"client{index}@bench.example.re")
+    for products in town.products:
+        for offset in (0, 1):
+            product_id = products[(index + offset) % len(products)]
+            item = {"productId": product_id, "quantity": 1 + (index + offset) % 2}
+            await api.ok(ADD_ITEM, "cartAddItem", item, token)
+    delivery = {"shopId": town.shops[0], "mode": "DELIVERY", "carrier": "MERCHANT"}
+    await api.ok(SET_FULFILMENT, "cartSetFulfilment", {**delivery, "postcode": "97480"}, token)
+    pickup = {"shopId": town.shops[1], "mode": "PICKUP"}
+    await api.ok(SET_FULFILMENT, "cartSetFulfilment", pickup, token)
+    return token
+
+
+# --- the measured call -----------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    seconds: float
+    error: str | None = None
+    purchase_id: str | None = None
+
+
+async def checkout(api: Api, token: str) -> Call:
+    data = {
+        "idempotencyKey": str(uuid.uuid4()),
+        "contactPhone": "0692 12 34 56",
+        "address": DELIVERY_ADDRESS,
+    }
+    started = time.perf_counter()
+    try:
+        status, body = await api.call(CHECKOUT, {"input": data}, token)
+    except (httpx.HTTPError, ValueError) as exc:
+        return Call(time.perf_counter() - started, f"{type(exc).__name__}: {exc}")
+    seconds = time.perf_counter() - started
+    payload = (body.get("data") or {}).get("checkout") or {}
+    purchase = payload.get("purchase") or {}
+    secret = (purchase.get("payment") or {}).get("clientSecret")
+    if status != 200 or "errors" in body or payload.get("userErrors") != [] or not secret:
+        return Call(seconds, f"HTTP {status}: {json.dumps(body, ensure_ascii=False)[:400]}")
+    if len(purchase.get("orders") or []) != 2:
+        return Call(seconds, f"expected 2 orders: {json.dumps(purchase, ensure_ascii=False)}")
+    return Call(seconds, purchase_id=purchase["id"])
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile (``p`` in 0–100) of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
+
+
+async def load(api: Api, tokens: list[str], rounds: int, server_pid: int) -> dict[str, Any]:
+    """Warm up (one checkout per customer, one at a time), then the timed rounds."""
+    warmup = [await checkout(api, token) for token in tokens]
+    warm_errors = [c.error for c in warmup if c.error]
+    if warm_errors:
+        print(f"warm-up: {len(warm_errors)} errors, first: {warm_errors[0]}")
+    warm_ms = sorted(c.seconds * 1000 for c in warmup)
+    print(
+        f"warm-up: {len(warmup)} checkouts one at a time (not counted),"
+        f" median {percentile(warm_ms, 50):.1f} ms, max {warm_ms[-1]:.1f} ms"
+    )
+    calls: list[Call] = []
+    per_round: list[dict[str, float]] = []
+    cpu_before = cpu_snapshot(server_pid)
+    started = time.perf_counter()
+    for number in range(1, rounds + 1):
+        round_started = time.perf_counter()
+        answers = await asyncio.gather(*(checkout(api, token) for token in tokens))
+        wall = time.perf_counter() - round_started
+        latencies = sorted(c.seconds * 1000 for c in answers)
+        per_round.append(
+            {
+                "round": number,
+                "wall_ms": round(wall * 1000, 1),
+                "p50_ms": round(percentile(latencies, 50), 1),
+                "max_ms": round(latencies[-1], 1),
+                "errors": sum(1 for c in answers if c.error),
+            }
+        )
+        print(
+            f"  round {number:>2}: {wall * 1000:7.1f} ms wall, p50 {percentile(latencies, 50):7.1f}"
+            f" ms, max {latencies[-1]:7.1f} ms, errors {per_round[-1]['errors']}"
+        )
+        calls += answers
+    elapsed = time.perf_counter() - started
+    cpu = cpu_usage(cpu_before, cpu_snapshot(server_pid), elapsed)
+    latencies = sorted(c.seconds * 1000 for c in calls)
+    errors = [c.error for c in calls if c.error]
+    purchases = {c.purchase_id for c in calls if c.purchase_id}
+    if len(purchases) != len(calls) - len(errors):
+        errors.append(f"{len(calls) - len(errors) - len(purchases)} purchase ids were repeated")
+    return {
+        "calls": len(calls),
+        "errors": len(errors),
+        "first_errors": errors[:SHOW_ERRORS],
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p90_ms": round(percentile(latencies, 90), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(latencies[-1], 1),
+        "mean_ms": round(sum(latencies) / len(latencies), 1),
+        "checkouts_per_s": round(len(calls) / elapsed, 1),
+        "timed_seconds": round(elapsed, 2),
+        "warmup_median_ms": round(percentile(warm_ms, 50), 1),
+        "cpu_pct": cpu,
+        "rounds": per_round,
+    }
+
+
+async def pg_version() -> str:
+    connection = await asyncpg.connect(f"{PG_SERVER}/{PG_DATABASE}", timeout=10)
+    try:
+        return str(await connection.fetchval("SELECT version()"))
+    finally:
+        await connection.close()
+
+
+async def drive(port: int, customers: int, rounds: int, server_pid: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=customers + 8, max_keepalive_connections=customers + 8)
+    async with httpx.AsyncClient(limits=limits, timeout=CALL_TIMEOUT) as http:
+        api = Api(http, f"http://{HOST}:{port}/graphql")
+        started = time.monotonic()
+        town = await build_town(api)
+        gate = asyncio.Semaphore(4)
+
+        async def one(index: int) -> str:
+            async with gate:
+                return await customer(api, town, index)
+
+        tokens = await asyncio.gather(*(one(i) for i in range(customers)))
+        print(
+            f"set-up: 2 shops, {sum(map(len, town.products))} products, {customers} customers"
+            f" with a 2-shop cart, in {time.monotonic() - started:.1f} s"
+        )
+        return await load(api, list(tokens), rounds, server_pid)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
+    print()
+    print(f"checkout calls     {results['calls']}  ({results['timed_seconds']} s timed)")
+    print(f"errors             {results['errors']}")
+    for error in results["first_errors"]:
+        print(f"  {error}")
+    for name in ("p50", "p90", "p99", "max"):
+        print(f"{name + ' latency':<18} {results[name + '_ms']:.1f} ms")
+    print(f"throughput         {results['checkouts_per_s']:.1f} checkouts/s")
+    print("CPU over the timed part (100 % = one core):")
+    for name, value in results["cpu_pct"].items():
+        print(f"  {name:<45} {value:5.1f} %")
+    print(
+        f"machine            {machine['cpus']} CPUs, Python {machine['python']},"
+        f" {machine['platform']}"
+    )
+    print(f"PostgreSQL         {machine['postgresql']}")
+
+
+def save(document: dict[str, Any], started: datetime) -> Path:
+    results = BENCH / "results"
+    results.mkdir(exist_ok=True)
+    path = results / f"checkout-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    port = free_port()
+    url = f"postgresql+asyncpg://{PG_SERVER.removeprefix('postgresql://')}/{PG_DATABASE}"
+    env = bench_env(url, workdir, f"http://{HOST}:{port}")
+    pg_database("create")
+    try:
+        migrate(env, workdir)
+        machine = {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "postgresql": asyncio.run(pg_version()),
+        }
+        with server(env, port, workdir / "server.log") as process:
+            results = asyncio.run(drive(port, options.customers, options.rounds, process.pid))
+            if process.poll() is not None:
+                raise BenchError(f"the server exited with {process.returncode} during the run")
+    finally:
+        if options.keep_db:
+            print(f"database {PG_DATABASE} kept")
+        else:
+            pg_database("drop")
+    return {"machine": machine, "results": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {PG_DATABASE}")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the server log")
+    options = parser.parse_args()
+    if not 1 <= options.customers <= 500 or not 1 <= options.rounds <= 1000:
+        parser.error("--customers must be within 1–500 and --rounds within 1–1000")
+    started = datetime.now(UTC)
+    workdir = Path(tempfile.mkdtemp(prefix="otesaintjo-bench-checkout-"))
+    print(f"work directory {workdir} (server log; removed on success without --keep-logs)")
+    try:
+        outcome = run(options, workdir)
+    except (BenchError, subprocess.TimeoutExpired, OSError, httpx.HTTPError) as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        return 1
+    report(outcome["results"], outcome["machine"])
+    document = {
+        "benchmark": "checkout",
+        "started": started.isoformat(),
+        "options": vars(options),
+        **outcome,
+    }
+    path = save(document, started)
+    print(f"\nresults written to {path.relative_to(ROOT)}")
+    if outcome["results"]["errors"] or options.keep_logs:
+        print(f"server log kept in {workdir}", file=sys.stderr)
+    else:
+        shutil.rmtree(workdir)
+    return 1 if outcome["results"]["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
