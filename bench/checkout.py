@@ -184,10 +184,13 @@ def server(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Pop
 # --- CPU accounting --------------------------------------------------------------------------
 
 
-def proc_stat(pid: int) -> tuple[int, int]:
-    """(parent pid, utime + stime in clock ticks) of a process."""
+def proc_stat(pid: int) -> tuple[int, int, int]:
+    """(parent pid, utime + stime, cutime + cstime) of a process, in clock ticks.
+
+    The last one is the time of its children that ended and were reaped: the PostgreSQL
+    backends of pool connections closed during the run are counted there, in the postmaster."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[1]), int(fields[11]) + int(fields[12])
+    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
 
 
 def process_name(pid: int) -> str:
@@ -214,10 +217,12 @@ def cpu_snapshot(server_pid: int) -> dict[str, int]:
     """Ticks used so far by the server, its descendants, PostgreSQL as a whole and us."""
     parents: dict[int, int] = {}
     ticks: dict[int, int] = {}
+    reaped: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
+            pid = int(entry.name)
             with contextlib.suppress(OSError, IndexError, ValueError):
-                parents[int(entry.name)], ticks[int(entry.name)] = proc_stat(int(entry.name))
+                parents[pid], ticks[pid], reaped[pid] = proc_stat(pid)
     family = {server_pid}
     grew = True
     while grew:
@@ -228,9 +233,12 @@ def cpu_snapshot(server_pid: int) -> dict[str, int]:
     for pid in sorted(family):
         name = "server" if pid == server_pid else f"server child {process_name(pid)}"
         snapshot[name] = snapshot.get(name, 0) + ticks.get(pid, 0)
-    postgres = [pid for pid in ticks if command_name(pid) == "postgres"]
+    postgres = {pid for pid in ticks if command_name(pid) == "postgres"}
     if postgres:
-        snapshot["postgresql (all its processes)"] = sum(ticks[pid] for pid in postgres)
+        postmasters = {pid for pid in postgres if parents[pid] not in postgres}
+        snapshot["postgresql (all its processes)"] = sum(ticks[pid] for pid in postgres) + sum(
+            reaped[pid] for pid in postmasters
+        )
     snapshot["load generator (this script)"] = ticks.get(os.getpid(), 0)
     values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     snapshot["_busy"], snapshot["_total"] = sum(values) - values[3] - values[4], sum(values)
