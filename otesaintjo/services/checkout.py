@@ -33,6 +33,7 @@ from otesaintjo.services import cart as carts
 from otesaintjo.services import stock
 from otesaintjo.services.outbox import enqueue
 from otesaintjo.services.shop_rules import check_postcode
+from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.services.validation import clean_text, normalize_phone
 from otesaintjo.settings import Settings
 
@@ -132,7 +133,7 @@ async def attach_payment(
         payment = await gateway.create_payment(
             purchase.total_cents,
             {"purchase_id": str(purchase.id)},
-            idempotency_key=f"purchase:{purchase.id}:payment",
+            idempotency_key=stripe_key("purchase", purchase.id, purchase.created_at, "payment"),
         )
     except PaymentsUnavailable as exc:
         raise DomainError(

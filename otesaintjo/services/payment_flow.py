@@ -41,6 +41,7 @@ from otesaintjo.payments.gateway import PaymentsGateway, PaymentState, PaymentsU
 from otesaintjo.services import pickup, stock
 from otesaintjo.services.checkout import EXPIRE_JOB
 from otesaintjo.services.outbox import enqueue, queue_email
+from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -208,7 +209,7 @@ class PaymentFlow:
             source_transaction=purchase.charge_id,  # type: ignore[arg-type]
             transfer_group=f"purchase_{purchase.id}",
             metadata={"order_id": str(order_id), "purchase_id": str(purchase.id)},
-            idempotency_key=f"order:{order_id}:transfer",
+            idempotency_key=stripe_key("transfer", transfer.id, transfer.created_at, "create"),
         )
         async with unit_of_work(self.session_factory) as session:
             sent = await session.execute(
@@ -271,7 +272,7 @@ class PaymentFlow:
         stripe_id = await self.gateway.refund(
             purchase.payment_intent_id,  # type: ignore[arg-type]
             refund.amount_cents,
-            idempotency_key=f"refund:{refund.key}",
+            idempotency_key=stripe_key("refund", refund.id, refund.created_at, refund.key),
         )
         async with unit_of_work(self.session_factory) as session:
             await session.execute(
@@ -292,7 +293,9 @@ class PaymentFlow:
         if remaining <= 0:
             return
         await self.gateway.reverse_transfer(
-            transfer.stripe_transfer_id, remaining, idempotency_key=f"order:{order_id}:reversal"
+            transfer.stripe_transfer_id,
+            remaining,
+            idempotency_key=stripe_key("transfer", transfer.id, transfer.created_at, "reversal"),
         )
         async with unit_of_work(self.session_factory) as session:
             await session.execute(

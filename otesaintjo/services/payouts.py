@@ -13,6 +13,7 @@ from otesaintjo.db import unit_of_work
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import Shop
 from otesaintjo.payments.gateway import AccountState, PaymentsGateway, PaymentsUnavailable
+from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.settings import Settings
 
 KYC_KINDS = ("IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS")
@@ -37,7 +38,10 @@ async def ensure_account(
         return shop.stripe_account_id
     try:
         account = await gateway.create_account(
-            shop.email, shop.name, {"shop_id": str(shop_id)}, f"shop:{shop_id}:account"
+            shop.email,
+            shop.name,
+            {"shop_id": str(shop_id)},
+            stripe_key("shop", shop_id, shop.created_at, "account"),
         )
     except PaymentsUnavailable as exc:
         raise _unavailable(exc) from exc
