@@ -24,8 +24,6 @@ import math
 import os
 import platform
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +37,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+from run import BenchError, free_port, server
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -48,8 +47,6 @@ PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_DATABASE = "otesaintjo_bench_checkout"
 SECRET_KEY = "bench-only-secret-not-used-for-anything-real-0123456789"
 PASSWORD = "bench-password-0123"
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
 CALL_TIMEOUT = 60.0
 SHOW_ERRORS = 5
 
@@ -81,17 +78,7 @@ CHECKOUT = """mutation($input: CheckoutInput!) { checkout(input: $input) {
   purchase { id status payment { clientSecret } orders { id status } } userErrors { code } } }"""
 
 
-class BenchError(Exception):
-    """A step failed: the message says which; the run stops with a non-zero status."""
-
-
 # --- processes -------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_env(database_url: str, workdir: Path, public_url: str) -> dict[str, str]:
@@ -138,47 +125,12 @@ def migrate(env: dict[str, str], workdir: Path) -> None:
         raise BenchError(f"migrate failed ({result.returncode}); see {log}")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT the child's process group (its own session), then SIGTERM, then SIGKILL."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(STOP_TIMEOUT)
-    # The group may outlive its leader (localstripe, the Connect double): make sure it is gone.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
 @contextlib.contextmanager
-def server(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """Start ``otesaintjo serve``, wait for its /healthz, yield it, always stop it."""
+def serve(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """``otesaintjo serve`` (with its offline payment children), stopped whatever happens."""
     command = [str(BIN / "otesaintjo"), "serve", "--host", HOST, "--port", str(port)]
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
-            command,
-            env=env,
-            cwd=log.parent,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise BenchError(f"the server exited with {process.returncode}; see {log}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://{HOST}:{port}/healthz", timeout=5).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise BenchError(f"server not healthy after {START_TIMEOUT:.0f} s; see {log}")
-            time.sleep(0.2)
+    with server("the server", command, env, port, log) as process:
         yield process
-    finally:
-        stop(process)
 
 
 # --- CPU accounting --------------------------------------------------------------------------
@@ -517,7 +469,7 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             "python": platform.python_version(),
             "postgresql": asyncio.run(pg_version()),
         }
-        with server(env, port, workdir / "server.log") as process:
+        with serve(env, port, workdir / "server.log") as process:
             results = asyncio.run(drive(port, options.customers, options.rounds, process.pid))
             if process.poll() is not None:
                 raise BenchError(f"the server exited with {process.returncode} during the run")

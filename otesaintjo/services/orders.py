@@ -78,20 +78,24 @@ async def _customer(session: AsyncSession, order: Order) -> User:
     return user
 
 
-async def mark_ready(session: AsyncSession, order: Order, now: datetime) -> Order:
-    """Ready at the counter: the customer gets the pickup code to show there."""
-    code = f"{secrets.randbelow(10**6):06d}"
-    await _step(session, order, "ready", now, pickup_code=code)
+async def _tell_customer(session: AsyncSession, order: Order, template: str, **extra: Any) -> None:
     customer, shop = await _customer(session, order), await session.get(Shop, order.shop_id)
     queue_email(
         session,
-        "order_ready",
+        template,
         customer.email,
         first_name=customer.first_name,
         order=order,
         shop=shop,
-        code=code,
+        **extra,
     )
+
+
+async def mark_ready(session: AsyncSession, order: Order, now: datetime) -> Order:
+    """Ready at the counter: the customer gets the pickup code to show there."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    await _step(session, order, "ready", now, pickup_code=code)
+    await _tell_customer(session, order, "order_ready", code=code)
     return order
 
 
@@ -114,15 +118,7 @@ async def mark_shipped(
     await _step(
         session, order, "shipped", now, tracking_carrier=carrier, tracking_number=tracking_number
     )
-    customer, shop = await _customer(session, order), await session.get(Shop, order.shop_id)
-    queue_email(
-        session,
-        "order_shipped",
-        customer.email,
-        first_name=customer.first_name,
-        order=order,
-        shop=shop,
-    )
+    await _tell_customer(session, order, "order_shipped")
     return order
 
 
