@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if settings.is_sqlite and not settings.is_production:
             await upgrade(runtime.engine)  # the embedded default migrates by itself
+        if runtime.bus is not None:
+            await runtime.bus.start()
         if runtime.worker is not None and settings.jobs_enabled:
             runtime.worker.start()
         if not settings.smtp_url:
@@ -65,6 +67,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await runtime.worker.stop()
             if runtime.payments is not None:
                 await runtime.payments.gateway.close()
+            if runtime.bus is not None:
+                await runtime.bus.stop()
+            if runtime.sms is not None:
+                await runtime.sms.close()
             await runtime.engine.dispose()
 
     media = Path(settings.media_dir)

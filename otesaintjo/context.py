@@ -17,6 +17,7 @@ from otesaintjo.auth import Viewer
 from otesaintjo.clock import utcnow
 from otesaintjo.db import after_commit, unit_of_work
 from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.events import EventBus, attach
 from otesaintjo.loaders import Loaders
 from otesaintjo.services.accounts import ClientInfo
 from otesaintjo.services.payment_flow import PaymentFlow
@@ -35,6 +36,7 @@ class Context:
     worker: JobWorker | None
     store: BlobStore
     payments: PaymentFlow | None = None
+    bus: EventBus | None = None
     viewer: Viewer | None = None
     connection_params: dict[str, Any] | None = field(default=None)
     now: datetime = field(default_factory=utcnow)
@@ -67,6 +69,8 @@ class Context:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A transaction for one mutation; wakes the job worker when it committed new jobs."""
         async with unit_of_work(self.session_factory) as session:
+            if self.bus is not None:
+                attach(session, self.bus)
             worker = self.worker
             if worker is not None:
                 after_commit(

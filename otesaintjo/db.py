@@ -47,6 +47,11 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
     session.info.setdefault("after_commit", []).append(hook)
 
 
+def before_commit(session: AsyncSession, hook: AfterCommit) -> None:
+    """Run ``hook`` inside the transaction, just before it commits (a NOTIFY, say)."""
+    session.info.setdefault("before_commit", []).append(hook)
+
+
 def keep_on_refusal(session: AsyncSession) -> None:
     """Commit this unit of work even if the service then refuses (a ``DomainError``).
 
@@ -71,18 +76,24 @@ async def unit_of_work(
             if not session.info.get("keep_on_refusal"):
                 await session.rollback()
                 raise
+            await _run_hooks(session, "before_commit")
             await session.commit()
-            await _run_after_commit(session)
+            await _run_hooks(session, "after_commit")
             raise
         except BaseException:
             await session.rollback()
             raise
+        try:
+            await _run_hooks(session, "before_commit")
+        except BaseException:
+            await session.rollback()
+            raise
         await session.commit()
-        await _run_after_commit(session)
+        await _run_hooks(session, "after_commit")
 
 
-async def _run_after_commit(session: AsyncSession) -> None:
-    for hook in session.info.pop("after_commit", []):
+async def _run_hooks(session: AsyncSession, name: str) -> None:
+    for hook in session.info.pop(name, []):
         result = hook()
         if result is not None:
             await result

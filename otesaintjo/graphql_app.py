@@ -11,7 +11,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from otesaintjo.auth import Viewer, bearer_token, load_viewer
@@ -21,6 +21,8 @@ from otesaintjo.loaders import Loaders
 from otesaintjo.response_cache import request_key
 from otesaintjo.runtime import Runtime
 
+MAX_SUBSCRIPTIONS = 10  # per WebSocket connection
+
 
 class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
@@ -28,7 +30,12 @@ class GraphQLApp(GraphQL[Context, None]):
         super().__init__(
             runtime.schema,
             graphql_ide=None if settings.is_production else "graphiql",
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            subscription_protocols=(
+                (GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL)
+                if settings.ws_legacy_protocol
+                else (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+            ),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,  # guarded by http_guards.RequestGuards (CSRF)
             **kwargs,
@@ -91,6 +98,7 @@ class GraphQLApp(GraphQL[Context, None]):
             worker=runtime.worker,
             store=runtime.store,
             payments=runtime.payments,
+            bus=runtime.bus,
             viewer=viewer,
             now=now,
         )

@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry import Schema
 
 from otesaintjo.db import create_engine, create_session_factory
+from otesaintjo.events import EventBus, build_bus
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
+from otesaintjo.notifications.sms import SMS_JOB, HttpSmsSender, LogSmsSender
 from otesaintjo.payments.stripe_gateway import StripeGateway
 from otesaintjo.response_cache import ResponseCache
 from otesaintjo.schema.root import build_schema
@@ -31,6 +33,8 @@ class Runtime:
     worker: JobWorker | None = field(default=None)
     response_cache: ResponseCache | None = field(default=None)
     payments: PaymentFlow | None = field(default=None)
+    bus: EventBus | None = field(default=None)
+    sms: HttpSmsSender | LogSmsSender | None = field(default=None)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -40,6 +44,12 @@ class Runtime:
             SmtpMailer(settings.smtp_url, settings.mail_from)
             if settings.smtp_url
             else LogMailer(settings.mail_from)
+        )
+        bus = build_bus(settings)
+        sms = (
+            HttpSmsSender(settings.sms_gateway_url, settings.sms_gateway_token, settings.sms_sender)
+            if settings.sms_gateway_url
+            else LogSmsSender()
         )
         payments = (
             PaymentFlow(
@@ -53,13 +63,18 @@ class Runtime:
                     offline=settings.stripe_offline,
                 ),
                 settings,
+                bus,
             )
             if settings.stripe_api_key
             else None
         )
         worker = JobWorker(
             session_factory,
-            {EMAIL_JOB: mailer.send, **(job_handlers(payments) if payments else {})},
+            {
+                EMAIL_JOB: mailer.send,
+                SMS_JOB: sms.send,
+                **(job_handlers(payments) if payments else {}),
+            },
             poll_seconds=settings.jobs_poll_seconds,
             max_attempts=settings.jobs_max_attempts,
         )
@@ -73,4 +88,6 @@ class Runtime:
             worker=worker,
             response_cache=ResponseCache(engine) if settings.response_cache else None,
             payments=payments,
+            bus=bus,
+            sms=sms,
         )

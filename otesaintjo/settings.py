@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     response_cache: bool = True  # anonymous catalogue reads, exact invalidation (response_cache.py)
     workers: int = 1
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    # WebSockets: how often a live subscription re-checks its sign-in (logout, expiry).
+    ws_session_check_seconds: float = 15.0
+    ws_legacy_protocol: bool = False  # the old "graphql-ws" subprotocol (Apollo's, deprecated)
+
+    # SMS to merchants: an HTTP gateway (JSON {"to", "text", "sender"} with a bearer token);
+    # unset: the text is printed to the log.
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    sms_sender: str = "Otesaintjo"
 
     @property
     def is_production(self) -> bool:
@@ -96,6 +106,8 @@ class Settings(BaseSettings):
                 "OTESAINTJO_STRIPE_API_KEY and OTESAINTJO_STRIPE_WEBHOOK_SECRETS are required"
                 " in production"
             )
+        if self.event_bus == "postgres" and self.is_sqlite:
+            raise ValueError("OTESAINTJO_EVENT_BUS=postgres needs a PostgreSQL database")
         if self.workers > 1 and self.event_bus == "memory":
             raise ValueError("the in-memory event bus needs a single worker (OTESAINTJO_WORKERS=1)")
         if self.workers > 1 and self.is_sqlite:

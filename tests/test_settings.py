@@ -26,7 +26,9 @@ def test_several_workers_need_a_shared_bus_and_postgresql() -> None:
     with pytest.raises(ValidationError, match="single worker"):
         Settings(_env_file=None, workers=2)
     with pytest.raises(ValidationError, match="SQLite"):
-        Settings(_env_file=None, workers=2, event_bus="postgres")
+        Settings(_env_file=None, workers=2, event_bus="redis")
+    with pytest.raises(ValidationError, match="needs a PostgreSQL database"):
+        Settings(_env_file=None, event_bus="postgres")
 
 
 def test_settings_come_from_the_environment(monkeypatch) -> None:

@@ -187,3 +187,44 @@ class StripeEvent(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=100)
     type: str = Field(max_length=100)
     received_at: datetime = timestamp_field(default_now=True)
+
+
+class OrderEventKind:
+    PLACED = "PLACED"  # the order became PAID: the shop has a new order
+    UPDATED = "UPDATED"  # any later status change
+
+
+class OrderEvent(SQLModel, table=True):
+    """Every status change of an order, written in the transaction that makes it.
+
+    ``sequence`` counts per shop and is taken from ``ShopEventCounter`` under its row lock, so
+    a shop's events commit in sequence order: a client catching up ``after`` k misses none.
+    """
+
+    __tablename__ = "order_event"
+    __table_args__ = (UniqueConstraint("shop_id", "sequence", name="uq_order_event_shop_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), nullable=False)
+    )
+    sequence: int
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(sa_column=Column(String(10), nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    created_at: datetime = timestamp_field(default_now=True)
+
+
+class ShopEventCounter(SQLModel, table=True):
+    """The last event sequence of a shop (its row lock orders the shop's events)."""
+
+    __tablename__ = "shop_event_counter"
+
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True)
+    )
+    last_sequence: int = Field(default=0)

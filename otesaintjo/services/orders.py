@@ -19,6 +19,7 @@ from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import (
     FulfilmentMode,
     Order,
+    OrderEventKind,
     OrderStatus,
     Purchase,
     Shop,
@@ -26,7 +27,7 @@ from otesaintjo.models import (
     TransferStatus,
     User,
 )
-from otesaintjo.services import stock
+from otesaintjo.services import order_events, stock
 from otesaintjo.services.outbox import enqueue, queue_email
 from otesaintjo.services.payment_flow import (
     CANCEL_PAYMENT_JOB,
@@ -70,6 +71,7 @@ async def _step(session: AsyncSession, order: Order, step: str, now: datetime, *
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise invalid_transition(order)
     await session.refresh(order)
+    await order_events.record(session, order, OrderEventKind.UPDATED)
 
 
 async def _customer(session: AsyncSession, order: Order) -> User:
@@ -184,4 +186,5 @@ async def cancel(session: AsyncSession, order: Order, now: datetime, *, by_staff
     if withheld.rowcount != 1:  # type: ignore[attr-defined]
         enqueue(session, REVERSAL_JOB, {"order_id": order.id})
     await session.refresh(order)
+    await order_events.record(session, order, OrderEventKind.UPDATED)
     return order

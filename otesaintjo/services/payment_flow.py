@@ -11,7 +11,8 @@ pending until Stripe reports the account ready (``account.updated``). KYC never 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,11 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.clock import utcnow
 from otesaintjo.db import unit_of_work
+from otesaintjo.events import EventBus, attach
 from otesaintjo.models import (
     Cart,
     CartItem,
     FulfilmentMode,
     Order,
+    OrderEventKind,
     OrderLine,
     OrderStatus,
     Purchase,
@@ -38,8 +41,9 @@ from otesaintjo.models import (
     User,
 )
 from otesaintjo.payments.gateway import PaymentsGateway, PaymentState, PaymentsUnavailable
-from otesaintjo.services import pickup, stock
+from otesaintjo.services import order_events, pickup, stock
 from otesaintjo.services.checkout import EXPIRE_JOB
+from otesaintjo.services.order_alerts import alert_shop
 from otesaintjo.services.outbox import enqueue, queue_email
 from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.settings import Settings
@@ -74,6 +78,15 @@ class PaymentFlow:
     session_factory: async_sessionmaker[AsyncSession]
     gateway: PaymentsGateway
     settings: Settings
+    bus: EventBus | None = None
+
+    @contextlib.asynccontextmanager
+    async def _uow(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work whose order events reach the bus once it commits."""
+        async with unit_of_work(self.session_factory) as session:
+            if self.bus is not None:
+                attach(session, self.bus)
+            yield session
 
     # -- payment ----------------------------------------------------------------------------
 
@@ -84,7 +97,7 @@ class PaymentFlow:
         if purchase is None or purchase.payment_intent_id is None:
             return purchase
         state = await self.gateway.get_payment(purchase.payment_intent_id)
-        async with unit_of_work(self.session_factory) as session:
+        async with self._uow() as session:
             if state.succeeded:
                 await self._mark_paid(session, purchase_id, state, utcnow())
             elif state.error:
@@ -128,7 +141,10 @@ class PaymentFlow:
                 .where(Order.purchase_id == purchase_id)
             )
         ).all()
-        for order, shop in rows:
+        user = await session.get(User, purchase.user_id)
+        assert user is not None
+        # Shops in id order: each event takes its shop's counter lock (no crossed waits).
+        for order, shop in sorted(rows, key=lambda row: row[1].id):
             order.status = OrderStatus.PAID
             order.paid_at = order.updated_at = now
             if order.mode == FulfilmentMode.PICKUP:
@@ -143,19 +159,19 @@ class PaymentFlow:
                 )
             )
             enqueue(session, TRANSFER_JOB, {"order_id": order.id})
-        await session.flush()
+            await session.flush()
+            await order_events.record(session, order, OrderEventKind.PLACED)
+            await alert_shop(session, self.settings, order, shop, purchase, user)
         await _empty_cart_of(session, purchase)
-        user = await session.get(User, purchase.user_id)
-        if user is not None:
-            queue_email(
-                session,
-                "order_paid",
-                user.email,
-                first_name=user.first_name,
-                purchase=purchase,
-                orders=[(order, shop) for order, shop in rows],
-                support_email=self.settings.support_email,
-            )
+        queue_email(
+            session,
+            "order_paid",
+            user.email,
+            first_name=user.first_name,
+            purchase=purchase,
+            orders=[(order, shop) for order, shop in rows],
+            support_email=self.settings.support_email,
+        )
 
     async def expire(self, purchase_id: int) -> None:
         """30 minutes unpaid: cancel the PaymentIntent, then the orders, and give stock back.
@@ -178,7 +194,7 @@ class PaymentFlow:
                         await self.settle(purchase_id)
                         return
                     raise
-        async with unit_of_work(self.session_factory) as session:
+        async with self._uow() as session:
             await cancel_unpaid(session, purchase_id, utcnow())
 
     # -- shops' money -----------------------------------------------------------------------
@@ -211,7 +227,7 @@ class PaymentFlow:
             metadata={"order_id": str(order_id), "purchase_id": str(purchase.id)},
             idempotency_key=stripe_key("transfer", transfer.id, transfer.created_at, "create"),
         )
-        async with unit_of_work(self.session_factory) as session:
+        async with self._uow() as session:
             sent = await session.execute(
                 update(ShopTransfer)
                 .where(
@@ -237,7 +253,7 @@ class PaymentFlow:
         if shop is None:
             return  # not one of our shops' accounts
         account = await self.gateway.get_account(account_id)
-        async with unit_of_work(self.session_factory) as session:
+        async with self._uow() as session:
             await session.execute(
                 update(Shop)
                 .where(Shop.id == shop.id)
@@ -274,7 +290,7 @@ class PaymentFlow:
             refund.amount_cents,
             idempotency_key=stripe_key("refund", refund.id, refund.created_at, refund.key),
         )
-        async with unit_of_work(self.session_factory) as session:
+        async with self._uow() as session:
             await session.execute(
                 update(Refund)
                 .where(Refund.id == refund_id, Refund.done_at.is_(None))  # type: ignore[union-attr]
@@ -297,7 +313,7 @@ class PaymentFlow:
             remaining,
             idempotency_key=stripe_key("transfer", transfer.id, transfer.created_at, "reversal"),
         )
-        async with unit_of_work(self.session_factory) as session:
+        async with self._uow() as session:
             await session.execute(
                 update(ShopTransfer)
                 .where(ShopTransfer.id == transfer.id)
@@ -319,14 +335,17 @@ async def cancel_unpaid(session: AsyncSession, purchase_id: int, now: datetime) 
     )
     if cancelled.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    order_ids = list(
-        await session.scalars(select(Order.id).where(Order.purchase_id == purchase_id))
-    )
-    await session.execute(
-        update(Order)
-        .where(Order.purchase_id == purchase_id)
-        .values(status=OrderStatus.CANCELLED, cancelled_at=now, updated_at=now)
-    )
+    orders = (
+        await session.scalars(
+            select(Order).where(Order.purchase_id == purchase_id).order_by(Order.shop_id)  # type: ignore[arg-type]
+        )
+    ).all()
+    for order in orders:
+        order.status, order.cancelled_at, order.updated_at = OrderStatus.CANCELLED, now, now
+    await session.flush()
+    for order in orders:
+        await order_events.record(session, order, OrderEventKind.UPDATED)
+    order_ids = [order.id for order in orders]
     await stock.release(session, await quantities_of(session, order_ids))  # type: ignore[arg-type]
     return True
 

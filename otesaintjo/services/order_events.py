@@ -1,0 +1,97 @@
+"""Order events: written in the order's transaction, published only once it commits.
+
+``record`` inserts the event with the shop's next sequence number and leaves it in
+``session.info`` for the event bus, which the unit of work hands it to (a NOTIFY inside the
+transaction on PostgreSQL, a publish after commit otherwise). A rollback takes the event row
+and the notification with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.models import Order, OrderEvent, ShopEventCounter
+
+PENDING_KEY = "order_events"
+
+
+@dataclass(frozen=True)
+class Published:
+    """What travels on the bus: ids only; subscribers reload and re-check access."""
+
+    event_id: int
+    shop_id: int
+    order_id: int
+    user_id: int
+    sequence: int
+    kind: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Published:
+        return cls(**{k: int(v) if k != "kind" else str(v) for k, v in data.items()})
+
+
+async def next_sequence(session: AsyncSession, shop_id: int) -> int:
+    """Take the shop's next number; the counter row stays locked until commit."""
+    dialect = session.bind.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(ShopEventCounter).values(shop_id=shop_id, last_sequence=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[ShopEventCounter.shop_id],
+        set_={"last_sequence": ShopEventCounter.last_sequence + 1},
+    ).returning(ShopEventCounter.last_sequence)
+    return int((await session.execute(statement)).scalar_one())
+
+
+async def record(session: AsyncSession, order: Order, kind: str) -> OrderEvent:
+    event = OrderEvent(
+        shop_id=order.shop_id,
+        sequence=await next_sequence(session, order.shop_id),
+        order_id=order.id,  # type: ignore[arg-type]
+        kind=kind,
+        status=order.status,
+    )
+    session.add(event)
+    await session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(
+        Published(
+            event_id=event.id,  # type: ignore[arg-type]
+            shop_id=order.shop_id,
+            order_id=order.id,  # type: ignore[arg-type]
+            user_id=order.user_id,
+            sequence=event.sequence,
+            kind=kind,
+        )
+    )
+    return event
+
+
+def pending(session: AsyncSession) -> list[Published]:
+    return list(session.info.get(PENDING_KEY, []))
+
+
+async def events_after(
+    session: AsyncSession, shop_id: int, after_sequence: int, limit: int
+) -> list[OrderEvent]:
+    """A shop's events after a sequence number, oldest first (index on shop + sequence)."""
+    rows = await session.execute(
+        select(OrderEvent)
+        .where(OrderEvent.shop_id == shop_id, OrderEvent.sequence > after_sequence)
+        .order_by(OrderEvent.sequence)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def sequence_of(session: AsyncSession, shop_id: int, event_id: int) -> int | None:
+    return await session.scalar(
+        select(OrderEvent.sequence).where(OrderEvent.id == event_id, OrderEvent.shop_id == shop_id)
+    )
