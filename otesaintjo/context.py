@@ -38,6 +38,8 @@ class Context:
     payments: PaymentFlow | None = None
     bus: EventBus | None = None
     viewer: Viewer | None = None
+    access_token: str | None = None
+    """The token a WebSocket connection signed in with (re-checked while it lives)."""
     connection_params: dict[str, Any] | None = field(default=None)
     now: datetime = field(default_factory=utcnow)
     """One instant per request, so every price of a page uses the same promotions."""

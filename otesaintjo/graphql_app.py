@@ -112,10 +112,11 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         if value is None:
             return UNSET
-        viewer = await self._viewer(bearer_token(value) if isinstance(value, str) else None)
+        token = bearer_token(value) if isinstance(value, str) else None
+        viewer = await self._viewer(token)
         if viewer is None:
             raise ConnectionRejectionError()
-        context.viewer = viewer
+        context.viewer, context.access_token = viewer, token
         return UNSET
 
     async def _viewer(self, token: str | None) -> Viewer | None:

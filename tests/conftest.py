@@ -25,6 +25,8 @@ from otesaintjo.migrations import upgrade
 from otesaintjo.models.base import metadata
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY, OfflineStripe
 from otesaintjo.settings import Settings
+from tests.doubles.sms_gateway import TOKEN as SMS_TOKEN
+from tests.doubles.sms_gateway import SmsGateway
 from tests.doubles.smtp import Mailbox
 from tests.helpers import GraphQLClient
 
@@ -103,6 +105,14 @@ def mailbox() -> Iterator[Mailbox]:
     box.stop()
 
 
+@pytest.fixture
+def sms_gateway() -> Iterator[SmsGateway]:
+    gateway = SmsGateway()
+    gateway.start()
+    yield gateway
+    gateway.stop()
+
+
 @pytest.fixture(scope="session")
 def offline_stripe() -> Iterator[OfflineStripe]:
     offline = OfflineStripe.start()
@@ -111,7 +121,9 @@ def offline_stripe() -> Iterator[OfflineStripe]:
 
 
 @pytest.fixture
-def settings(database_url: str, mailbox: Mailbox, offline_stripe: OfflineStripe) -> Settings:
+def settings(
+    database_url: str, mailbox: Mailbox, sms_gateway: SmsGateway, offline_stripe: OfflineStripe
+) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
@@ -124,6 +136,9 @@ def settings(database_url: str, mailbox: Mailbox, offline_stripe: OfflineStripe)
         stripe_connect_api_base=offline_stripe.connect_base,
         stripe_webhook_secrets=[offline_stripe.webhook_secret],
         stripe_offline=True,
+        sms_gateway_url=sms_gateway.url,
+        sms_gateway_token=SMS_TOKEN,
+        ws_session_check_seconds=0.2,
     )
 
 

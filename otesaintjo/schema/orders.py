@@ -138,12 +138,14 @@ class OrderType(relay.Node):
     problem: str | None = strawberry.field(
         description="Le problème signalé par le commerçant, s'il y en a un."
     )
+    pushed_event_id: strawberry.Private[int | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Order) -> OrderType:
+    def from_row(cls, row: models.Order, pushed_event_id: int | None = None) -> OrderType:
         return cls(
             id=row.id,  # type: ignore[arg-type]
             row=row,
+            pushed_event_id=pushed_event_id,
             status=OrderStatusEnum(row.status),
             created_at=row.created_at,
             paid_at=row.paid_at,
@@ -170,6 +172,17 @@ class OrderType(relay.Node):
     @strawberry.field
     async def shop(self, info: Info) -> ShopType:
         return ShopType.from_row(await info.context.loaders.shop_by_id.load(self.row.shop_id))
+
+    @strawberry.field(
+        description="Dans un abonnement : l'événement qui a poussé la commande ; son id sert "
+        "d'« after » pour rattraper après une reconnexion."
+    )
+    async def event(self, info: Info) -> OrderEventType | None:
+        if self.pushed_event_id is None:
+            return None
+        async with info.context.session_factory() as session:
+            row = await session.get(models.OrderEvent, self.pushed_event_id)
+        return OrderEventType.from_row(row) if row else None
 
     @strawberry.field(description="L'achat dont la commande fait partie (client et personnel).")
     async def purchase(self, info: Info) -> PurchaseType | None:
@@ -446,3 +459,44 @@ async def order_page(
         to_node=lambda row: OrderType.from_row(row[0]),
         connection=OrderConnection,
     )
+
+
+@strawberry.enum(name="OrderEventKind", description="PLACED : la commande vient d'être payée.")
+class OrderEventKindEnum(Enum):
+    PLACED = "PLACED"
+    UPDATED = "UPDATED"
+
+
+@strawberry.type(
+    name="OrderEvent", description="Un changement d'état d'une commande, numéroté par boutique."
+)
+class OrderEventType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.OrderEvent]
+    sequence: int = strawberry.field(description="Croissant, sans trou, pour la boutique.")
+    kind: OrderEventKindEnum
+    status: OrderStatusEnum
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.OrderEvent) -> OrderEventType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            sequence=row.sequence,
+            kind=OrderEventKindEnum(row.kind),
+            status=OrderStatusEnum(row.status),
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[OrderEventType | None]:
+        """Reached through ``orderEvents`` only."""
+        return [None for _ in node_ids]
+
+    @strawberry.field
+    async def order(self, info: Info) -> OrderType | None:
+        row = await info.context.loaders.order_by_id.load(self.row.order_id)
+        return OrderType.from_row(row) if row and await can_see_order(info, row) else None

@@ -27,6 +27,7 @@ from strawberry.types.base import get_object_definition
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.cart import CartMutations, CartQueries
+from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
 from otesaintjo.resolvers.merchant import MerchantMutations
 from otesaintjo.resolvers.orders import OrderMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
@@ -43,7 +44,7 @@ INTERNAL_ERROR = "Erreur interne"
 
 
 @strawberry.type(description="Point d'entrée des lectures.")
-class Query(AccountQueries, BrowseQueries, CartQueries):
+class Query(AccountQueries, BrowseQueries, CartQueries, LiveQueries):
     @strawberry.field(
         permission_classes=[Public],
         description="Un objet par son identifiant global, s'il est visible par l'appelant.",
@@ -65,6 +66,11 @@ class Query(AccountQueries, BrowseQueries, CartQueries):
 class Mutation(
     AccountMutations, MerchantMutations, ShopTeamMutations, CartMutations, OrderMutations
 ):
+    pass
+
+
+@strawberry.type(description="Abonnements (WebSocket, protocole graphql-transport-ws).")
+class Subscription(LiveSubscriptions):
     pass
 
 
@@ -135,6 +141,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Money],
         extensions=extensions,
         config=StrawberryConfig(

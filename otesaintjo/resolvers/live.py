@@ -1,0 +1,206 @@
+"""Live orders: ``orderPlaced``/``orderUpdated`` subscriptions and ``orderEvents`` catch-up.
+
+A subscription listens on the bus *before* replaying from the ``order_event`` table, so nothing
+falls between the two; the per-shop sequence drops what was already sent and fills any gap from
+the table (events of one shop commit in sequence order). Each event carries ids only: the order
+is reloaded with a fresh session and access is checked again, and the sign-in is re-checked
+every ``ws_session_check_seconds``: logout, password reset or expiry closes the socket (4403).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
+
+import strawberry
+from sqlalchemy import func, select
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.auth import load_viewer
+from otesaintjo.errors import DomainError
+from otesaintjo.events import order_channel, shop_channel
+from otesaintjo.loaders import Loaders
+from otesaintjo.schema.errors import ClientError
+from otesaintjo.schema.ids import decode_id
+from otesaintjo.schema.orders import OrderEventType, OrderType
+from otesaintjo.schema.permissions import IsAuthenticated
+from otesaintjo.services import order_events
+from otesaintjo.services.order_events import Published
+
+MAX_REPLAY = 500
+SESSION_CLOSED = 4403
+
+
+def forbidden() -> ClientError:
+    return ClientError("Cette boutique n'est pas la vôtre.", "FORBIDDEN")
+
+
+def _decode(raw: strawberry.ID, type_name: str, field: str) -> int:
+    try:
+        return decode_id(raw, type_name, [field])
+    except DomainError as error:
+        raise ClientError(error.message, "BAD_USER_INPUT") from error
+
+
+async def _manages(info: Info, shop_id: int) -> bool:
+    """Fresh from the database (a long-lived connection must see a removed member at once)."""
+    viewer = info.context.viewer
+    if viewer is None:
+        return False
+    if viewer.user.is_staff:
+        return True
+    async with info.context.session_factory() as session:
+        found = await session.scalar(
+            select(func.count())
+            .select_from(models.ShopMember)
+            .where(
+                models.ShopMember.shop_id == shop_id, models.ShopMember.user_id == viewer.user.id
+            )
+        )
+    return bool(found)
+
+
+async def _still_signed_in(info: Info) -> bool:
+    ctx = info.context
+    async with ctx.session_factory() as session:
+        viewer = await load_viewer(session, ctx.settings.secret_key, ctx.access_token)
+    return viewer is not None and viewer.user.id == ctx.viewer.user.id
+
+
+async def _close_for_session(info: Info) -> None:
+    with contextlib.suppress(Exception):
+        await info.context.request.close(code=SESSION_CLOSED, reason="Session terminée")
+
+
+async def _load_visible(info: Info, order_id: int, event_id: int | None = None) -> OrderType | None:
+    """The order as it is now, if the viewer may still see it (fresh loaders: no stale cache)."""
+    ctx = info.context
+    async with ctx.session_factory() as session:
+        order = await session.get(models.Order, order_id)
+    if order is None:
+        return None
+    viewer = ctx.viewer
+    if viewer.user.id != order.user_id and not await _manages(info, order.shop_id):
+        return None
+    ctx.loaders = Loaders(ctx.session_factory, ctx.now)
+    return OrderType.from_row(order, event_id)
+
+
+async def _next(info: Info, queue: asyncio.Queue[Published]) -> Published | None:
+    """The next event, or None once the sign-in is gone (then the socket is closed)."""
+    interval = info.context.settings.ws_session_check_seconds
+    while True:
+        try:
+            return await asyncio.wait_for(queue.get(), interval)
+        except TimeoutError:
+            if not await _still_signed_in(info):
+                await _close_for_session(info)
+                return None
+
+
+@strawberry.type
+class LiveQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Les événements de commande d'une boutique après « after » (pour rattraper "
+        "après une reconnexion), dans l'ordre, sans trou ni doublon.",
+    )
+    async def order_events(
+        self,
+        info: Info,
+        shop_id: strawberry.ID,
+        after: strawberry.ID | None = None,
+        first: int = 50,
+    ) -> list[OrderEventType]:
+        shop_pk = _decode(shop_id, "Shop", "shopId")
+        if not await _manages(info, shop_pk):
+            raise forbidden()
+        first = max(0, min(first, 100))
+        async with info.context.session_factory() as session:
+            after_sequence = await _after_sequence(session, shop_pk, after)
+            rows = await order_events.events_after(session, shop_pk, after_sequence, first)
+        return [OrderEventType.from_row(row) for row in rows]
+
+
+async def _after_sequence(session, shop_id: int, after: strawberry.ID | None) -> int:
+    if after is None:
+        return 0
+    sequence = await order_events.sequence_of(
+        session, shop_id, _decode(after, "OrderEvent", "after")
+    )
+    if sequence is None:
+        raise ClientError("Événement inconnu pour cette boutique.", "BAD_USER_INPUT")
+    return sequence
+
+
+@strawberry.type
+class LiveSubscriptions:
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Chaque commande payée de la boutique, à l'instant (ses commerçants). Avec "
+        "« after » : d'abord celles manquées depuis cet événement.",
+    )
+    async def order_placed(
+        self, info: Info, shop_id: strawberry.ID, after: strawberry.ID | None = None
+    ) -> AsyncGenerator[OrderType, None]:
+        shop_pk = _decode(shop_id, "Shop", "shopId")
+        if not await _manages(info, shop_pk):
+            raise forbidden()
+        hub = info.context.bus.hub
+        async with hub.subscribe([shop_channel(shop_pk)]) as queue:
+            session_factory = info.context.session_factory
+            async with session_factory() as session:
+                if after is None:
+                    last = await session.scalar(
+                        select(func.coalesce(func.max(models.OrderEvent.sequence), 0)).where(
+                            models.OrderEvent.shop_id == shop_pk
+                        )
+                    )
+                else:
+                    last = await _after_sequence(session, shop_pk, after)
+            last = int(last or 0)
+            while True:
+                # Replay (first time, or a gap), then wait for the next live event.
+                async with session_factory() as session:
+                    missed = await order_events.events_after(session, shop_pk, last, MAX_REPLAY)
+                for event in missed:
+                    last = event.sequence
+                    if event.kind == models.OrderEventKind.PLACED:
+                        order = await _load_visible(info, event.order_id, event.id)
+                        if order is not None:
+                            yield order
+                while True:
+                    published = await _next(info, queue)
+                    if published is None:
+                        return
+                    if published.sequence <= last:
+                        continue  # already sent by the replay
+                    if published.sequence > last + 1:
+                        break  # a gap: read it from the table
+                    last = published.sequence
+                    if published.kind == models.OrderEventKind.PLACED:
+                        order = await _load_visible(info, published.order_id, published.event_id)
+                        if order is not None:
+                            yield order
+
+    @strawberry.subscription(
+        permission_classes=[IsAuthenticated],
+        description="Chaque changement d'état de la commande (son client et sa boutique).",
+    )
+    async def order_updated(
+        self, info: Info, order_id: strawberry.ID
+    ) -> AsyncGenerator[OrderType, None]:
+        order_pk = _decode(order_id, "Order", "orderId")
+        if await _load_visible(info, order_pk) is None:
+            raise ClientError("Commande introuvable.", "NOT_FOUND")
+        async with info.context.bus.hub.subscribe([order_channel(order_pk)]) as queue:
+            while True:
+                published = await _next(info, queue)
+                if published is None:
+                    return
+                order = await _load_visible(info, order_pk, published.event_id)
+                if order is None:
+                    return  # no longer visible: stop streaming
+                yield order
