@@ -17,6 +17,7 @@ from otesaintjo.services.order_events import Published
 
 log = structlog.get_logger(__name__)
 RECONNECT_MAX_SECONDS = 5.0
+APPLICATION_NAME = "otesaintjo-listen"  # how the LISTEN connections show in pg_stat_activity
 
 
 def asyncpg_dsn(database_url: str) -> str:
@@ -67,7 +68,9 @@ class PostgresBus:
         pause = 0.1
         while True:
             try:
-                self._connection = await asyncpg.connect(self.dsn)
+                self._connection = await asyncpg.connect(
+                    self.dsn, server_settings={"application_name": APPLICATION_NAME}
+                )
                 lost = asyncio.Event()
                 self._connection.add_termination_listener(_setter(lost))
                 await self._connection.add_listener(CHANNEL, self._on_notify)
