@@ -96,10 +96,15 @@ def bench_env(database_url: str, workdir: Path, public_url: str) -> dict[str, st
     return env
 
 
-def pg_database(action: str) -> None:
+def database_url(name: str = PG_DATABASE) -> str:
+    """The server's (SQLAlchemy) URL of a database of the bench's PostgreSQL."""
+    return f"postgresql+asyncpg://{PG_SERVER.removeprefix('postgresql://')}/{name}"
+
+
+def pg_database(action: str, name: str = PG_DATABASE) -> None:
     """Create (dropping any leftover) or drop the bench database with the CI's script."""
     result = subprocess.run(  # noqa: S603 (our own fixed command line)
-        [sys.executable, str(ROOT / ".ci" / "pg_database.py"), action, PG_DATABASE, PG_SERVER],
+        [sys.executable, str(ROOT / ".ci" / "pg_database.py"), action, name, PG_SERVER],
         capture_output=True,
         text=True,
         timeout=60,
@@ -254,35 +259,51 @@ class Town:
     products: list[list[str]] = field(default_factory=list)
 
 
+@dataclass
+class Merchant:
+    """A merchant (signed in: ``token``), the id of its shop and of the shop's products."""
+
+    token: str
+    shop: str
+    products: list[str]
+
+
+async def create_shop(
+    api: Api, index: int, name: str, products: tuple[tuple[str, int], ...]
+) -> Merchant:
+    """Merchant ``index`` with a shop (delivers in 97480, open every day for collection) and
+    ``products`` (name, price in cents), each with a stock of ``STOCK``."""
+    token = await register(api, f"marchand{index}@bench.example.re")
+    shop_input = {
+        "name": name,
+        "managerFirstName": "Jean",
+        "managerLastName": "Payet",
+        "address": SHOP_ADDRESS,
+        "email": "shop@example.re",
+        "phone": "0692 11 22 33",
+        "siret": "73282932000074",
+        "categories": ["boulangerie"],
+    }
+    shop_id = (await api.ok(CREATE_SHOP, "createShop", shop_input, token))["shop"]["id"]
+    update = {
+        "shopId": shop_id,
+        "delivery": {"merchantDelivery": {"postcodes": ["97480"], "feeCents": 350}},
+        "pickupHours": EVERY_DAY,
+    }
+    await api.ok(UPDATE_SHOP, "updateShop", update, token)
+    ids = []
+    for product, price in products:
+        data = {"shopId": shop_id, "name": product, "priceCents": price, "stock": STOCK}
+        ids.append((await api.ok(CREATE_PRODUCT, "createProduct", data, token))["product"]["id"])
+    return Merchant(token, shop_id, ids)
+
+
 async def build_town(api: Api) -> Town:
     town = Town()
     for index, (name, products) in enumerate(SHOPS):
-        token = await register(api, f"marchand{index}@bench.example.re")
-        shop_input = {
-            "name": name,
-            "managerFirstName": "Jean",
-            "managerLastName": "Payet",
-            "address": SHOP_ADDRESS,
-            "email": "shop@example.re",
-            "phone": "0692 11 22 33",
-            "siret": "73282932000074",
-            "categories": ["boulangerie"],
-        }
-        shop_id = (await api.ok(CREATE_SHOP, "createShop", shop_input, token))["shop"]["id"]
-        update = {
-            "shopId": shop_id,
-            "delivery": {"merchantDelivery": {"postcodes": ["97480"], "feeCents": 350}},
-            "pickupHours": EVERY_DAY,
-        }
-        await api.ok(UPDATE_SHOP, "updateShop", update, token)
-        ids = []
-        for product, price in products:
-            data = {"shopId": shop_id, "name": product, "priceCents": price, "stock": STOCK}
-            ids.append(
-                (await api.ok(CREATE_PRODUCT, "createProduct", data, token))["product"]["id"]
-            )
-        town.shops.append(shop_id)
-        town.products.append(ids)
+        merchant = await create_shop(api, index, name, products)
+        town.shops.append(merchant.shop)
+        town.products.append(merchant.products)
     return town
 
 
@@ -398,8 +419,8 @@ async def load(api: Api, tokens: list[str], rounds: int, server_pid: int) -> dic
     }
 
 
-async def pg_version() -> str:
-    connection = await asyncpg.connect(f"{PG_SERVER}/{PG_DATABASE}", timeout=10)
+async def pg_version(database: str = PG_DATABASE) -> str:
+    connection = await asyncpg.connect(f"{PG_SERVER}/{database}", timeout=10)
     try:
         return str(await connection.fetchval("SELECT version()"))
     finally:
@@ -438,9 +459,17 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     for name in ("p50", "p90", "p99", "max"):
         print(f"{name + ' latency':<18} {results[name + '_ms']:.1f} ms")
     print(f"throughput         {results['checkouts_per_s']:.1f} checkouts/s")
+    print_cpu(results["cpu_pct"])
+    print_machine(machine)
+
+
+def print_cpu(cpu_pct: dict[str, float]) -> None:
     print("CPU over the timed part (100 % = one core):")
-    for name, value in results["cpu_pct"].items():
+    for name, value in cpu_pct.items():
         print(f"  {name:<45} {value:5.1f} %")
+
+
+def print_machine(machine: dict[str, Any]) -> None:
     print(
         f"machine            {machine['cpus']} CPUs, Python {machine['python']},"
         f" {machine['platform']}"
@@ -448,27 +477,31 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     print(f"PostgreSQL         {machine['postgresql']}")
 
 
-def save(document: dict[str, Any], started: datetime) -> Path:
+def machine_info(database: str = PG_DATABASE) -> dict[str, Any]:
+    """CPUs, platform, Python and ``SELECT version()`` (the database must exist)."""
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": asyncio.run(pg_version(database)),
+    }
+
+
+def save(document: dict[str, Any], started: datetime, prefix: str = "checkout") -> Path:
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
-    path = results / f"checkout-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    path = results / f"{prefix}-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
 def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     port = free_port()
-    url = f"postgresql+asyncpg://{PG_SERVER.removeprefix('postgresql://')}/{PG_DATABASE}"
-    env = bench_env(url, workdir, f"http://{HOST}:{port}")
+    env = bench_env(database_url(), workdir, f"http://{HOST}:{port}")
     pg_database("create")
     try:
         migrate(env, workdir)
-        machine = {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "postgresql": asyncio.run(pg_version()),
-        }
+        machine = machine_info()
         with serve(env, port, workdir / "server.log") as process:
             results = asyncio.run(drive(port, options.customers, options.rounds, process.pid))
             if process.poll() is not None:

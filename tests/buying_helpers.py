@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from otesaintjo.models import Job
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY, OfflineStripe
 from tests.helpers import GraphQLClient
-from tests.merchant_helpers import add_product, merchant
+from tests.merchant_helpers import add_product, merchant, open_shop
 
 EVERY_DAY = [
     {"day": d, "opens": "00:00", "closes": "23:59"}
@@ -48,8 +48,9 @@ class Town:
     async def build(self, stock: int = 100) -> Town:
         client = self.client
         self.baker_token, self.bakery = await merchant(client, "boulanger@example.re")
-        self.grocer_token, self.grocer = await merchant(
-            client, "epicier@example.re", name="Épicerie Hoarau"
+        self.grocer_token = (await client.register("epicier@example.re"))["accessToken"]
+        self.grocer = await open_shop(
+            client, self.grocer_token, name="Épicerie Hoarau", email="epicerie@example.re"
         )
         await client(
             UPDATE_SHOP,

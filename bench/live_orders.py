@@ -1,0 +1,686 @@
+"""Live order push: merchants' WebSocket subscribers receiving each paid order as it happens.
+
+A fresh PostgreSQL database, ``otesaintjo migrate``, then ``otesaintjo serve`` (development
+mode, one uvicorn process, the in-memory event bus; the offline payment servers, localstripe
+and the Connect double, run as its children), as bench/checkout.py does. Not timed: ``--shops``
+merchants each with a shop (open every day for collection) and one product, a few customers.
+Then ``--connections`` WebSocket connections (graphql-transport-ws), spread evenly over the
+shops, each subscribed to ``orderPlaced`` of its shop with its merchant's token, all from this
+one asyncio process; the server's RSS is read before and after (memory per idle connection).
+One warm-up order per shop proves every subscription live. Timed: ``--rate`` orders per second
+for ``--duration`` seconds, each on a random shop (cart, pickup, checkout, card payment on
+localstripe, ``confirmPayment``); every push's latency is its arrival time minus the pushed
+``event.createdAt``. See bench/README.md, "Live order push".
+
+    .venv/bin/python bench/live_orders.py [--connections 1000] [--shops 50] [--rate 5]
+        [--duration 40] [--keep-db] [--keep-logs]
+
+Everything runs on 127.0.0.1. The server (and its children) are stopped and the database
+dropped on exit, whatever happens (unless ``--keep-db``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from checkout import (
+    ADD_ITEM,
+    CALL_TIMEOUT,
+    CHECKOUT,
+    HOST,
+    ROOT,
+    SET_FULFILMENT,
+    Api,
+    Merchant,
+    bench_env,
+    cpu_snapshot,
+    cpu_usage,
+    create_shop,
+    database_url,
+    machine_info,
+    migrate,
+    percentile,
+    pg_database,
+    print_cpu,
+    print_machine,
+    register,
+    save,
+    serve,
+)
+from run import BenchError, free_port
+
+PG_DATABASE = "otesaintjo_bench_live_orders"
+CUSTOMERS = 20
+PROTOCOL = "graphql-transport-ws"
+SUBSCRIPTION = "subscription($s: ID!) { orderPlaced(shopId: $s) { id event { id createdAt } } }"
+CONFIRM = """mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $input) {
+  purchase { id status orders { id status } } userErrors { code } } }"""
+OFFLINE_STRIPE_KEY = "sk_test_offline_no_real_money"  # localstripe accepts any sk_test_ key
+OFFLINE_LINE = re.compile(r"Stripe simulé sur (http://127\.0\.0\.1:\d+)")
+CONNECT_AT_ONCE = 25  # WebSocket handshakes in flight while opening the connections
+SET_UP_AT_ONCE = 4  # GraphQL calls in flight during the set-up, as in bench/checkout.py
+WARMUP_AT_ONCE = 4
+ACK_TIMEOUT = 60.0
+WARMUP_TIMEOUT = 60.0
+DRAIN_TIMEOUT = 20.0  # after the last order: time left for its pushes to arrive
+IDLE_CPU = 0.05  # the server counts as settled under 5 % of a core over a second
+IDLE_TIMEOUT = 60.0
+SESSION_CHECK_SECONDS = 15.0  # the server's default OTESAINTJO_WS_SESSION_CHECK_SECONDS
+SHOW_ERRORS = 5
+
+
+# --- the server process ----------------------------------------------------------------------
+
+
+def rss_kib(pid: int | str) -> int:
+    """VmRSS of a process, in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise BenchError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def settle(pid: int) -> float:
+    """Wait until the server is idle (below ``IDLE_CPU`` of a core over a second), then one
+    more second; returns the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < IDLE_TIMEOUT:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(pid) - before < IDLE_CPU:
+            break
+    await asyncio.sleep(1.0)
+    return time.monotonic() - started
+
+
+def cpu_table(before: dict[str, int], after: dict[str, int], seconds: float) -> dict[str, float]:
+    """``cpu_usage`` of bench/checkout.py, plus what the rest of the machine used (other
+    processes, the kernel's own work): non-zero means the figures were measured on a busy
+    machine."""
+    usage = cpu_usage(before, after, seconds)
+    machine = usage.pop("machine (100 % = every core)")
+    ours = sum(usage.values())
+    usage["everything else on the machine"] = round(
+        max(0.0, machine * (os.cpu_count() or 1) - ours), 1
+    )
+    usage["machine (100 % = every core)"] = machine
+    return usage
+
+
+def uvicorn_pid(process: subprocess.Popen[bytes]) -> int:
+    """``otesaintjo serve`` runs uvicorn in its own process when ``--workers`` is 1 (the
+    default): the process we started, whose children are localstripe and the Connect double."""
+    argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
+    if b"serve" not in argv or b"--workers" in argv:
+        raise BenchError(f"unexpected server command line: {argv}")
+    return process.pid
+
+
+def offline_stripe_url(log: Path) -> str:
+    found = OFFLINE_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
+    if found is None:
+        raise BenchError(f"no offline Stripe address in {log}: did localstripe start?")
+    return found.group(1)
+
+
+def raise_open_files(connections: int) -> int:
+    """Raise our soft limit of open files (the server, started after, inherits it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 1024
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raise BenchError(f"open files limited to {soft}, {wanted} needed (ulimit -n)")
+    return int(soft)
+
+
+def scan_log(log: Path) -> dict[str, Any]:
+    """Tracebacks, errors and warnings in the server log (uvicorn's and structlog's lines)."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    errors = [
+        line
+        for line in lines
+        if line.startswith(("ERROR", "CRITICAL")) or "[error" in line or "[critical" in line
+    ]
+    warnings = [line for line in lines if line.startswith("WARNING") or "[warning" in line]
+    return {
+        "tracebacks": sum(1 for line in lines if line.startswith("Traceback")),
+        "error_lines": len(errors),
+        "warning_lines": len(warnings),
+        "first_errors": errors[:SHOW_ERRORS],
+        "first_warnings": warnings[:SHOW_ERRORS],
+    }
+
+
+# --- subscribers -----------------------------------------------------------------------------
+
+
+@dataclass
+class Hub:
+    """Every push received, by order id: (connection, seconds since ``event.createdAt``)."""
+
+    shop_of: list[int]  # connection index -> shop index
+    received: dict[str, list[tuple[int, float]]] = field(default_factory=lambda: defaultdict(list))
+    created: dict[str, float] = field(default_factory=dict)  # order id -> event.createdAt
+    anomalies: list[str] = field(default_factory=list)  # errors, "complete", unexpected closes
+    closing: bool = False
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set on every push
+
+    def on_message(self, connection: int, raw: str | bytes, arrived: float) -> None:
+        message = json.loads(raw)
+        pushed = ((message.get("payload") or {}).get("data") or {}).get("orderPlaced")
+        if message.get("type") == "next" and pushed and not message["payload"].get("errors"):
+            created = datetime.fromisoformat(pushed["event"]["createdAt"]).timestamp()
+            self.received[pushed["id"]].append((connection, arrived - created))
+            self.created[pushed["id"]] = created
+            self.arrived.set()
+        else:
+            self.anomalies.append(f"connection {connection}: {str(raw)[:300]}")
+
+    def count(self, order_ids: list[str], connections: dict[str, set[int]]) -> int:
+        """How many of the expected (order, connection) pairs have arrived."""
+        return sum(
+            len({c for c, _ in self.received.get(o, [])} & connections[o]) for o in order_ids
+        )
+
+
+async def subscribe(
+    url: str, token: str, shop_id: str, connection: int, hub: Hub
+) -> tuple[websockets.ClientConnection, str]:
+    """Open, sign in (``connection_init``), subscribe; the extensions negotiated.
+
+    No client pings, as a browser: uvicorn pings every connection every 20 s."""
+    ws = await websockets.connect(url, subprotocols=[PROTOCOL], open_timeout=60, ping_interval=None)
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+    await ws.send(json.dumps(init))
+    ack = json.loads(await asyncio.wait_for(ws.recv(), ACK_TIMEOUT))
+    if ack.get("type") != "connection_ack":
+        raise BenchError(f"connection {connection}: no connection_ack but {ack}")
+    payload = {"query": SUBSCRIPTION, "variables": {"s": shop_id}}
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+    return ws, ws.response.headers.get("Sec-WebSocket-Extensions", "") if ws.response else ""
+
+
+async def read(ws: websockets.ClientConnection, connection: int, hub: Hub) -> None:
+    try:
+        async for raw in ws:
+            hub.on_message(connection, raw, time.time())
+    except websockets.ConnectionClosed:
+        pass
+    if not hub.closing:
+        hub.anomalies.append(f"connection {connection} closed by the server: {ws.close_code}")
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Paid:
+    order_id: str
+    shop: int
+    started: float  # time.time() when the first call of the order was sent
+    confirmed: float  # time.time() when confirmPayment answered
+    confirm_ms: float
+
+
+@dataclass
+class Buyer:
+    """Places one paid order at a time per customer (a cart holds only the next order's line)."""
+
+    api: Api
+    stripe: str  # localstripe's base URL
+    merchants: list[Merchant]
+    customers: asyncio.Queue[str]
+    paid: list[Paid] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    async def order(self, shop: int) -> Paid | None:
+        token = await self.customers.get()
+        try:
+            paid = await self._order(token, shop)
+        except (BenchError, httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            self.errors.append(f"order on shop {shop}: {type(exc).__name__}: {exc}")
+            return None  # the customer's cart may hold a line: not used again
+        self.customers.put_nowait(token)
+        self.paid.append(paid)
+        return paid
+
+    async def _order(self, token: str, shop: int) -> Paid:
+        merchant = self.merchants[shop]
+        started = time.time()
+        line = {"productId": merchant.products[0], "quantity": 1}
+        await self.api.ok(ADD_ITEM, "cartAddItem", line, token)
+        pickup = {"shopId": merchant.shop, "mode": "PICKUP"}
+        await self.api.ok(SET_FULFILMENT, "cartSetFulfilment", pickup, token)
+        data = {"idempotencyKey": str(uuid.uuid4()), "contactPhone": "0692 12 34 56"}
+        purchase = (await self.api.ok(CHECKOUT, "checkout", data, token))["purchase"]
+        if len(purchase["orders"]) != 1:
+            raise BenchError(f"expected 1 order: {json.dumps(purchase, ensure_ascii=False)}")
+        await self._pay(purchase["payment"]["clientSecret"])
+        sent = time.perf_counter()
+        answer = await self.api.ok(CONFIRM, "confirmPayment", {"purchaseId": purchase["id"]}, token)
+        confirmed = time.time()
+        orders = answer["purchase"]["orders"]
+        if [o["status"] for o in orders] != ["PAID"]:
+            raise BenchError(f"not paid after confirmPayment: {json.dumps(answer)[:300]}")
+        confirm_ms = (time.perf_counter() - sent) * 1000
+        return Paid(orders[0]["id"], shop, started, confirmed, confirm_ms)
+
+    async def _pay(self, client_secret: str) -> None:
+        """What Stripe.js does: attach a card to the PaymentIntent, confirm it (localstripe)."""
+        intent = client_secret.split("_secret_")[0]
+        url = f"{self.stripe}/v1/payment_intents/{intent}"
+        headers = {"Authorization": f"Bearer {OFFLINE_STRIPE_KEY}"}
+        attached = await self.api.http.post(
+            url, data={"payment_method": "pm_card_visa"}, headers=headers
+        )
+        attached.raise_for_status()
+        confirmed = await self.api.http.post(f"{url}/confirm", headers=headers)
+        confirmed.raise_for_status()
+        if confirmed.json().get("status") != "succeeded":
+            raise BenchError(f"localstripe did not succeed: {confirmed.text[:300]}")
+
+
+async def wait_for_pushes(
+    hub: Hub, orders: list[Paid], subscribers: dict[int, set[int]], limit: float
+) -> float:
+    """Until every subscriber of each order's shop got it (or ``limit`` s); seconds waited."""
+    started = time.monotonic()
+    expected = {o.order_id: subscribers[o.shop] for o in orders}
+    wanted = sum(len(c) for c in expected.values())
+    ids = list(expected)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(limit):
+            while hub.count(ids, expected) < wanted:
+                hub.arrived.clear()
+                await hub.arrived.wait()
+    return time.monotonic() - started
+
+
+def tally(hub: Hub, orders: list[Paid], subscribers: dict[int, set[int]]) -> dict[str, Any]:
+    """Expected, received, missing and duplicate deliveries of ``orders``, and latencies."""
+    expected = received = missing = duplicate = wrong_shop = 0
+    latencies: list[float] = []
+    spreads: list[float] = []
+    for order in orders:
+        wanted = subscribers[order.shop]
+        got = hub.received.get(order.order_id, [])
+        per_connection = Counter(c for c, _ in got)
+        expected += len(wanted)
+        received += len(got)
+        missing += len(wanted - set(per_connection))
+        duplicate += sum(n - 1 for n in per_connection.values())
+        wrong_shop += sum(1 for c in per_connection if c not in wanted)
+        seen: set[int] = set()
+        first: list[float] = []
+        for connection, latency in got:
+            if connection in wanted and connection not in seen:
+                seen.add(connection)
+                first.append(latency * 1000)
+        latencies += first
+        if first:
+            spreads.append(max(first) - min(first))
+    latencies.sort()
+    spreads.sort()
+
+    def ms(values: list[float], p: float) -> float:
+        return round(percentile(values, p), 1)
+
+    return {
+        "orders": len(orders),
+        "expected": expected,
+        "received": received,
+        "missing": missing,
+        "duplicate": duplicate,
+        "wrong_shop": wrong_shop,
+        "p50_ms": ms(latencies, 50),
+        "p90_ms": ms(latencies, 90),
+        "p99_ms": ms(latencies, 99),
+        "max_ms": round(latencies[-1], 1) if latencies else None,
+        "spread_p50_ms": ms(spreads, 50),
+        "spread_max_ms": round(spreads[-1], 1) if spreads else None,
+    }
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+async def set_up(api: Api, shops: int) -> tuple[list[Merchant], list[str]]:
+    gate = asyncio.Semaphore(SET_UP_AT_ONCE)
+
+    async def merchant(index: int) -> Merchant:
+        async with gate:
+            return await create_shop(api, index, f"Boutique {index}", (("Rougail", 890),))
+
+    async def customer(index: int) -> str:
+        async with gate:
+            return await register(api, f"client{index}@bench.example.re")
+
+    merchants = await asyncio.gather(*(merchant(i) for i in range(shops)))
+    customers = await asyncio.gather(*(customer(i) for i in range(CUSTOMERS)))
+    return list(merchants), list(customers)
+
+
+async def open_all(
+    url: str, merchants: list[Merchant], hub: Hub
+) -> tuple[list[websockets.ClientConnection], list[asyncio.Task[None]], Counter[str]]:
+    gate = asyncio.Semaphore(CONNECT_AT_ONCE)
+
+    async def one(connection: int) -> tuple[websockets.ClientConnection, str]:
+        merchant = merchants[hub.shop_of[connection]]
+        async with gate:
+            return await subscribe(url, merchant.token, merchant.shop, connection, hub)
+
+    opened = await asyncio.gather(*(one(c) for c in range(len(hub.shop_of))))
+    sockets = [ws for ws, _ in opened]
+    readers = [asyncio.create_task(read(ws, c, hub)) for c, ws in enumerate(sockets)]
+    return sockets, readers, Counter(extensions for _, extensions in opened)
+
+
+async def steady(buyer: Buyer, shops: int, rate: float, duration: float) -> dict[str, Any]:
+    """``rate`` orders per second on random shops, each started on schedule whatever the
+    previous ones are doing; returns how late the orders started (waiting for a customer)."""
+    chooser = random.Random(20261126)  # noqa: S311 (not cryptography)
+    count = round(rate * duration)
+    started = time.time()
+    tasks = []
+    late: list[float] = []
+
+    async def one(due: float, shop: int) -> None:
+        paid = await buyer.order(shop)
+        if paid is not None:
+            late.append(max(0.0, paid.started - due))
+
+    for number in range(count):
+        due = started + number / rate
+        await asyncio.sleep(max(0.0, due - time.time()))
+        tasks.append(asyncio.create_task(one(due, chooser.randrange(shops))))
+    await asyncio.gather(*tasks)
+    late.sort()
+    return {
+        "orders_started": count,
+        "start_late_p50_ms": round(percentile(late, 50) * 1000, 1),
+        "start_late_max_ms": round(late[-1] * 1000, 1) if late else None,
+    }
+
+
+async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=CUSTOMERS + 8, max_keepalive_connections=CUSTOMERS + 8)
+    ws_url = f"ws://{HOST}:{port}/graphql"
+    async with httpx.AsyncClient(limits=limits, timeout=CALL_TIMEOUT) as http:
+        api = Api(http, f"http://{HOST}:{port}/graphql")
+        begun = time.monotonic()
+        merchants, tokens = await set_up(api, options.shops)
+        print(
+            f"set-up: {options.shops} shops with 1 product each, {CUSTOMERS} customers,"
+            f" in {time.monotonic() - begun:.1f} s"
+        )
+        customers: asyncio.Queue[str] = asyncio.Queue()
+        for token in tokens:
+            customers.put_nowait(token)
+        buyer = Buyer(api, stripe, merchants, customers)
+        shop_of = [c % options.shops for c in range(options.connections)]
+        subscribers: dict[int, set[int]] = defaultdict(set)
+        for connection, shop in enumerate(shop_of):
+            subscribers[shop].add(connection)
+
+        # One connection opened, subscribed and closed first: what the first connection loads
+        # once (code, caches) is not charged to the thousand.
+        probe = Hub([0])
+        ws, _ = await subscribe(ws_url, merchants[0].token, merchants[0].shop, 0, probe)
+        await ws.close()
+        await settle(pid)
+        rss_before = rss_kib(pid)
+
+        hub = Hub(shop_of)
+        begun = time.monotonic()
+        sockets, readers, extensions = await open_all(ws_url, merchants, hub)
+        opened_in = time.monotonic() - begun
+        waited = await settle(pid)
+        rss_after = rss_kib(pid)
+        print(
+            f"connections: {len(sockets)} opened and subscribed in {opened_in:.1f} s"
+            f" (server idle {waited:.1f} s later); extensions {dict(extensions)}"
+        )
+        # Idle is not free: each subscription re-checks its sign-in every 15 s.
+        idle_before = cpu_snapshot(pid)
+        await asyncio.sleep(SESSION_CHECK_SECONDS)
+        idle_cpu = cpu_table(idle_before, cpu_snapshot(pid), SESSION_CHECK_SECONDS)
+        print(
+            f"idle: {len(sockets)} connections, no order for {SESSION_CHECK_SECONDS:.0f} s:"
+            f" server {idle_cpu['server']:.1f} %, PostgreSQL"
+            f" {idle_cpu.get('postgresql (all its processes)', 0):.1f} % of a core"
+        )
+
+        begun = time.monotonic()
+        gate = asyncio.Semaphore(WARMUP_AT_ONCE)
+
+        async def warm(shop: int) -> Paid | None:
+            async with gate:
+                return await buyer.order(shop)
+
+        warm_orders = [p for p in await asyncio.gather(*map(warm, range(options.shops))) if p]
+        await wait_for_pushes(hub, warm_orders, subscribers, WARMUP_TIMEOUT)
+        warmup = tally(hub, warm_orders, subscribers)
+        print(
+            f"warm-up: {len(warm_orders)} orders (one per shop), {warmup['received']} of"
+            f" {warmup['expected']} pushes in {time.monotonic() - begun:.1f} s"
+            f" (missing {warmup['missing']}, duplicate {warmup['duplicate']})"
+        )
+        buyer.paid.clear()
+
+        cpu_before = cpu_snapshot(pid)
+        begun = time.perf_counter()
+        schedule = await steady(buyer, options.shops, options.rate, options.duration)
+        ordering = time.perf_counter() - begun
+        drained = await wait_for_pushes(hub, buyer.paid, subscribers, DRAIN_TIMEOUT)
+        elapsed = time.perf_counter() - begun
+        cpu = cpu_table(cpu_before, cpu_snapshot(pid), elapsed)
+        results = tally(hub, buyer.paid, subscribers)
+        known = {p.order_id for p in buyer.paid} | {p.order_id for p in warm_orders}
+        unknown = sum(len(v) for k, v in hub.received.items() if k not in known)
+        hub.closing = True
+        for ws in sockets:
+            await ws.close()
+        await asyncio.gather(*readers)
+        confirm = sorted(p.confirm_ms for p in buyer.paid)
+        return {
+            "connections": len(sockets),
+            "shops": options.shops,
+            "subscribers_per_shop": sorted({len(c) for c in subscribers.values()}),
+            "extensions": dict(extensions),
+            "rss_before_kib": rss_before,
+            "rss_after_kib": rss_after,
+            "rss_per_connection_kib": round((rss_after - rss_before) / len(sockets), 1),
+            "load_generator_rss_kib": rss_kib("self"),
+            "warmup": warmup,
+            **results,
+            "orders_paid": len(buyer.paid),
+            "order_errors": len(buyer.errors),
+            "first_order_errors": buyer.errors[:SHOW_ERRORS],
+            "unknown_pushes": unknown,
+            "anomalies": len(hub.anomalies),
+            "first_anomalies": hub.anomalies[:SHOW_ERRORS],
+            "paid_per_s": round(len(buyer.paid) / ordering, 2),
+            "ordering_seconds": round(ordering, 2),
+            "drain_seconds": round(drained, 2),
+            "confirm_p50_ms": round(percentile(confirm, 50), 1),
+            "confirm_max_ms": round(confirm[-1], 1) if confirm else None,
+            **schedule,
+            "cpu_pct": cpu,
+            "idle_cpu_pct": idle_cpu,
+            "per_order": [
+                {
+                    "order": p.order_id,
+                    "shop": p.shop,
+                    "started": round(p.started, 3),
+                    "created": hub.created.get(p.order_id),
+                    "confirmed": round(p.confirmed, 3),
+                    "latencies_ms": sorted(
+                        round(latency * 1000, 1) for _, latency in hub.received[p.order_id]
+                    ),
+                }
+                for p in buyer.paid
+            ],
+        }
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
+    r = results
+    print()
+    print(
+        f"connections        {r['connections']} ({r['shops']} shops,"
+        f" {'/'.join(map(str, r['subscribers_per_shop']))} per shop), one server process"
+    )
+    print(
+        f"orders paid        {r['orders_paid']} of {r['orders_started']} started"
+        f" ({r['paid_per_s']:.2f}/s over {r['ordering_seconds']} s), errors {r['order_errors']}"
+    )
+    for error in r["first_order_errors"]:
+        print(f"  {error}")
+    print(
+        f"deliveries         expected {r['expected']}, received {r['received']},"
+        f" missing {r['missing']}, duplicate {r['duplicate']}, wrong shop {r['wrong_shop']},"
+        f" unknown order {r['unknown_pushes']}"
+    )
+    print(f"other messages     {r['anomalies']} (errors, completes, closes by the server)")
+    for anomaly in r["first_anomalies"]:
+        print(f"  {anomaly}")
+    for name in ("p50", "p90", "p99", "max"):
+        print(f"{name + ' latency':<18} {r[name + '_ms']:.1f} ms (insert-to-delivery)")
+    print(
+        f"fan-out spread     p50 {r['spread_p50_ms']:.1f} ms, max {r['spread_max_ms']:.1f} ms"
+        " (last minus first subscriber of an order)"
+    )
+    print(
+        f"confirmPayment     p50 {r['confirm_p50_ms']:.1f} ms, max {r['confirm_max_ms']:.1f} ms;"
+        f" orders started late p50 {r['start_late_p50_ms']:.1f} ms,"
+        f" max {r['start_late_max_ms']:.1f} ms"
+    )
+    print(
+        f"server RSS         {r['rss_before_kib'] / 1024:.1f} MiB with 0 connections,"
+        f" {r['rss_after_kib'] / 1024:.1f} MiB with {r['connections']} idle:"
+        f" {r['rss_per_connection_kib']:.1f} KiB per connection"
+    )
+    print(f"load generator RSS {r['load_generator_rss_kib'] / 1024:.1f} MiB (this script)")
+    idle = r["idle_cpu_pct"]
+    print(
+        f"idle connections   server {idle['server']:.1f} %, PostgreSQL"
+        f" {idle.get('postgresql (all its processes)', 0):.1f} % of a core, no order,"
+        f" over {SESSION_CHECK_SECONDS:.0f} s (each subscription re-checks its sign-in)"
+    )
+    log = r["server_log"]
+    print(
+        f"server log         {log['tracebacks']} tracebacks, {log['error_lines']} errors,"
+        f" {log['warning_lines']} warnings"
+    )
+    for line in log["first_errors"]:
+        print(f"  {line[:300]}")
+    print_cpu(r["cpu_pct"])
+    print_machine(machine)
+
+
+def failed(results: dict[str, Any]) -> bool:
+    counts = ("missing", "duplicate", "wrong_shop", "unknown_pushes", "order_errors", "anomalies")
+    log = results["server_log"]
+    return (
+        any(results[name] for name in counts)
+        or results["warmup"]["missing"] > 0
+        or bool(log["tracebacks"] or log["error_lines"])
+    )
+
+
+def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    port = free_port()
+    env = bench_env(database_url(PG_DATABASE), workdir, f"http://{HOST}:{port}")
+    env["OTESAINTJO_ACCESS_TOKEN_MINUTES"] = "60"  # no token expires during the run
+    log = workdir / "server.log"
+    pg_database("create", PG_DATABASE)
+    try:
+        migrate(env, workdir)
+        machine = machine_info(PG_DATABASE)
+        with serve(env, port, log) as process:
+            pid = uvicorn_pid(process)
+            results = asyncio.run(drive(options, port, pid, offline_stripe_url(log)))
+            if process.poll() is not None:
+                raise BenchError(f"the server exited with {process.returncode} during the run")
+        results["server_log"] = scan_log(log)
+    finally:
+        if options.keep_db:
+            print(f"database {PG_DATABASE} kept")
+        else:
+            pg_database("drop", PG_DATABASE)
+    return {"machine": machine, "results": results}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--connections", type=int, default=1000)
+    parser.add_argument("--shops", type=int, default=50)
+    parser.add_argument("--rate", type=float, default=5.0, help="paid orders per second")
+    parser.add_argument("--duration", type=float, default=40.0, help="seconds of orders")
+    parser.add_argument("--keep-db", action="store_true", help=f"do not drop {PG_DATABASE}")
+    parser.add_argument("--keep-logs", action="store_true", help="keep the server log")
+    options = parser.parse_args()
+    if not 1 <= options.shops <= 500 or not options.shops <= options.connections <= 20_000:
+        parser.error("--shops must be within 1–500 and --connections within --shops–20000")
+    if not 0 < options.rate <= 50 or not 1 <= options.duration <= 600:
+        parser.error("--rate must be within 0–50 and --duration within 1–600")
+    started = datetime.now(UTC)
+    workdir = Path(tempfile.mkdtemp(prefix="otesaintjo-bench-live-"))
+    print(f"work directory {workdir} (server log; removed on success without --keep-logs)")
+    try:
+        raise_open_files(options.connections)
+        outcome = run(options, workdir)
+    except (BenchError, subprocess.TimeoutExpired, OSError, httpx.HTTPError) as exc:
+        print(f"benchmark failed: {exc}", file=sys.stderr)
+        print(f"server log kept in {workdir}", file=sys.stderr)
+        return 1
+    report(outcome["results"], outcome["machine"])
+    document = {
+        "benchmark": "live-orders",
+        "started": started.isoformat(),
+        "options": vars(options),
+        **outcome,
+    }
+    path = save(document, started, "live-orders")
+    print(f"\nresults written to {path.relative_to(ROOT)}")
+    bad = failed(outcome["results"])
+    if bad or options.keep_logs:
+        print(f"server log kept in {workdir}", file=sys.stderr)
+    else:
+        shutil.rmtree(workdir)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
