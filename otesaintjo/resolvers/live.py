@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncGenerator
 
 import strawberry
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo import models
@@ -25,6 +27,7 @@ from otesaintjo.loaders import Loaders
 from otesaintjo.schema.errors import ClientError
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.orders import OrderEventType, OrderType
+from otesaintjo.schema.pagination import check_first
 from otesaintjo.schema.permissions import IsAuthenticated
 from otesaintjo.services import order_events
 from otesaintjo.services.order_events import Published
@@ -88,16 +91,28 @@ async def _load_visible(info: Info, order_id: int, event_id: int | None = None) 
     return OrderType.from_row(order, event_id)
 
 
-async def _next(info: Info, queue: asyncio.Queue[Published]) -> Published | None:
-    """The next event, or None once the sign-in is gone (then the socket is closed)."""
-    interval = info.context.settings.ws_session_check_seconds
-    while True:
-        try:
-            return await asyncio.wait_for(queue.get(), interval)
-        except TimeoutError:
-            if not await _still_signed_in(info):
-                await _close_for_session(info)
-                return None
+class Events:
+    """The subscription's events, with the sign-in re-checked every ``interval`` seconds
+    whether events flow or not: logout, password reset or expiry closes the socket."""
+
+    def __init__(self, info: Info, queue: asyncio.Queue[Published]) -> None:
+        self.info, self.queue = info, queue
+        self.interval = info.context.settings.ws_session_check_seconds
+        self.next_check = time.monotonic() + self.interval
+
+    async def next(self) -> Published | None:
+        while True:
+            if time.monotonic() >= self.next_check:
+                if not await _still_signed_in(self.info):
+                    await _close_for_session(self.info)
+                    return None
+                self.next_check = time.monotonic() + self.interval
+            try:
+                return await asyncio.wait_for(
+                    self.queue.get(), max(self.next_check - time.monotonic(), 0)
+                )
+            except TimeoutError:
+                continue
 
 
 @strawberry.type
@@ -117,14 +132,14 @@ class LiveQueries:
         shop_pk = _decode(shop_id, "Shop", "shopId")
         if not await _manages(info, shop_pk):
             raise forbidden()
-        first = max(0, min(first, 100))
+        first = check_first(first)
         async with info.context.session_factory() as session:
             after_sequence = await _after_sequence(session, shop_pk, after)
             rows = await order_events.events_after(session, shop_pk, after_sequence, first)
         return [OrderEventType.from_row(row) for row in rows]
 
 
-async def _after_sequence(session, shop_id: int, after: strawberry.ID | None) -> int:
+async def _after_sequence(session: AsyncSession, shop_id: int, after: strawberry.ID | None) -> int:
     if after is None:
         return 0
     sequence = await order_events.sequence_of(
@@ -150,6 +165,7 @@ class LiveSubscriptions:
             raise forbidden()
         hub = info.context.bus.hub
         async with hub.subscribe([shop_channel(shop_pk)]) as queue:
+            events = Events(info, queue)
             session_factory = info.context.session_factory
             async with session_factory() as session:
                 if after is None:
@@ -172,7 +188,7 @@ class LiveSubscriptions:
                         if order is not None:
                             yield order
                 while True:
-                    published = await _next(info, queue)
+                    published = await events.next()
                     if published is None:
                         return
                     if published.sequence <= last:
@@ -196,8 +212,9 @@ class LiveSubscriptions:
         if await _load_visible(info, order_pk) is None:
             raise ClientError("Commande introuvable.", "NOT_FOUND")
         async with info.context.bus.hub.subscribe([order_channel(order_pk)]) as queue:
+            events = Events(info, queue)
             while True:
-                published = await _next(info, queue)
+                published = await events.next()
                 if published is None:
                     return
                 order = await _load_visible(info, order_pk, published.event_id)
