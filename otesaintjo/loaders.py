@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from otesaintjo.models import (
     Order,
     OrderLine,
+    OrderReturn,
     Product,
     ProductImage,
     Purchase,
@@ -159,6 +160,20 @@ class Loaders:
                     select(OrderLine.order_id, OrderLine)
                     .where(OrderLine.order_id.in_(ids))  # type: ignore[attr-defined]
                     .order_by(OrderLine.id)
+                ),
+            )
+        )
+
+        self.return_by_id: DataLoader[int, OrderReturn | None] = DataLoader(
+            rows_by_id(session_factory, OrderReturn)
+        )
+        self.returns_by_order_id: DataLoader[int, list[OrderReturn]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(OrderReturn.order_id, OrderReturn)
+                    .where(OrderReturn.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(OrderReturn.id)
                 ),
             )
         )

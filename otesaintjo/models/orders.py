@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from otesaintjo.models.base import timestamp_field
@@ -101,6 +110,7 @@ class Order(SQLModel, table=True):
     tracking_number: str | None = Field(default=None, max_length=100)
     problem: str | None = Field(default=None, max_length=1000)
     paid_at: datetime | None = timestamp_field(nullable=True)
+    received_at: datetime | None = timestamp_field(nullable=True)  # delivered or collected
     cancelled_at: datetime | None = timestamp_field(nullable=True)
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
@@ -228,3 +238,65 @@ class ShopEventCounter(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True)
     )
     last_sequence: int = Field(default=0)
+
+
+class ReturnStatus:
+    REQUESTED = "REQUESTED"
+    RECEIVED = "RECEIVED"  # came back in good condition: the refund is on its way
+    REFUNDED = "REFUNDED"
+    REFUSED = "REFUSED"  # came back damaged: no refund
+
+
+class OrderReturn(SQLModel, table=True):
+    """A withdrawal (within 14 days of receipt): some or all lines of an order sent back."""
+
+    __tablename__ = "order_return"
+    __table_args__ = (Index("ix_order_return_shop_id_id", "shop_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="RESTRICT"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("user_account.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(
+        default=ReturnStatus.REQUESTED, sa_column=Column(String(10), nullable=False)
+    )
+    reason: str | None = Field(default=None, max_length=1000)
+    condition: str | None = Field(default=None, max_length=10)
+    merchant_note: str | None = Field(default=None, max_length=1000)
+    lines_cents: int = Field(default=0)
+    delivery_fee_cents: int = Field(default=0)  # refunded with the return that completes the order
+    refund_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("refund.id", ondelete="SET NULL"))
+    )
+    created_at: datetime = timestamp_field(default_now=True)
+    received_at: datetime | None = timestamp_field(nullable=True)
+    refunded_at: datetime | None = timestamp_field(nullable=True)
+
+    @property
+    def refund_cents(self) -> int:
+        return self.lines_cents + self.delivery_fee_cents
+
+
+class ReturnLine(SQLModel, table=True):
+    __tablename__ = "return_line"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    return_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("order_return.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    order_line_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("order_line.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    quantity: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -19,14 +19,19 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from otesaintjo import models
+from otesaintjo.clock import utcnow
 from otesaintjo.schema.cart import Carrier, FulfilmentModeEnum, VatAmount
 from otesaintjo.schema.catalogue import ProductType, VatRate
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
-from otesaintjo.schema.ids import primary_keys
+from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.pagination import CountedConnection, paginate
 from otesaintjo.schema.shops import ShopType
+from otesaintjo.services import returns as returns_service
 from otesaintjo.sorting import SortKey
+
+if TYPE_CHECKING:
+    from otesaintjo.schema.returns import ReturnType
 
 S = models.OrderStatus
 
@@ -67,6 +72,7 @@ class DeliveryAddress:
 @strawberry.type(name="OrderLine", description="Un produit tel qu'il a été vendu.")
 class OrderLineType:
     row: strawberry.Private[models.OrderLine]
+    id: strawberry.ID = strawberry.field(description="À citer dans requestReturn.")
     product_name: str
     unit_price: Money
     quantity: int
@@ -84,6 +90,7 @@ class OrderLineType:
     def from_row(cls, row: models.OrderLine) -> OrderLineType:
         return cls(
             row=row,
+            id=encode_id("OrderLine", row.id),  # type: ignore[arg-type]
             product_name=row.product_name,
             unit_price=Money(cents=row.unit_cents),
             quantity=row.quantity,
@@ -183,6 +190,30 @@ class OrderType(relay.Node):
         async with info.context.session_factory() as session:
             row = await session.get(models.OrderEvent, self.pushed_event_id)
         return OrderEventType.from_row(row) if row else None
+
+    @strawberry.field(
+        description="Fin du droit de rétractation : 14 jours après réception (livrée ou retirée)."
+    )
+    def withdrawal_deadline(self) -> datetime | None:
+        return returns_service.withdrawal_deadline(self.row)
+
+    @strawberry.field(description="Le client peut encore se rétracter (bouton « retourner »).")
+    def viewer_can_request_return(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        return (
+            viewer is not None
+            and viewer.user.id == self.row.user_id
+            and returns_service.can_request(self.row, utcnow())
+        )
+
+    @strawberry.field(description="Les retours de cette commande.")
+    async def returns(
+        self, info: Info
+    ) -> list[Annotated[ReturnType, strawberry.lazy("otesaintjo.schema.returns")]]:
+        from otesaintjo.schema.returns import ReturnType
+
+        rows = await info.context.loaders.returns_by_order_id.load(self.row.id)
+        return [ReturnType.from_row(row) for row in rows]
 
     @strawberry.field(description="L'achat dont la commande fait partie (client et personnel).")
     async def purchase(self, info: Info) -> PurchaseType | None:

@@ -30,6 +30,7 @@ from otesaintjo.resolvers.cart import CartMutations, CartQueries
 from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
 from otesaintjo.resolvers.merchant import MerchantMutations
 from otesaintjo.resolvers.orders import OrderMutations
+from otesaintjo.resolvers.returns import ReturnMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import ClientError, bad_input
@@ -64,7 +65,12 @@ class Query(AccountQueries, BrowseQueries, CartQueries, LiveQueries):
 
 @strawberry.type(description="Point d'entrée des écritures.")
 class Mutation(
-    AccountMutations, MerchantMutations, ShopTeamMutations, CartMutations, OrderMutations
+    AccountMutations,
+    MerchantMutations,
+    ShopTeamMutations,
+    CartMutations,
+    OrderMutations,
+    ReturnMutations,
 ):
     pass
 

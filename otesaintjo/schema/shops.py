@@ -18,6 +18,7 @@ from otesaintjo.services.shops import website_is_public
 if TYPE_CHECKING:
     from otesaintjo.schema.catalogue import ProductConnection, ProductSortEnum
     from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, ShopPayouts
+    from otesaintjo.schema.returns import ReturnConnection, ReturnStatusEnum
 
 
 @strawberry.enum(description="Jour de la semaine (heures de La Réunion).")
@@ -170,6 +171,21 @@ class ShopType(relay.Node):
         return await order_page(
             info, models.Order.shop_id == self.id, first=first, after=after, status=status
         )
+
+    @strawberry.field(description="Les retours de la boutique, récents d'abord (ses commerçants).")
+    async def returns(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        status: Annotated[ReturnStatusEnum, strawberry.lazy("otesaintjo.schema.returns")]
+        | None = None,
+    ) -> Annotated[ReturnConnection, strawberry.lazy("otesaintjo.schema.returns")] | None:
+        if not await info.context.manages_shop(self.id):
+            return None
+        from otesaintjo.schema.returns import return_page
+
+        return await return_page(info, self.id, first, after, status)
 
     @strawberry.field(description="Les versements Stripe (ses commerçants seulement).")
     async def payouts(

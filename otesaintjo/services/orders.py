@@ -108,7 +108,7 @@ async def mark_collected(session: AsyncSession, order: Order, code: str, now: da
         raise DomainError(
             ErrorCode.INVALID_PICKUP_CODE, "Ce code de retrait ne correspond pas.", ["pickupCode"]
         )
-    await _step(session, order, "collected", now)
+    await _step(session, order, "collected", now, received_at=now)
     return order
 
 
@@ -125,7 +125,7 @@ async def mark_shipped(
 
 
 async def mark_delivered(session: AsyncSession, order: Order, now: datetime) -> Order:
-    await _step(session, order, "delivered", now)
+    await _step(session, order, "delivered", now, received_at=now)
     return order
 
 

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.clock import utcnow
@@ -31,10 +31,12 @@ from otesaintjo.models import (
     Order,
     OrderEventKind,
     OrderLine,
+    OrderReturn,
     OrderStatus,
     Purchase,
     PurchaseStatus,
     Refund,
+    ReturnStatus,
     Shop,
     ShopTransfer,
     TransferStatus,
@@ -54,6 +56,7 @@ TRANSFER_JOB = "payments.transfer"
 REFUND_JOB = "payments.refund"
 REVERSAL_JOB = "payments.reversal"
 CANCEL_PAYMENT_JOB = "payments.cancel_intent"
+REFUND_DEADLINE_JOB = "payments.refund_deadline"
 
 
 def commission(total_cents: int, commission_bp: int) -> int:
@@ -291,14 +294,57 @@ class PaymentFlow:
             idempotency_key=stripe_key("refund", refund.id, refund.created_at, refund.key),
         )
         async with self._uow() as session:
+            now = utcnow()
             await session.execute(
                 update(Refund)
                 .where(Refund.id == refund_id, Refund.done_at.is_(None))  # type: ignore[union-attr]
-                .values(stripe_refund_id=stripe_id, done_at=utcnow())
+                .values(stripe_refund_id=stripe_id, done_at=now)
+            )
+            await self._return_refunded(session, refund_id, now)
+
+    async def _return_refunded(self, session: AsyncSession, refund_id: int, now: datetime) -> None:
+        """A return's refund went through: the return is REFUNDED, the customer told."""
+        back = (
+            await session.execute(
+                select(OrderReturn).where(
+                    OrderReturn.refund_id == refund_id,
+                    OrderReturn.status == ReturnStatus.RECEIVED,
+                )
+            )
+        ).scalar_one_or_none()
+        if back is None:
+            return
+        back.status, back.refunded_at = ReturnStatus.REFUNDED, now
+        order = await session.get(Order, back.order_id)
+        customer = await session.get(User, back.user_id)
+        assert order is not None and customer is not None
+        await session.flush()
+        await order_events.record(session, order, OrderEventKind.UPDATED)
+        queue_email(
+            session,
+            "return_refunded",
+            customer.email,
+            first_name=customer.first_name,
+            back=back,
+            support_email=self.settings.support_email,
+        )
+
+    async def refund_overdue(self, refund_id: int) -> None:
+        """Ten days after the merchant's confirmation: still not refunded, staff must act."""
+        async with self._uow() as session:
+            refund = await session.get(Refund, refund_id)
+            if refund is None or refund.done_at is not None:
+                return
+            queue_email(
+                session,
+                "refund_overdue_staff",
+                self.settings.support_email,
+                refund=refund,
             )
 
-    async def reverse(self, order_id: int) -> None:
-        """Take back what the shop received for an order cancelled after its transfer."""
+    async def reverse(self, order_id: int, amount_cents: int | None = None) -> None:
+        """Take back from the shop ``amount_cents`` of what it received (all that is left
+        when None: a cancelled order)."""
         async with self.session_factory() as session:
             transfer = (
                 await session.execute(select(ShopTransfer).where(ShopTransfer.order_id == order_id))
@@ -306,18 +352,27 @@ class PaymentFlow:
         if transfer is None or transfer.stripe_transfer_id is None:
             return
         remaining = transfer.amount_cents - transfer.reversed_cents
-        if remaining <= 0:
+        amount = remaining if amount_cents is None else min(amount_cents, remaining)
+        if amount <= 0:
             return
+        # One key per reversal: what was reversed before names it.
+        action = f"reversal:{transfer.reversed_cents}:{amount}"
         await self.gateway.reverse_transfer(
             transfer.stripe_transfer_id,
-            remaining,
-            idempotency_key=stripe_key("transfer", transfer.id, transfer.created_at, "reversal"),
+            amount,
+            idempotency_key=stripe_key("transfer", transfer.id, transfer.created_at, action),
         )
         async with self._uow() as session:
+            values: dict[str, Any] = {"reversed_cents": ShopTransfer.reversed_cents + amount}
+            if amount_cents is None:
+                values["status"] = TransferStatus.CANCELLED
             await session.execute(
                 update(ShopTransfer)
-                .where(ShopTransfer.id == transfer.id)
-                .values(reversed_cents=transfer.amount_cents, status=TransferStatus.CANCELLED)
+                .where(
+                    ShopTransfer.id == transfer.id,
+                    ShopTransfer.reversed_cents == transfer.reversed_cents,
+                )
+                .values(**values)
             )
 
     async def cancel_intent(self, payment_intent_id: str) -> None:
@@ -358,10 +413,16 @@ async def refund_cancelled_purchase(session: AsyncSession, purchase_id: int) -> 
 
 
 async def queue_refund(session: AsyncSession, order: Order, key: str) -> None:
-    """Record a refund of the order's total under ``key`` and hand it to the worker."""
+    """Record a refund of what is left of the order's payment under ``key``, for the worker."""
     if await session.scalar(select(Refund.id).where(Refund.key == key)) is not None:
         return
-    refund = Refund(key=key, order_id=order.id, amount_cents=order.total_cents)  # type: ignore[arg-type]
+    already = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(Refund.order_id == order.id)
+    )
+    amount = order.total_cents - int(already or 0)  # never more than was paid (returns too)
+    if amount <= 0:
+        return
+    refund = Refund(key=key, order_id=order.id, amount_cents=amount)  # type: ignore[arg-type]
     session.add(refund)
     await session.flush()
     enqueue(session, REFUND_JOB, {"refund_id": refund.id})
@@ -398,7 +459,8 @@ def job_handlers(flow: PaymentFlow) -> dict[str, Callable[[dict[str, Any]], Awai
         EXPIRE_JOB: lambda p: flow.expire(p["purchase_id"]),
         TRANSFER_JOB: lambda p: flow.send_transfer(p["order_id"]),
         REFUND_JOB: lambda p: flow.refund(p["refund_id"]),
-        REVERSAL_JOB: lambda p: flow.reverse(p["order_id"]),
+        REVERSAL_JOB: lambda p: flow.reverse(p["order_id"], p.get("amount_cents")),
+        REFUND_DEADLINE_JOB: lambda p: flow.refund_overdue(p["refund_id"]),
         CANCEL_PAYMENT_JOB: lambda p: flow.cancel_intent(p["payment_intent_id"]),
         STRIPE_EVENT_JOB: lambda p: handle_stripe_event(flow, p),
     }

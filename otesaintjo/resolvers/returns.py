@@ -1,0 +1,75 @@
+"""Withdrawal: the customer asks, the shop (or staff) confirms what came back."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.resolvers.common import run_service
+from otesaintjo.resolvers.orders import not_found
+from otesaintjo.schema import returns as types
+from otesaintjo.schema.ids import decode_id
+from otesaintjo.schema.permissions import IsAuthenticated
+from otesaintjo.services import returns
+
+
+@strawberry.type
+class ReturnMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Se rétracter (tout ou partie de la commande) dans les 14 jours après "
+        "réception, sans motif ; après : RETURN_WINDOW_CLOSED. L'e-mail de confirmation dit "
+        "comment renvoyer les articles (frais de retour à la charge du client).",
+    )
+    async def request_return(
+        self, info: Info, input: types.RequestReturnInput
+    ) -> types.ReturnPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.OrderReturn:
+            order = await session.get(models.Order, decode_id(input.order_id, "Order", ["orderId"]))
+            if order is None or order.user_id != ctx.viewer.user.id:
+                raise not_found("orderId")
+            wanted = [
+                returns.WantedLine(
+                    decode_id(line.order_line_id, "OrderLine", ["lines", str(i), "orderLineId"]),
+                    line.quantity,
+                )
+                for i, line in enumerate(input.lines)
+            ]
+            return await returns.request_return(
+                session, ctx.settings, order, wanted, input.reason, ctx.now
+            )
+
+        row, errors = await run_service(info, work)
+        return types.ReturnPayload(
+            order_return=types.ReturnType.from_row(row) if row else None, user_errors=errors
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="La boutique (ou le personnel) a reçu le retour : GOOD rembourse aussitôt "
+        "(et reprend la part de la boutique), DAMAGED refuse le remboursement.",
+    )
+    async def confirm_return_received(
+        self, info: Info, input: types.ConfirmReturnReceivedInput
+    ) -> types.ReturnPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.OrderReturn:
+            back = await session.get(
+                models.OrderReturn, decode_id(input.return_id, "Return", ["returnId"])
+            )
+            if back is None or not await ctx.manages_shop(back.shop_id):
+                raise not_found("returnId")
+            good = input.condition == types.ReturnCondition.GOOD
+            return await returns.confirm_received(
+                session, ctx.settings, back, good, input.note, ctx.now
+            )
+
+        row, errors = await run_service(info, work)
+        return types.ReturnPayload(
+            order_return=types.ReturnType.from_row(row) if row else None, user_errors=errors
+        )

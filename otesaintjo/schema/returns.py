@@ -1,0 +1,143 @@
+"""Returns (withdrawal) as the customer, the shop's merchants and staff see them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.schema.common import Money
+from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.ids import primary_keys
+from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.services.returns import WITHDRAWAL_DAYS
+from otesaintjo.sorting import SortKey
+
+
+@strawberry.enum(
+    name="ReturnStatus",
+    description="REQUESTED → RECEIVED (bon état, remboursement en cours) → REFUNDED, "
+    "ou REFUSED (arrivé endommagé : pas de remboursement).",
+)
+class ReturnStatusEnum(Enum):
+    REQUESTED = "REQUESTED"
+    RECEIVED = "RECEIVED"
+    REFUNDED = "REFUNDED"
+    REFUSED = "REFUSED"
+
+
+@strawberry.enum(description="L'état des articles à leur retour en boutique.")
+class ReturnCondition(Enum):
+    GOOD = "GOOD"
+    DAMAGED = "DAMAGED"
+
+
+async def can_see_return(info: Info, row: models.OrderReturn) -> bool:
+    viewer = info.context.viewer
+    if viewer is None:
+        return False
+    return viewer.user.id == row.user_id or await info.context.manages_shop(row.shop_id)
+
+
+@strawberry.type(
+    name="Return",
+    description=f"Une rétractation ({WITHDRAWAL_DAYS} jours après réception). Remboursé : le "
+    "prix des articles retournés, plus les frais de livraison d'origine avec le retour qui "
+    "complète toute la commande (un retour partiel ne rembourse pas la livraison tant que le "
+    "reste n'est pas revenu) ; jamais les frais de retour, à la charge du client.",
+)
+class ReturnType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.OrderReturn]
+    status: ReturnStatusEnum
+    reason: str | None
+    condition: ReturnCondition | None
+    merchant_note: str | None
+    refund: Money = strawberry.field(description="Ce qui est (ou sera) remboursé.")
+    delivery_fee_refunded: Money
+    created_at: datetime
+    received_at: datetime | None
+    refunded_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.OrderReturn) -> ReturnType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            status=ReturnStatusEnum(row.status),
+            reason=row.reason,
+            condition=ReturnCondition(row.condition) if row.condition else None,
+            merchant_note=row.merchant_note,
+            refund=Money(cents=row.refund_cents),
+            delivery_fee_refunded=Money(cents=row.delivery_fee_cents),
+            created_at=row.created_at,
+            received_at=row.received_at,
+            refunded_at=row.refunded_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ReturnType | None]:
+        rows = await info.context.loaders.return_by_id.load_many(primary_keys(node_ids))
+        return [
+            cls.from_row(row) if row and await can_see_return(info, row) else None for row in rows
+        ]
+
+
+@strawberry.type(name="ReturnConnection")
+class ReturnConnection(CountedConnection[ReturnType]):
+    pass
+
+
+async def return_page(
+    info: Info,
+    shop_id: int,
+    first: int | None,
+    after: str | None,
+    status: ReturnStatusEnum | None,
+) -> ReturnConnection:
+    query = select(models.OrderReturn).where(models.OrderReturn.shop_id == shop_id)
+    if status is not None:
+        query = query.where(models.OrderReturn.status == status.value)
+    return await paginate(  # type: ignore[return-value]
+        info.context.session_factory,
+        query,
+        [SortKey(models.OrderReturn.id, True)],
+        first=first,
+        after=after,
+        to_node=lambda row: ReturnType.from_row(row[0]),
+        connection=ReturnConnection,
+    )
+
+
+@strawberry.input
+class ReturnLineInput:
+    order_line_id: strawberry.ID
+    quantity: int
+
+
+@strawberry.input
+class RequestReturnInput:
+    order_id: strawberry.ID
+    lines: list[ReturnLineInput]
+    reason: str | None = strawberry.field(default=None, description="Facultatif.")
+
+
+@strawberry.input
+class ConfirmReturnReceivedInput:
+    return_id: strawberry.ID
+    condition: ReturnCondition
+    note: str | None = None
+
+
+@strawberry.type
+class ReturnPayload:
+    order_return: ReturnType | None = strawberry.field(default=None, name="return")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,264 @@
+"""Withdrawal and returns through the API: 14 days from receipt, the delivery fee rule, refunds
+on localstripe and reversals on the Connect double to the cent, the refund ledger."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import time_machine
+from sqlalchemy import select
+
+from otesaintjo.clock import utcnow
+from otesaintjo.models import Job, Purchase, Refund, ShopTransfer, User
+from otesaintjo.payments.gateway import PaymentsUnavailable
+from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
+from otesaintjo.services.payment_flow import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
+from tests.api.test_checkout import DELIVERED, SHIPPED, enable_payouts
+from tests.api.test_live_orders import buy
+from tests.buying_helpers import Town, jobs_done, ok
+from tests.doubles.smtp import wait_until
+from tests.helpers import PASSWORD
+
+STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
+REQUEST = """mutation($input: RequestReturnInput!) { requestReturn(input: $input) {
+  return { id status refund { cents } deliveryFeeRefunded { cents } } userErrors { field code } } }"""
+CONFIRM = """mutation($input: ConfirmReturnReceivedInput!) { confirmReturnReceived(input: $input) {
+  return { id status condition merchantNote refund { cents } } userErrors { field code } } }"""
+ORDER = """query($id: ID!) { node(id: $id) { ... on Order { status withdrawalDeadline
+  viewerCanRequestReturn lines { id quantity } returns { id status refund { cents } } } } }"""
+RETURN = """query($id: ID!) { node(id: $id) { ... on Return { id status } } }"""
+LOGIN = """mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) {
+  accessToken } }"""
+
+
+async def delivered_bread(client, offline_stripe, town: Town, customer: str) -> dict[str, Any]:
+    """Two loaves delivered by the bakery (8,50 €: 2 × 2,50 € + 3,50 € delivery)."""
+    purchase = await buy(client, offline_stripe, town, customer, bread=2, rice=0)
+    (order,) = purchase["orders"]
+    await ok(client(SHIPPED, {"o": order["id"]}, token=town.baker_token), "markOrderShipped")
+    await ok(client(DELIVERED, {"o": order["id"]}, token=town.baker_token), "markOrderDelivered")
+    return order | (await client(ORDER, {"id": order["id"]}, token=customer))["data"]["node"]
+
+
+def one_line(order: dict[str, Any], quantity: int) -> dict[str, Any]:
+    return {
+        "orderId": order["id"],
+        "lines": [{"orderLineId": order["lines"][0]["id"], "quantity": quantity}],
+    }
+
+
+async def test_fourteen_days_from_receipt(client, offline_stripe) -> None:
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    assert order["viewerCanRequestReturn"] is True
+    received = utcnow()
+
+    async def ask_at(moment) -> dict[str, Any]:
+        with time_machine.travel(moment, tick=True):
+            token = (await client(LOGIN, {"e": "client@example.re", "p": PASSWORD}))["data"][
+                "login"
+            ]["accessToken"]
+            return (await client(REQUEST, {"input": one_line(order, 1)}, token=token))["data"][
+                "requestReturn"
+            ]
+
+    late = await ask_at(received + timedelta(days=15))
+    assert [e["code"] for e in late["userErrors"]] == ["RETURN_WINDOW_CLOSED"]
+    in_time = await ask_at(received + timedelta(days=14) - timedelta(minutes=1))
+    assert in_time["userErrors"] == [] and in_time["return"]["status"] == "REQUESTED"
+
+
+async def test_partial_then_full_return_refunds_the_fee_last(
+    client, offline_stripe, session_factory, mailbox
+) -> None:
+    town = await Town(client).build()
+    await enable_payouts(client, town.baker_token, town.bakery["id"])
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    await wait_until(lambda: jobs_done(session_factory, TRANSFER_JOB), timeout=10)
+
+    first = (await client(REQUEST, {"input": one_line(order, 1)}, token=customer))["data"][
+        "requestReturn"
+    ]
+    assert first["return"]["refund"]["cents"] == 250
+    assert first["return"]["deliveryFeeRefunded"]["cents"] == 0
+    await mailbox.wait_for_subject("Votre retour auprès de Boulangerie du Centre est enregistré")
+    too_many = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
+        "requestReturn"
+    ]
+    assert [e["code"] for e in too_many["userErrors"]] == ["INVALID_QUANTITY"]
+    second = (await client(REQUEST, {"input": one_line(order, 1)}, token=customer))["data"][
+        "requestReturn"
+    ]
+    assert second["return"]["refund"]["cents"] == 250 + 350  # completes the order: fee back
+
+    for back in (first, second):
+        done = await ok(
+            client(
+                CONFIRM,
+                {"input": {"returnId": back["return"]["id"], "condition": "GOOD"}},
+                token=town.baker_token,
+            ),
+            "confirmReturnReceived",
+        )
+        assert done["return"]["status"] == "RECEIVED"
+    await wait_until(lambda: jobs_done(session_factory, REFUND_JOB), timeout=10)
+    await wait_until(lambda: jobs_done(session_factory, REVERSAL_JOB), timeout=10)
+
+    after = (await client(ORDER, {"id": order["id"]}, token=customer))["data"]["node"]
+    assert [r["status"] for r in after["returns"]] == ["REFUNDED", "REFUNDED"]
+    assert after["viewerCanRequestReturn"] is True  # still in time, but nothing left to send
+    async with session_factory() as session:
+        intent = await session.scalar(select(Purchase.payment_intent_id))
+        transfer = (await session.execute(select(ShopTransfer))).scalar_one()
+    async with httpx.AsyncClient(headers=STRIPE) as http:
+        refunds = (
+            await http.get(
+                f"{offline_stripe.api_base}/v1/refunds", params={"payment_intent": intent}
+            )
+        ).json()["data"]
+        reversed_transfer = (
+            await http.get(
+                f"{offline_stripe.connect_base}/v1/transfers/{transfer.stripe_transfer_id}"
+            )
+        ).json()
+    assert sorted(r["amount"] for r in refunds if r["payment_intent"] == intent) == [250, 600]
+    # The shop gives back each refund minus the 10 % commission on it: 225 + 540.
+    assert reversed_transfer["amount"] == 850 - 85
+    assert reversed_transfer["amount_reversed"] == (250 - 25) + (600 - 60)
+    await mailbox.wait_for_subject("Remboursement effectué : 6,00\u00a0€")
+
+
+async def test_damaged_goods_are_not_refunded(client, offline_stripe, session_factory, mailbox):
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    back = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
+        "requestReturn"
+    ]["return"]
+    refused = await ok(
+        client(
+            CONFIRM,
+            {"input": {"returnId": back["id"], "condition": "DAMAGED", "note": "Pain écrasé."}},
+            token=town.baker_token,
+        ),
+        "confirmReturnReceived",
+    )
+    assert refused["return"]["status"] == "REFUSED"
+    (email,) = await mailbox.wait_for_subject(
+        f"Votre retour n° {_pk(back['id'])} n'a pas pu être accepté"
+    )
+    assert "Pain écrasé." in email.get_body(("plain",)).get_content()
+    async with session_factory() as session:
+        assert (await session.execute(select(Refund))).scalars().all() == []
+    again = await client(
+        CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=town.baker_token
+    )
+    assert [e["code"] for e in again["data"]["confirmReturnReceived"]["userErrors"]] == [
+        "INVALID_STATUS_TRANSITION"
+    ]
+
+
+async def test_the_ledger_refuses_refunding_more_than_was_paid(
+    client, offline_stripe, session_factory
+) -> None:
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    back = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
+        "requestReturn"
+    ]["return"]
+    # Staff cancel and refund the whole order first…
+    staff = (await client.register("staff@example.re"))["accessToken"]
+    async with session_factory() as session:
+        user = (
+            await session.execute(select(User).where(User.email == "staff@example.re"))
+        ).scalar_one()
+        user.is_staff = True
+        await session.commit()
+    cancel = await client(
+        "mutation($o: ID!) { cancelOrder(input: {orderId: $o}) { userErrors { code } } }",
+        {"o": order["id"]},
+        token=staff,
+    )
+    assert cancel["data"]["cancelOrder"]["userErrors"] == []
+    # …then the return comes back in good condition: nothing is left to refund.
+    refused = await client(
+        CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=town.baker_token
+    )
+    assert [e["code"] for e in refused["data"]["confirmReturnReceived"]["userErrors"]] == [
+        "REFUND_EXCEEDS_PAYMENT"
+    ]
+    async with session_factory() as session:
+        amounts = [r.amount_cents for r in (await session.execute(select(Refund))).scalars()]
+    assert amounts == [850]
+
+
+async def test_a_failed_refund_is_retried(
+    client, app, offline_stripe, session_factory, monkeypatch
+) -> None:
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    gateway = app.state.runtime.payments.gateway
+    real_refund, calls = gateway.refund, []
+
+    async def flaky(*args: Any, **kwargs: Any) -> str:
+        calls.append(args)
+        if len(calls) == 1:
+            raise PaymentsUnavailable("Stripe is down")
+        return await real_refund(*args, **kwargs)
+
+    monkeypatch.setattr(gateway, "refund", flaky)
+    back = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
+        "requestReturn"
+    ]["return"]
+    await ok(
+        client(
+            CONFIRM,
+            {"input": {"returnId": back["id"], "condition": "GOOD"}},
+            token=town.baker_token,
+        ),
+        "confirmReturnReceived",
+    )
+    await wait_until(lambda: jobs_done(session_factory, REFUND_JOB), timeout=15)
+    async with session_factory() as session:
+        job = (await session.execute(select(Job).where(Job.kind == REFUND_JOB))).scalar_one()
+        refund = (await session.execute(select(Refund))).scalar_one()
+    assert job.attempts == 2 and "Stripe is down" in (job.last_error or "")
+    assert refund.done_at is not None and refund.amount_cents == 850
+    assert len(calls) == 2
+
+
+async def test_nobody_else_reads_or_confirms_a_return(client, offline_stripe) -> None:
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    back = (await client(REQUEST, {"input": one_line(order, 1)}, token=customer))["data"][
+        "requestReturn"
+    ]["return"]
+    stranger = await town.customer("curieux@example.re")
+    assert (await client(RETURN, {"id": back["id"]}, token=stranger))["data"]["node"] is None
+    assert (await client(RETURN, {"id": back["id"]}, token=town.grocer_token))["data"][
+        "node"
+    ] is None
+    for token in (stranger, town.grocer_token, customer):
+        refused = await client(
+            CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=token
+        )
+        assert [e["code"] for e in refused["data"]["confirmReturnReceived"]["userErrors"]] == [
+            "NOT_FOUND"
+        ]
+    other = await client(REQUEST, {"input": one_line(order, 1)}, token=stranger)
+    assert [e["code"] for e in other["data"]["requestReturn"]["userErrors"]] == ["NOT_FOUND"]
+    mine = (await client(RETURN, {"id": back["id"]}, token=customer))["data"]["node"]
+    assert mine["status"] == "REQUESTED"
+
+
+def _pk(global_id: str) -> int:
+    from strawberry.relay import GlobalID
+
+    return int(GlobalID.from_id(global_id).node_id)
