@@ -87,6 +87,7 @@ IDLE_CPU = 0.05  # the server counts as settled under 5 % of a core over a secon
 IDLE_TIMEOUT = 60.0
 SESSION_CHECK_SECONDS = 15.0  # the server's default OTESAINTJO_WS_SESSION_CHECK_SECONDS
 SHOW_ERRORS = 5
+BUSY_MACHINE = 10.0  # % of a core used by other processes: the report warns above
 
 
 # --- the server process ----------------------------------------------------------------------
@@ -606,6 +607,8 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     for line in log["first_errors"]:
         print(f"  {line[:300]}")
     print_cpu(r["cpu_pct"])
+    if r["cpu_pct"]["everything else on the machine"] > BUSY_MACHINE:
+        print("  warning: other work ran on the machine meanwhile: these figures are not clean")
     print_machine(machine)
 
 

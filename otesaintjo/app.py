@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from otesaintjo.graphql_app import GraphQLApp
 from otesaintjo.http_guards import RequestGuards
+from otesaintjo.invoice_files import invoice_pdf
 from otesaintjo.log_config import configure_logging
 from otesaintjo.migrations import upgrade
 from otesaintjo.runtime import Runtime
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+            Route("/invoices/{invoice_id:int}.pdf", invoice_pdf, methods=["GET"]),
             Mount("/media", app=StaticFiles(directory=media), name="media"),
         ],
         middleware=[

@@ -26,6 +26,7 @@ from otesaintjo.models import (
     Shop,
     ShopCategory,
     ShopMember,
+    ShopRating,
     User,
 )
 from otesaintjo.services.pricing import ActivePromotion
@@ -175,6 +176,17 @@ class Loaders:
                     .where(OrderReturn.order_id.in_(ids))  # type: ignore[attr-defined]
                     .order_by(OrderReturn.id)
                 ),
+            )
+        )
+
+        self.rating_by_shop_id: DataLoader[int, tuple[int, int]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: select(ShopRating.shop_id, ShopRating.count, ShopRating.total).where(
+                    ShopRating.shop_id.in_(ids)  # type: ignore[attr-defined]
+                ),
+                default=lambda: (0, 0),
+                row=lambda r: (r[1], r[2]),
             )
         )
 

@@ -9,6 +9,15 @@ from otesaintjo.models.accounts import (
     RefreshToken,
     User,
 )
+from otesaintjo.models.after_sale import (
+    AuditEntry,
+    PlatformReview,
+    ShopRating,
+    ShopReview,
+    SupportTicket,
+    TicketMessage,
+    TicketStatus,
+)
 from otesaintjo.models.base import metadata
 from otesaintjo.models.cart import Cart, CartFulfilment, CartItem, FulfilmentMode
 from otesaintjo.models.catalogue import (
@@ -20,6 +29,7 @@ from otesaintjo.models.catalogue import (
     PromotionKind,
     PromotionProduct,
 )
+from otesaintjo.models.invoices import Invoice, InvoiceKind, ShopInvoiceCounter
 from otesaintjo.models.jobs import Job
 from otesaintjo.models.orders import (
     Order,
@@ -42,12 +52,15 @@ from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
 
 __all__ = [
     "DEFAULT_STOCK",
+    "AuditEntry",
     "AuthSession",
     "Cart",
     "CartFulfilment",
     "CartItem",
     "CatalogueState",
     "FulfilmentMode",
+    "Invoice",
+    "InvoiceKind",
     "Job",
     "LoginThrottle",
     "NewsletterStatus",
@@ -59,6 +72,7 @@ __all__ = [
     "OrderReturn",
     "OrderStatus",
     "PasswordResetToken",
+    "PlatformReview",
     "Product",
     "ProductImage",
     "Promotion",
@@ -73,10 +87,16 @@ __all__ = [
     "Shop",
     "ShopCategory",
     "ShopEventCounter",
+    "ShopInvoiceCounter",
     "ShopMember",
+    "ShopRating",
+    "ShopReview",
     "ShopRole",
     "ShopTransfer",
     "StripeEvent",
+    "SupportTicket",
+    "TicketMessage",
+    "TicketStatus",
     "TransferStatus",
     "User",
     "metadata",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -59,7 +60,7 @@ def render_email(template: str, to: str, **context: Any) -> RenderedEmail:
     return RenderedEmail(to=to, subject=subject, text=body.lstrip("\n"), html=html)
 
 
-def build_message(sender: str, email: dict[str, str]) -> EmailMessage:
+def build_message(sender: str, email: dict[str, Any]) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = email["to"]
@@ -67,6 +68,14 @@ def build_message(sender: str, email: dict[str, str]) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain="otesaintjo.re")
     message.set_content(email["text"])
     message.add_alternative(email["html"], subtype="html")
+    for attachment in email.get("attachments", []):
+        maintype, _, subtype = attachment["mime"].partition("/")
+        message.add_attachment(
+            base64.b64decode(attachment["content"]),
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment["filename"],
+        )
     return message
 
 

@@ -16,8 +16,8 @@ from otesaintjo.resolvers.common import run_service
 from otesaintjo.schema import orders as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated
+from otesaintjo.services import audit, orders, payouts
 from otesaintjo.services import checkout as checkouts
-from otesaintjo.services import orders, payouts
 
 OrderAction = Callable[[AsyncSession, models.Order], Awaitable[models.Order]]
 
@@ -197,6 +197,8 @@ class OrderMutations:
             order = await session.get(models.Order, decode_id(input.order_id, "Order", ["orderId"]))
             if order is None or not (user.is_staff or order.user_id == user.id):
                 raise not_found("orderId")
+            if user.is_staff:
+                audit.record(session, user, "cancel_order", "Order", order.id)  # type: ignore[arg-type]
             return await orders.cancel(session, order, ctx.now, by_staff=user.is_staff)
 
         order, errors = await run_service(info, work)

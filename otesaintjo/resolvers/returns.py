@@ -12,7 +12,7 @@ from otesaintjo.resolvers.orders import not_found
 from otesaintjo.schema import returns as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated
-from otesaintjo.services import returns
+from otesaintjo.services import audit, returns
 
 
 @strawberry.type
@@ -65,6 +65,15 @@ class ReturnMutations:
             if back is None or not await ctx.manages_shop(back.shop_id):
                 raise not_found("returnId")
             good = input.condition == types.ReturnCondition.GOOD
+            if ctx.viewer.user.is_staff:
+                audit.record(
+                    session,
+                    ctx.viewer.user,
+                    "confirm_return",
+                    "Return",
+                    back.id,  # type: ignore[arg-type]
+                    condition=input.condition.value,
+                )
             return await returns.confirm_received(
                 session, ctx.settings, back, good, input.note, ctx.now
             )

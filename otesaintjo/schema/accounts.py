@@ -19,6 +19,7 @@ from otesaintjo.services import accounts
 from otesaintjo.sorting import SortKey
 
 if TYPE_CHECKING:
+    from otesaintjo.schema.after_sale import SupportTicketConnection
     from otesaintjo.schema.orders import OrderConnection
 
 
@@ -76,6 +77,16 @@ class UserType(relay.Node):
         from otesaintjo.schema.orders import order_page
 
         return await order_page(info, models.Order.user_id == self.id, first=first, after=after)
+
+    @strawberry.field(description="Ses demandes au service client, récentes d'abord.")
+    async def support_tickets(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[SupportTicketConnection, strawberry.lazy("otesaintjo.schema.after_sale")]:
+        from otesaintjo.schema.after_sale import ticket_page
+
+        return await ticket_page(
+            info, models.SupportTicket.user_id == self.id, first=first, after=after
+        )
 
     @strawberry.field(
         description="Appareils connectés à ce compte (sessions actives), récentes d'abord."

@@ -206,6 +206,16 @@ class OrderType(relay.Node):
             and returns_service.can_request(self.row, utcnow())
         )
 
+    @strawberry.field(description="Sa facture (au nom de la boutique) et ses avoirs.")
+    async def invoices(self, info: Info) -> list[InvoiceType]:
+        async with info.context.session_factory() as session:
+            rows = await session.scalars(
+                select(models.Invoice)
+                .where(models.Invoice.order_id == self.row.id)
+                .order_by(models.Invoice.id)  # type: ignore[arg-type]
+            )
+            return [InvoiceType.from_row(row) for row in rows]
+
     @strawberry.field(description="Les retours de cette commande.")
     async def returns(
         self, info: Info
@@ -272,6 +282,37 @@ class OrderType(relay.Node):
         if viewer.user.is_staff:
             return True
         return viewer.user.id == self.row.user_id and self.row.status == S.PENDING_PAYMENT
+
+
+@strawberry.enum(name="InvoiceKind", description="Facture, ou avoir (un remboursement).")
+class InvoiceKindEnum(Enum):
+    INVOICE = "INVOICE"
+    CREDIT_NOTE = "CREDIT_NOTE"
+
+
+@strawberry.type(name="Invoice", description="Facture ou avoir, émis au nom de la boutique.")
+class InvoiceType:
+    row: strawberry.Private[models.Invoice]
+    number: str = strawberry.field(description="Numéro chronologique sans trou, par boutique.")
+    kind: InvoiceKindEnum
+    issued_at: datetime
+    total: Money
+
+    @classmethod
+    def from_row(cls, row: models.Invoice) -> InvoiceType:
+        return cls(
+            row=row,
+            number=row.snapshot.get("number", ""),
+            kind=InvoiceKindEnum(row.kind),
+            issued_at=row.issued_at,
+            total=Money(cents=row.snapshot.get("total_ttc_cents", 0)),
+        )
+
+    @strawberry.field(description="Lien de téléchargement du PDF, valable 15 minutes.")
+    def download_url(self, info: Info) -> str:
+        from otesaintjo.invoice_files import download_url
+
+        return download_url(info.context.settings, self.row.id, info.context.viewer.user.id)  # type: ignore[arg-type]
 
 
 @strawberry.type(name="OrderConnection")

@@ -25,6 +25,7 @@ from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
+from otesaintjo.resolvers.after_sale import AfterSaleMutations, AfterSaleQueries
 from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.cart import CartMutations, CartQueries
 from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
@@ -45,7 +46,7 @@ INTERNAL_ERROR = "Erreur interne"
 
 
 @strawberry.type(description="Point d'entrée des lectures.")
-class Query(AccountQueries, BrowseQueries, CartQueries, LiveQueries):
+class Query(AccountQueries, BrowseQueries, CartQueries, LiveQueries, AfterSaleQueries):
     @strawberry.field(
         permission_classes=[Public],
         description="Un objet par son identifiant global, s'il est visible par l'appelant.",
@@ -71,6 +72,7 @@ class Mutation(
     CartMutations,
     OrderMutations,
     ReturnMutations,
+    AfterSaleMutations,
 ):
     pass
 

@@ -16,6 +16,7 @@ from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.services.shops import website_is_public
 
 if TYPE_CHECKING:
+    from otesaintjo.schema.after_sale import Rating, ShopReviewConnection
     from otesaintjo.schema.catalogue import ProductConnection, ProductSortEnum
     from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, ShopPayouts
     from otesaintjo.schema.returns import ReturnConnection, ReturnStatusEnum
@@ -186,6 +187,23 @@ class ShopType(relay.Node):
         from otesaintjo.schema.returns import return_page
 
         return await return_page(info, self.id, first, after, status)
+
+    @strawberry.field(description="Note moyenne des avis visibles.")
+    async def rating(
+        self, info: Info
+    ) -> Annotated[Rating, strawberry.lazy("otesaintjo.schema.after_sale")]:
+        from otesaintjo.schema.after_sale import Rating
+
+        count, total = await info.context.loaders.rating_by_shop_id.load(self.id)
+        return Rating(average=round(total / count, 1) if count else None, count=count)
+
+    @strawberry.field(description="Les avis visibles, récents d'abord.")
+    async def reviews(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[ShopReviewConnection, strawberry.lazy("otesaintjo.schema.after_sale")]:
+        from otesaintjo.schema.after_sale import review_page
+
+        return await review_page(info, self.id, first, after)
 
     @strawberry.field(description="Les versements Stripe (ses commerçants seulement).")
     async def payouts(

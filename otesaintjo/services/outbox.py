@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,19 @@ def enqueue(
     return job
 
 
-def queue_email(session: AsyncSession, template: str, to: str, **context: Any) -> Job:
-    """Render a French email now and hand it to the outbox."""
-    return enqueue(session, EMAIL_JOB, render_email(template, to, **context).as_payload())
+def queue_email(
+    session: AsyncSession,
+    template: str,
+    to: str,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    **context: Any,
+) -> Job:
+    """Render a French email now and hand it to the outbox (with ``(filename, bytes, mime)``
+    attachments, kept in the job as base64)."""
+    payload: dict[str, Any] = render_email(template, to, **context).as_payload()
+    if attachments:
+        payload["attachments"] = [
+            {"filename": name, "content": base64.b64encode(data).decode(), "mime": mime}
+            for name, data, mime in attachments
+        ]
+    return enqueue(session, EMAIL_JOB, payload)

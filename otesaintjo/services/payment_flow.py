@@ -43,7 +43,7 @@ from otesaintjo.models import (
     User,
 )
 from otesaintjo.payments.gateway import PaymentsGateway, PaymentState, PaymentsUnavailable
-from otesaintjo.services import order_events, pickup, stock
+from otesaintjo.services import invoices, order_events, pickup, stock
 from otesaintjo.services.checkout import EXPIRE_JOB
 from otesaintjo.services.order_alerts import alert_shop
 from otesaintjo.services.outbox import enqueue, queue_email
@@ -146,6 +146,7 @@ class PaymentFlow:
         ).all()
         user = await session.get(User, purchase.user_id)
         assert user is not None
+        documents: list[tuple[str, bytes, str]] = []
         # Shops in id order: each event takes its shop's counter lock (no crossed waits).
         for order, shop in sorted(rows, key=lambda row: row[1].id):
             order.status = OrderStatus.PAID
@@ -165,11 +166,16 @@ class PaymentFlow:
             await session.flush()
             await order_events.record(session, order, OrderEventKind.PLACED)
             await alert_shop(session, self.settings, order, shop, purchase, user)
+            invoice = await invoices.issue_invoice(session, order, now)
+            documents.append(
+                (invoices.filename(invoice), invoices.render_pdf(invoice), "application/pdf")
+            )
         await _empty_cart_of(session, purchase)
         queue_email(
             session,
             "order_paid",
             user.email,
+            attachments=documents,
             first_name=user.first_name,
             purchase=purchase,
             orders=[(order, shop) for order, shop in rows],
@@ -425,6 +431,7 @@ async def queue_refund(session: AsyncSession, order: Order, key: str) -> None:
     refund = Refund(key=key, order_id=order.id, amount_cents=amount)  # type: ignore[arg-type]
     session.add(refund)
     await session.flush()
+    await invoices.issue_credit_note(session, refund, utcnow())
     enqueue(session, REFUND_JOB, {"refund_id": refund.id})
 
 

@@ -29,7 +29,7 @@ from otesaintjo.models import (
     TransferStatus,
     User,
 )
-from otesaintjo.services import order_events
+from otesaintjo.services import invoices, order_events
 from otesaintjo.services.outbox import enqueue, queue_email
 from otesaintjo.services.payment_flow import (
     REFUND_DEADLINE_JOB,
@@ -204,6 +204,7 @@ async def _refund(
     session.add(refund)
     await session.flush()
     back.refund_id = refund.id
+    await invoices.issue_credit_note(session, refund, now, return_id=back.id)
     enqueue(session, REFUND_JOB, {"refund_id": refund.id})
     enqueue(
         session,

@@ -1,0 +1,242 @@
+"""Reviews, customer service and platform information; every staff action is audited."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.resolvers.common import run_service
+from otesaintjo.resolvers.orders import not_found
+from otesaintjo.schema import after_sale as types
+from otesaintjo.schema.ids import decode_id
+from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, order_page
+from otesaintjo.schema.permissions import IsAuthenticated, IsStaff, Public
+from otesaintjo.services import audit, reviews, support
+
+
+async def _review(session: AsyncSession, raw: strawberry.ID) -> models.ShopReview:
+    review = await session.get(models.ShopReview, decode_id(raw, "ShopReview", ["reviewId"]))
+    if review is None:
+        raise not_found("reviewId")
+    return review
+
+
+async def _ticket(session: AsyncSession, raw: strawberry.ID) -> models.SupportTicket:
+    ticket = await session.get(models.SupportTicket, decode_id(raw, "SupportTicket", ["ticketId"]))
+    if ticket is None:
+        raise not_found("ticketId")
+    return ticket
+
+
+def _review_payload(row, errors) -> types.ShopReviewPayload:
+    return types.ShopReviewPayload(
+        review=types.ShopReviewType.from_row(row) if row else None, user_errors=errors
+    )
+
+
+def _ticket_payload(row, errors) -> types.SupportTicketPayload:
+    return types.SupportTicketPayload(
+        ticket=types.SupportTicketType.from_row(row) if row else None, user_errors=errors
+    )
+
+
+@strawberry.type
+class AfterSaleQueries:
+    @strawberry.field(permission_classes=[Public], description="Horaires du service client…")
+    def platform_info(self, info: Info) -> types.PlatformInfo:
+        status = support.support_status(info.context.now)
+        return types.PlatformInfo(
+            support_email=info.context.settings.support_email,
+            support_hours="Du lundi au vendredi, 10 h – 18 h (heure de La Réunion), sauf jours "
+            "fériés de La Réunion (dont le 20 décembre).",
+            support_open_now=status.open_now,
+            next_support_opening=status.next_opening,
+        )
+
+    @strawberry.field(
+        permission_classes=[IsStaff], description="Tous les tickets (personnel), récents d'abord."
+    )
+    async def support_tickets(
+        self,
+        info: Info,
+        status: types.TicketStatusEnum | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> types.SupportTicketConnection:
+        conditions = [models.SupportTicket.status == status.value] if status else []
+        return await types.ticket_page(info, *conditions, first=first, after=after)
+
+    @strawberry.field(
+        permission_classes=[IsStaff],
+        description="Toutes les commandes (personnel), récentes d'abord.",
+    )
+    async def all_orders(
+        self,
+        info: Info,
+        status: OrderStatusEnum | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> OrderConnection:
+        return await order_page(info, first=first, after=after, status=status)
+
+
+@strawberry.type
+class AfterSaleMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Noter une boutique (1 à 5) : réservé aux clients ayant reçu une commande "
+        "de cette boutique ; un avis par client et par boutique, modifiable.",
+    )
+    async def create_shop_review(
+        self, info: Info, input: types.CreateShopReviewInput
+    ) -> types.ShopReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.ShopReview:
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            return await reviews.create_shop_review(
+                session, ctx.viewer.user, shop_id, input.rating, input.comment, ctx.now
+            )
+
+        return _review_payload(*await run_service(info, work))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier son avis.")
+    async def update_shop_review(
+        self, info: Info, input: types.UpdateShopReviewInput
+    ) -> types.ShopReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.ShopReview:
+            review = await _review(session, input.review_id)
+            if review.user_id != ctx.viewer.user.id:
+                raise not_found("reviewId")
+            return await reviews.update_shop_review(
+                session, review, input.rating, input.comment, ctx.now
+            )
+
+        return _review_payload(*await run_service(info, work))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="La réponse publique de la boutique à un avis (une seule).",
+    )
+    async def reply_to_shop_review(
+        self, info: Info, input: types.ReplyToShopReviewInput
+    ) -> types.ShopReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.ShopReview:
+            review = await _review(session, input.review_id)
+            if not await ctx.manages_shop(review.shop_id):
+                raise not_found("reviewId")
+            return await reviews.reply(session, review, input.reply, ctx.now)
+
+        return _review_payload(*await run_service(info, work))
+
+    @strawberry.mutation(
+        permission_classes=[IsStaff], description="Masquer un avis (modération, avec un motif)."
+    )
+    async def hide_shop_review(
+        self, info: Info, input: types.HideShopReviewInput
+    ) -> types.ShopReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.ShopReview:
+            review = await _review(session, input.review_id)
+            hidden = await reviews.hide(session, review, input.reason, ctx.now)
+            audit.record(
+                session,
+                ctx.viewer.user,
+                "hide_review",
+                "ShopReview",
+                review.id,
+                reason=input.reason,  # type: ignore[arg-type]
+            )
+            return hidden
+
+        row, errors = await run_service(info, work)
+        return types.ShopReviewPayload(
+            review=types.ShopReviewType.from_row(row, staff=True) if row else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated], description="Noter la place de marché elle-même."
+    )
+    async def create_platform_review(
+        self, info: Info, input: types.CreatePlatformReviewInput
+    ) -> types.PlatformReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.PlatformReview:
+            return await reviews.create_platform_review(
+                session, ctx.viewer.user, input.rating, input.comment, ctx.now
+            )
+
+        row, errors = await run_service(info, work)
+        return types.PlatformReviewPayload(
+            review=types.PlatformReviewType(
+                rating=row.rating, comment=row.comment, created_at=row.created_at
+            )
+            if row
+            else None,
+            user_errors=errors,
+        )
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Écrire au service client (clients et commerçants), à propos d'une "
+        "commande ou non.",
+    )
+    async def contact_support(
+        self, info: Info, input: types.ContactSupportInput
+    ) -> types.SupportTicketPayload:
+        ctx = info.context
+        user = ctx.viewer.user
+
+        async def work(session: AsyncSession) -> models.SupportTicket:
+            order_id = None
+            if input.order_id is not None:
+                order_id = decode_id(input.order_id, "Order", ["orderId"])
+                order = await session.get(models.Order, order_id)
+                if order is None or not (
+                    order.user_id == user.id or await ctx.manages_shop(order.shop_id)
+                ):
+                    raise not_found("orderId")
+            return await support.open_ticket(session, user, input.subject, input.message, order_id)
+
+        return _ticket_payload(*await run_service(info, work))
+
+    @strawberry.mutation(
+        permission_classes=[IsStaff], description="Répondre à un ticket (la réponse est envoyée)."
+    )
+    async def answer_support_ticket(
+        self, info: Info, input: types.AnswerSupportTicketInput
+    ) -> types.SupportTicketPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.SupportTicket:
+            ticket = await _ticket(session, input.ticket_id)
+            answered = await support.answer(
+                session, ctx.settings, ctx.viewer.user, ticket, input.message
+            )
+            audit.record(session, ctx.viewer.user, "answer_ticket", "SupportTicket", ticket.id)  # type: ignore[arg-type]
+            return answered
+
+        return _ticket_payload(*await run_service(info, work))
+
+    @strawberry.mutation(permission_classes=[IsStaff], description="Fermer un ticket.")
+    async def close_support_ticket(
+        self, info: Info, input: types.CloseSupportTicketInput
+    ) -> types.SupportTicketPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.SupportTicket:
+            ticket = await _ticket(session, input.ticket_id)
+            closed = await support.close(session, ticket, ctx.now)
+            audit.record(session, ctx.viewer.user, "close_ticket", "SupportTicket", ticket.id)  # type: ignore[arg-type]
+            return closed
+
+        return _ticket_payload(*await run_service(info, work))

@@ -1,0 +1,282 @@
+"""Reviews, customer service tickets and platform information."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from otesaintjo import models
+from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.ids import primary_keys
+from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.sorting import SortKey
+
+
+@strawberry.type(description="Note moyenne de la boutique (avis visibles, acheteurs vérifiés).")
+class Rating:
+    average: float | None = strawberry.field(description="De 1 à 5, arrondie au dixième.")
+    count: int
+
+
+@strawberry.type(name="ShopReview", description="Un avis d'acheteur vérifié sur une boutique.")
+class ShopReviewType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.ShopReview]
+    rating: int
+    comment: str
+    reply: str | None = strawberry.field(description="La réponse publique de la boutique.")
+    replied_at: datetime | None
+    verified_purchase: bool = strawberry.field(
+        description="Toujours vrai : seul un client ayant reçu une commande peut noter."
+    )
+    hidden_reason: str | None = strawberry.field(description="Modération (personnel seulement).")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.ShopReview, staff: bool = False) -> ShopReviewType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            rating=row.rating,
+            comment=row.comment,
+            reply=row.reply,
+            replied_at=row.replied_at,
+            verified_purchase=True,
+            hidden_reason=row.hidden_reason if staff else None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ShopReviewType | None]:
+        viewer = info.context.viewer
+        staff = viewer is not None and viewer.user.is_staff
+        async with info.context.session_factory() as session:
+            rows = {
+                r.id: r
+                for r in await session.scalars(
+                    select(models.ShopReview).where(
+                        models.ShopReview.id.in_(primary_keys(node_ids))  # type: ignore[union-attr]
+                    )
+                )
+            }
+        found = [rows.get(pk) for pk in primary_keys(node_ids)]
+        return [
+            cls.from_row(r, staff) if r and (r.hidden_at is None or staff) else None for r in found
+        ]
+
+    @strawberry.field(description="Prénom et initiale de l'auteur.")
+    async def author_name(self, info: Info) -> str:
+        user = await info.context.loaders.user_by_id.load(self.row.user_id)
+        return f"{user.first_name} {user.last_name[:1]}." if user else "Client"
+
+    @strawberry.field
+    def viewer_can_edit(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.user.id == self.row.user_id
+
+
+@strawberry.type(name="ShopReviewConnection")
+class ShopReviewConnection(CountedConnection[ShopReviewType]):
+    pass
+
+
+async def review_page(
+    info: Info, shop_id: int, first: int | None, after: str | None
+) -> ShopReviewConnection:
+    query = select(models.ShopReview).where(
+        models.ShopReview.shop_id == shop_id,
+        models.ShopReview.hidden_at.is_(None),  # type: ignore[union-attr]
+    )
+    return await paginate(  # type: ignore[return-value]
+        info.context.session_factory,
+        query,
+        [SortKey(models.ShopReview.id, True)],
+        first=first,
+        after=after,
+        to_node=lambda row: ShopReviewType.from_row(row[0]),
+        connection=ShopReviewConnection,
+    )
+
+
+@strawberry.type(name="PlatformReview")
+class PlatformReviewType:
+    rating: int
+    comment: str
+    created_at: datetime
+
+
+@strawberry.enum(name="SupportTicketStatus")
+class TicketStatusEnum(Enum):
+    OPEN = "OPEN"
+    ANSWERED = "ANSWERED"
+    CLOSED = "CLOSED"
+
+
+@strawberry.type
+class TicketMessageType:
+    body: str
+    from_staff: bool
+    created_at: datetime
+
+
+@strawberry.type(name="SupportTicket", description="Une demande au service client.")
+class SupportTicketType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.SupportTicket]
+    subject: str
+    status: TicketStatusEnum
+    created_at: datetime
+    closed_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: models.SupportTicket) -> SupportTicketType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            subject=row.subject,
+            status=TicketStatusEnum(row.status),
+            created_at=row.created_at,
+            closed_at=row.closed_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SupportTicketType | None]:
+        """Its author and staff; anyone else gets null."""
+        viewer = info.context.viewer
+        async with info.context.session_factory() as session:
+            rows = {
+                r.id: r
+                for r in await session.scalars(
+                    select(models.SupportTicket).where(
+                        models.SupportTicket.id.in_(primary_keys(node_ids))  # type: ignore[union-attr]
+                    )
+                )
+            }
+        return [
+            cls.from_row(r)
+            if r and viewer and (viewer.user.is_staff or viewer.user.id == r.user_id)
+            else None
+            for r in (rows.get(pk) for pk in primary_keys(node_ids))
+        ]
+
+    @strawberry.field
+    async def messages(self, info: Info) -> list[TicketMessageType]:
+        async with info.context.session_factory() as session:
+            rows = await session.scalars(
+                select(models.TicketMessage)
+                .where(models.TicketMessage.ticket_id == self.row.id)
+                .order_by(models.TicketMessage.id)  # type: ignore[arg-type]
+            )
+            return [
+                TicketMessageType(body=r.body, from_staff=r.from_staff, created_at=r.created_at)
+                for r in rows
+            ]
+
+
+@strawberry.type(name="SupportTicketConnection")
+class SupportTicketConnection(CountedConnection[SupportTicketType]):
+    pass
+
+
+async def ticket_page(
+    info: Info, *conditions: object, first: int | None, after: str | None
+) -> SupportTicketConnection:
+    return await paginate(  # type: ignore[return-value]
+        info.context.session_factory,
+        select(models.SupportTicket).where(*conditions),  # type: ignore[arg-type]
+        [SortKey(models.SupportTicket.id, True)],
+        first=first,
+        after=after,
+        to_node=lambda row: SupportTicketType.from_row(row[0]),
+        connection=SupportTicketConnection,
+    )
+
+
+@strawberry.type(description="Informations de la plateforme.")
+class PlatformInfo:
+    support_email: str
+    support_hours: str = strawberry.field(
+        description="Du lundi au vendredi, 10 h – 18 h (heure de La Réunion), sauf jours fériés."
+    )
+    support_open_now: bool
+    next_support_opening: datetime
+
+
+@strawberry.input
+class CreateShopReviewInput:
+    shop_id: strawberry.ID
+    rating: int = strawberry.field(description="De 1 à 5.")
+    comment: str = ""
+
+
+@strawberry.input
+class UpdateShopReviewInput:
+    review_id: strawberry.ID
+    rating: int
+    comment: str = ""
+
+
+@strawberry.input
+class ReplyToShopReviewInput:
+    review_id: strawberry.ID
+    reply: str
+
+
+@strawberry.input
+class HideShopReviewInput:
+    review_id: strawberry.ID
+    reason: str
+
+
+@strawberry.type
+class ShopReviewPayload:
+    review: ShopReviewType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreatePlatformReviewInput:
+    rating: int
+    comment: str = ""
+
+
+@strawberry.type
+class PlatformReviewPayload:
+    review: PlatformReviewType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ContactSupportInput:
+    subject: str
+    message: str
+    order_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class AnswerSupportTicketInput:
+    ticket_id: strawberry.ID
+    message: str
+
+
+@strawberry.input
+class CloseSupportTicketInput:
+    ticket_id: strawberry.ID
+
+
+@strawberry.type
+class SupportTicketPayload:
+    ticket: SupportTicketType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

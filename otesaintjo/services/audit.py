@@ -1,0 +1,28 @@
+"""The staff audit log: who did what, to what, when — written in the action's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.models import AuditEntry, User
+
+
+def record(
+    session: AsyncSession,
+    staff: User,
+    action: str,
+    target_type: str,
+    target_id: int,
+    **details: Any,
+) -> None:
+    session.add(
+        AuditEntry(
+            staff_user_id=staff.id,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+        )
+    )

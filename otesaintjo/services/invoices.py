@@ -1,0 +1,280 @@
+"""Invoices in the shop's name (the platform bills on its behalf, under a billing mandate),
+and a credit note for each refund.
+
+The figures: each line's VAT is taken out of its tax-inclusive total (half up, in cents); the
+delivery fee is a line of its own at the normal rate; VAT per rate is the sum of the lines', so
+every total adds up on the page. The number is per shop, gap-free and chronological: taken
+from the shop's counter row (locked until commit) in the transaction that issues it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import REUNION
+from otesaintjo.models import (
+    Invoice,
+    InvoiceKind,
+    Order,
+    OrderLine,
+    Purchase,
+    Refund,
+    ReturnLine,
+    Shop,
+    ShopInvoiceCounter,
+    User,
+)
+from otesaintjo.services.cart_totals import NORMAL_VAT_BP, vat_included
+
+DELIVERY_LABEL = "Frais de livraison"
+MANDATE = (
+    "Facture émise par Otesaintjo au nom et pour le compte du vendeur (mandat de facturation)."
+)
+
+
+async def next_number(session: AsyncSession, shop_id: int) -> int:
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ShopInvoiceCounter)
+        .values(shop_id=shop_id, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[ShopInvoiceCounter.shop_id],
+            set_={"last_number": ShopInvoiceCounter.last_number + 1},
+        )
+        .returning(ShopInvoiceCounter.last_number)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+def display_number(invoice: Invoice) -> str:
+    prefix = "AV" if invoice.kind == InvoiceKind.CREDIT_NOTE else "F"
+    return f"{prefix}-{invoice.shop_id}-{invoice.number:06d}"
+
+
+def line(label: str, quantity: int, unit_ttc: int, vat_bp: int, key: Any) -> dict[str, Any]:
+    total = unit_ttc * quantity
+    vat = vat_included(total, vat_bp)
+    return {
+        "key": key,
+        "label": label,
+        "quantity": quantity,
+        "unit_ht_cents": (unit_ttc * 10000 * 2 + (10000 + vat_bp)) // (2 * (10000 + vat_bp)),
+        "vat_bp": vat_bp,
+        "vat_cents": vat,
+        "total_ht_cents": total - vat,
+        "total_ttc_cents": total,
+    }
+
+
+def totals(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    per_rate: dict[int, dict[str, int]] = defaultdict(lambda: {"base_ht_cents": 0, "vat_cents": 0})
+    for item in lines:
+        per_rate[item["vat_bp"]]["base_ht_cents"] += item["total_ht_cents"]
+        per_rate[item["vat_bp"]]["vat_cents"] += item["vat_cents"]
+    return {
+        "vat_totals": [{"vat_bp": rate, **per_rate[rate]} for rate in sorted(per_rate)],
+        "total_ht_cents": sum(i["total_ht_cents"] for i in lines),
+        "total_vat_cents": sum(i["vat_cents"] for i in lines),
+        "total_ttc_cents": sum(i["total_ttc_cents"] for i in lines),
+    }
+
+
+async def _parties(session: AsyncSession, order: Order) -> dict[str, Any]:
+    shop = await session.get(Shop, order.shop_id)
+    customer = await session.get(User, order.user_id)
+    purchase = await session.get(Purchase, order.purchase_id)
+    assert shop is not None and customer is not None and purchase is not None
+    return {
+        "seller": {
+            "name": shop.name,
+            "street": shop.street,
+            "postcode": shop.postcode,
+            "town": shop.town,
+            "siret": shop.siret,
+        },
+        "customer": {
+            "name": f"{customer.first_name} {customer.last_name}",
+            "address": purchase.delivery_address,
+        },
+    }
+
+
+async def _issue(
+    session: AsyncSession,
+    order: Order,
+    kind: str,
+    lines: list[dict[str, Any]],
+    now: datetime,
+    refund_id: int | None = None,
+) -> Invoice:
+    invoice = Invoice(
+        shop_id=order.shop_id,
+        number=await next_number(session, order.shop_id),
+        kind=kind,
+        order_id=order.id,  # type: ignore[arg-type]
+        refund_id=refund_id,
+        issued_at=now,
+        snapshot={
+            **await _parties(session, order),
+            "order_id": order.id,
+            "lines": lines,
+            **totals(lines),
+        },
+    )
+    session.add(invoice)
+    await session.flush()
+    invoice.snapshot = {**invoice.snapshot, "number": display_number(invoice)}
+    return invoice
+
+
+async def issue_invoice(session: AsyncSession, order: Order, now: datetime) -> Invoice:
+    rows = await session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)  # type: ignore[arg-type]
+    )
+    lines = [line(r.product_name, r.quantity, r.unit_cents, r.vat_bp, r.id) for r in rows]
+    if order.delivery_fee_cents:
+        lines.append(line(DELIVERY_LABEL, 1, order.delivery_fee_cents, NORMAL_VAT_BP, "delivery"))
+    return await _issue(session, order, InvoiceKind.INVOICE, lines, now)
+
+
+async def issue_credit_note(
+    session: AsyncSession, refund: Refund, now: datetime, return_id: int | None = None
+) -> Invoice:
+    """The lines a refund gives back: a return's lines (and the fee with the last one), or,
+    for a cancellation, everything not yet credited."""
+    order = await session.get(Order, refund.order_id)
+    assert order is not None
+    order_lines = {
+        r.id: r
+        for r in await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id))
+    }
+    credited: dict[Any, int] = defaultdict(int)
+    for note in await session.scalars(
+        select(Invoice).where(Invoice.order_id == order.id, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+    ):
+        for item in note.snapshot["lines"]:
+            credited[item["key"]] += item["quantity"]
+    if return_id is not None:
+        wanted = {
+            r.order_line_id: r.quantity
+            for r in await session.scalars(
+                select(ReturnLine).where(ReturnLine.return_id == return_id)
+            )
+        }
+    else:
+        wanted = {pk: r.quantity - credited[pk] for pk, r in order_lines.items()}
+    lines = [
+        line(
+            order_lines[pk].product_name,
+            quantity,
+            order_lines[pk].unit_cents,
+            order_lines[pk].vat_bp,
+            pk,
+        )
+        for pk, quantity in sorted(wanted.items())
+        if quantity > 0
+    ]
+    goods = sum(item["total_ttc_cents"] for item in lines)
+    if refund.amount_cents - goods == order.delivery_fee_cents and order.delivery_fee_cents:
+        lines.append(line(DELIVERY_LABEL, 1, order.delivery_fee_cents, NORMAL_VAT_BP, "delivery"))
+    return await _issue(session, order, InvoiceKind.CREDIT_NOTE, lines, now, refund.id)
+
+
+def euros(cents: int) -> str:
+    return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
+
+
+def percent(bp: int) -> str:
+    return f"{bp / 100:g} %".replace(".", ",")
+
+
+class _Pdf(FPDF):
+    """The PDF core fonts in Windows-1252 (€, œ…); other characters become « ? »."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.core_fonts_encoding = "windows-1252"
+
+    def normalize_text(self, text: str) -> str:
+        safe = text.encode("windows-1252", errors="replace").decode("windows-1252")
+        return super().normalize_text(safe)
+
+
+def render_pdf(invoice: Invoice) -> bytes:
+    """The document as a PDF (drawn from the frozen snapshot, so it never changes)."""
+    data = invoice.snapshot
+    title = "AVOIR" if invoice.kind == InvoiceKind.CREDIT_NOTE else "FACTURE"
+    pdf = _Pdf()
+    pdf.set_title(f"{title} {data['number']}")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, f"{title} n° {data['number']}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=10)
+    issued = invoice.issued_at.astimezone(REUNION).strftime("%d/%m/%Y")
+    pdf.cell(
+        0, 6, f"Date : {issued} - Commande n° {data['order_id']}", new_x="LMARGIN", new_y="NEXT"
+    )
+    seller, customer = data["seller"], data["customer"]
+    pdf.ln(3)
+    pdf.multi_cell(
+        0,
+        5,
+        f"Vendeur : {seller['name']}\n{seller['street']}, {seller['postcode']} {seller['town']}\n"
+        f"SIRET : {seller['siret']}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+    address = customer.get("address")
+    where = f"\n{address['street']}, {address['postcode']} {address['town']}" if address else ""
+    pdf.multi_cell(0, 5, f"Client : {customer['name']}{where}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    widths = (70, 15, 25, 20, 25, 30)
+    pdf.set_font("Helvetica", "B", 9)
+    for width, head in zip(
+        widths, ("Désignation", "Qté", "PU HT", "TVA", "Montant TVA", "Total TTC"), strict=True
+    ):
+        pdf.cell(width, 7, head, border=1)
+    pdf.ln()
+    pdf.set_font("Helvetica", size=9)
+    for item in data["lines"]:
+        cells = (
+            item["label"][:45],
+            str(item["quantity"]),
+            euros(item["unit_ht_cents"]),
+            percent(item["vat_bp"]),
+            euros(item["vat_cents"]),
+            euros(item["total_ttc_cents"]),
+        )
+        for width, text in zip(widths, cells, strict=True):
+            pdf.cell(width, 7, text, border=1)
+        pdf.ln()
+    pdf.ln(3)
+    for rate in data["vat_totals"]:
+        pdf.cell(
+            0,
+            6,
+            f"TVA {percent(rate['vat_bp'])} : base HT {euros(rate['base_ht_cents'])}, "
+            f"TVA {euros(rate['vat_cents'])}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(0, 6, f"Total HT : {euros(data['total_ht_cents'])}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Total TVA : {euros(data['total_vat_cents'])}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, f"Total TTC : {euros(data['total_ttc_cents'])}", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("Helvetica", size=8)
+    pdf.multi_cell(0, 4, MANDATE, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def filename(invoice: Invoice) -> str:
+    return f"{display_number(invoice)}.pdf"

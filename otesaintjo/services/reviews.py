@@ -1,0 +1,140 @@
+"""Reviews: of a shop by its verified buyers, and of the marketplace by any customer.
+
+A shop's rating is a (count, total) row moved by one atomic ``UPDATE … SET count = count + 1``
+in the review's transaction, so concurrent reviews never lose a vote; hidden reviews leave it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import Order, OrderStatus, PlatformReview, ShopRating, ShopReview, User
+from otesaintjo.services.validation import clean_text
+
+MAX_COMMENT = 2000
+
+
+def check_rating(rating: int) -> int:
+    if not 1 <= rating <= 5:
+        raise DomainError(ErrorCode.INVALID_RATING, "La note va de 1 à 5.", ["rating"])
+    return rating
+
+
+async def move_rating(session: AsyncSession, shop_id: int, count: int, total: int) -> None:
+    """Add ``count`` reviews worth ``total`` stars to the shop's rating (negative to remove)."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    await session.execute(
+        insert(ShopRating)
+        .values(shop_id=shop_id, count=count, total=total)
+        .on_conflict_do_update(
+            index_elements=[ShopRating.shop_id],
+            set_={"count": ShopRating.count + count, "total": ShopRating.total + total},
+        )
+    )
+
+
+async def has_received_order(session: AsyncSession, user_id: int, shop_id: int) -> bool:
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Order)
+        .where(
+            Order.user_id == user_id,
+            Order.shop_id == shop_id,
+            Order.status.in_((OrderStatus.DELIVERED, OrderStatus.COLLECTED)),  # type: ignore[attr-defined]
+        )
+    )
+    return bool(found)
+
+
+async def create_shop_review(
+    session: AsyncSession, user: User, shop_id: int, rating: int, comment: str, now: datetime
+) -> ShopReview:
+    rating = check_rating(rating)
+    comment = clean_text(comment, ["comment"], max_length=MAX_COMMENT, required=False)
+    if not await has_received_order(session, user.id, shop_id):  # type: ignore[arg-type]
+        raise DomainError(
+            ErrorCode.REVIEW_NOT_ALLOWED,
+            "Seuls les clients ayant reçu une commande de cette boutique peuvent la noter.",
+            ["shopId"],
+        )
+    review = ShopReview(
+        shop_id=shop_id,
+        user_id=user.id,  # type: ignore[arg-type]
+        rating=rating,
+        comment=comment,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(review)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise DomainError(
+            ErrorCode.REVIEW_EXISTS, "Vous avez déjà noté cette boutique : modifiez votre avis."
+        ) from exc
+    await move_rating(session, shop_id, 1, rating)
+    return review
+
+
+async def update_shop_review(
+    session: AsyncSession, review: ShopReview, rating: int, comment: str, now: datetime
+) -> ShopReview:
+    rating = check_rating(rating)
+    comment = clean_text(comment, ["comment"], max_length=MAX_COMMENT, required=False)
+    previous = review.rating
+    await session.execute(
+        update(ShopReview)
+        .where(ShopReview.id == review.id)
+        .values(rating=rating, comment=comment, updated_at=now)
+    )
+    if review.hidden_at is None:
+        await move_rating(session, review.shop_id, 0, rating - previous)
+    await session.refresh(review)
+    return review
+
+
+async def reply(session: AsyncSession, review: ShopReview, text: str, now: datetime) -> ShopReview:
+    text = clean_text(text, ["reply"], max_length=MAX_COMMENT)
+    replied = await session.execute(
+        update(ShopReview)
+        .where(ShopReview.id == review.id, ShopReview.reply.is_(None))  # type: ignore[union-attr]
+        .values(reply=text, replied_at=now)
+    )
+    if replied.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError(ErrorCode.REPLY_EXISTS, "La boutique a déjà répondu à cet avis.")
+    await session.refresh(review)
+    return review
+
+
+async def hide(session: AsyncSession, review: ShopReview, reason: str, now: datetime) -> ShopReview:
+    reason = clean_text(reason, ["reason"], max_length=500)
+    hidden = await session.execute(
+        update(ShopReview)
+        .where(ShopReview.id == review.id, ShopReview.hidden_at.is_(None))  # type: ignore[union-attr]
+        .values(hidden_at=now, hidden_reason=reason)
+    )
+    if hidden.rowcount == 1:  # type: ignore[attr-defined]
+        await move_rating(session, review.shop_id, -1, -review.rating)
+    await session.refresh(review)
+    return review
+
+
+async def create_platform_review(
+    session: AsyncSession, user: User, rating: int, comment: str, now: datetime
+) -> PlatformReview:
+    review = PlatformReview(
+        user_id=user.id,  # type: ignore[arg-type]
+        rating=check_rating(rating),
+        comment=clean_text(comment, ["comment"], max_length=MAX_COMMENT, required=False),
+        created_at=now,
+    )
+    session.add(review)
+    await session.flush()
+    return review

@@ -1,0 +1,118 @@
+"""Customer service: tickets from customers and merchants, answered by staff; support hours.
+
+Support is open Monday to Friday, 10:00–18:00 in La Réunion, except the island's public
+holidays (the ``holidays`` library's France/RE calendar, which has 20 December).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.clock import REUNION
+from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models import SupportTicket, TicketMessage, TicketStatus, User
+from otesaintjo.services.outbox import queue_email
+from otesaintjo.services.validation import clean_text
+from otesaintjo.settings import Settings
+
+OPENS, CLOSES = time(10, 0), time(18, 0)
+WORKDAYS = range(0, 5)  # Monday … Friday
+
+
+@lru_cache(maxsize=8)
+def _public_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.France(subdiv="RE", years=year)
+
+
+def is_public_holiday(day) -> bool:
+    return day in _public_holidays(day.year)
+
+
+@dataclass(frozen=True)
+class SupportStatus:
+    open_now: bool
+    next_opening: datetime
+
+
+def support_status(now: datetime) -> SupportStatus:
+    local = now.astimezone(REUNION)
+    day = local.date()
+    for offset in range(0, 15):
+        candidate = day + timedelta(days=offset)
+        if candidate.weekday() not in WORKDAYS or is_public_holiday(candidate):
+            continue
+        opens = datetime.combine(candidate, OPENS, REUNION)
+        closes = datetime.combine(candidate, CLOSES, REUNION)
+        if offset == 0 and opens <= local < closes:
+            return SupportStatus(True, opens)
+        if local < opens:
+            return SupportStatus(False, opens)
+    raise AssertionError("no opening within 15 days")  # pragma: no cover
+
+
+async def open_ticket(
+    session: AsyncSession, user: User, subject: str, message: str, order_id: int | None
+) -> SupportTicket:
+    ticket = SupportTicket(
+        user_id=user.id,  # type: ignore[arg-type]
+        order_id=order_id,
+        subject=clean_text(subject, ["subject"], max_length=200),
+    )
+    session.add(ticket)
+    await session.flush()
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            author_id=user.id,  # type: ignore[arg-type]
+            body=clean_text(message, ["message"], max_length=5000),
+        )
+    )
+    return ticket
+
+
+async def answer(
+    session: AsyncSession, settings: Settings, staff: User, ticket: SupportTicket, text: str
+) -> SupportTicket:
+    if ticket.status == TicketStatus.CLOSED:
+        raise DomainError(ErrorCode.TICKET_CLOSED, "Ce ticket est fermé.", ["ticketId"])
+    body = clean_text(text, ["message"], max_length=5000)
+    session.add(
+        TicketMessage(
+            ticket_id=ticket.id,  # type: ignore[arg-type]
+            author_id=staff.id,  # type: ignore[arg-type]
+            from_staff=True,
+            body=body,
+        )
+    )
+    ticket.status = TicketStatus.ANSWERED
+    author = await session.get(User, ticket.user_id)
+    assert author is not None
+    queue_email(
+        session,
+        "ticket_answered",
+        author.email,
+        first_name=author.first_name,
+        ticket=ticket,
+        answer=body,
+        support_email=settings.support_email,
+    )
+    await session.flush()
+    return ticket
+
+
+async def close(session: AsyncSession, ticket: SupportTicket, now: datetime) -> SupportTicket:
+    closed = await session.execute(
+        update(SupportTicket)
+        .where(SupportTicket.id == ticket.id, SupportTicket.status != TicketStatus.CLOSED)
+        .values(status=TicketStatus.CLOSED, closed_at=now)
+    )
+    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        raise DomainError(ErrorCode.TICKET_CLOSED, "Ce ticket est déjà fermé.", ["ticketId"])
+    await session.refresh(ticket)
+    return ticket
