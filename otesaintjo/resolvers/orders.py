@@ -100,10 +100,13 @@ class OrderMutations:
     ) -> types.ConfirmPaymentPayload:
         ctx = info.context
 
-        async def work(session: AsyncSession) -> models.Purchase:
+        async def work(_session: AsyncSession) -> models.Purchase:
+            # The outer session stays unused: holding its connection while ``settle`` takes
+            # another would exhaust the pool under concurrent confirmations.
             flow = ctx.payment_flow()
             purchase_id = decode_id(input.purchase_id, "Purchase", ["purchaseId"])
-            purchase = await session.get(models.Purchase, purchase_id)
+            async with ctx.session_factory() as session:
+                purchase = await session.get(models.Purchase, purchase_id)
             if purchase is None or purchase.user_id != ctx.viewer.user.id:
                 raise not_found("purchaseId")
             try:
