@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.models import (
+    Invoice,
     Order,
     OrderLine,
     OrderReturn,
@@ -179,6 +180,16 @@ class Loaders:
             )
         )
 
+        self.invoices_by_order_id: DataLoader[int, list[Invoice]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(Invoice.order_id, Invoice)
+                    .where(Invoice.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(Invoice.id)
+                ),
+            )
+        )
         self.rating_by_shop_id: DataLoader[int, tuple[int, int]] = DataLoader(
             grouped(
                 session_factory,

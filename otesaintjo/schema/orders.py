@@ -208,13 +208,8 @@ class OrderType(relay.Node):
 
     @strawberry.field(description="Sa facture (au nom de la boutique) et ses avoirs.")
     async def invoices(self, info: Info) -> list[InvoiceType]:
-        async with info.context.session_factory() as session:
-            rows = await session.scalars(
-                select(models.Invoice)
-                .where(models.Invoice.order_id == self.row.id)
-                .order_by(models.Invoice.id)  # type: ignore[arg-type]
-            )
-            return [InvoiceType.from_row(row) for row in rows]
+        rows = await info.context.loaders.invoices_by_order_id.load(self.row.id)
+        return [InvoiceType.from_row(row) for row in rows]
 
     @strawberry.field(description="Les retours de cette commande.")
     async def returns(

@@ -7,7 +7,9 @@ from tests.buying_helpers import ORDER_FIELDS, Town
 
 MY_ORDERS = f"""{{ viewer {{ orders(first: 50) {{ totalCount edges {{ node {{ {ORDER_FIELDS}
   customer {{ firstName phone address {{ town }} }}
-  purchase {{ id status payment {{ clientSecret }} }} }} }} }} }} }}"""
+  purchase {{ id status payment {{ clientSecret }} }}
+  invoices {{ number }} returns {{ id }} withdrawalDeadline viewerCanRequestReturn
+}} }} }} }} }}"""
 SHOP_ORDERS = f"""query($s: ID!) {{ node(id: $s) {{ ... on Shop {{ orders(first: 50) {{
   edges {{ node {{ {ORDER_FIELDS} customer {{ firstName phone address {{ town }} }} }} }}
 }} }} }} }}"""

@@ -262,3 +262,39 @@ def _pk(global_id: str) -> int:
     from strawberry.relay import GlobalID
 
     return int(GlobalID.from_id(global_id).node_id)
+
+
+async def test_staff_are_alerted_when_a_refund_is_still_not_done(
+    client, app, offline_stripe, session_factory, monkeypatch, mailbox
+) -> None:
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    order = await delivered_bread(client, offline_stripe, town, customer)
+    flow = app.state.runtime.payments
+
+    async def down(*args: Any, **kwargs: Any) -> str:
+        raise PaymentsUnavailable("Stripe is down")
+
+    monkeypatch.setattr(flow.gateway, "refund", down)
+    back = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
+        "requestReturn"
+    ]["return"]
+    await ok(
+        client(
+            CONFIRM,
+            {"input": {"returnId": back["id"], "condition": "GOOD"}},
+            token=town.baker_token,
+        ),
+        "confirmReturnReceived",
+    )
+    async with session_factory() as session:
+        refund = (await session.execute(select(Refund))).scalar_one()
+        deadline = (
+            await session.execute(select(Job).where(Job.kind == "payments.refund_deadline"))
+        ).scalar_one()
+    assert deadline.run_at - refund.created_at == timedelta(days=10)
+    await flow.refund_overdue(refund.id)  # what the job does on day 10
+    (alert,) = await mailbox.wait_for_subject(
+        f"Remboursement en retard : n° {refund.id} (8,50\u00a0€)"
+    )
+    assert alert["To"] == "support@otesaintjo.re"
