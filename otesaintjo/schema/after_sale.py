@@ -14,8 +14,7 @@ from strawberry.types import Info
 from otesaintjo import models
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
-from otesaintjo.schema.pagination import CountedConnection, paginate
-from otesaintjo.sorting import SortKey
+from otesaintjo.schema.pagination import CountedConnection, newest_first
 
 
 @strawberry.type(description="Note moyenne de la boutique (avis visibles, acheteurs vérifiés).")
@@ -93,18 +92,18 @@ class ShopReviewConnection(CountedConnection[ShopReviewType]):
 async def review_page(
     info: Info, shop_id: int, first: int | None, after: str | None
 ) -> ShopReviewConnection:
-    query = select(models.ShopReview).where(
+    visible = [
         models.ShopReview.shop_id == shop_id,
         models.ShopReview.hidden_at.is_(None),  # type: ignore[union-attr]
-    )
-    return await paginate(  # type: ignore[return-value]
-        info.context.session_factory,
-        query,
-        [SortKey(models.ShopReview.id, True)],
+    ]
+    return await newest_first(  # type: ignore[return-value]
+        info,
+        models.ShopReview,
+        visible,
+        ShopReviewType.from_row,
+        ShopReviewConnection,
         first=first,
         after=after,
-        to_node=lambda row: ShopReviewType.from_row(row[0]),
-        connection=ShopReviewConnection,
     )
 
 
@@ -193,14 +192,14 @@ class SupportTicketConnection(CountedConnection[SupportTicketType]):
 async def ticket_page(
     info: Info, *conditions: object, first: int | None, after: str | None
 ) -> SupportTicketConnection:
-    return await paginate(  # type: ignore[return-value]
-        info.context.session_factory,
-        select(models.SupportTicket).where(*conditions),  # type: ignore[arg-type]
-        [SortKey(models.SupportTicket.id, True)],
+    return await newest_first(  # type: ignore[return-value]
+        info,
+        models.SupportTicket,
+        conditions,
+        SupportTicketType.from_row,
+        SupportTicketConnection,
         first=first,
         after=after,
-        to_node=lambda row: SupportTicketType.from_row(row[0]),
-        connection=SupportTicketConnection,
     )
 
 

@@ -13,7 +13,6 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
@@ -25,10 +24,9 @@ from otesaintjo.schema.catalogue import ProductType, VatRate
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id, primary_keys
-from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.pagination import CountedConnection, newest_first
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import returns as returns_service
-from otesaintjo.sorting import SortKey
 
 if TYPE_CHECKING:
     from otesaintjo.schema.returns import ReturnType
@@ -514,17 +512,9 @@ async def order_page(
     status: OrderStatusEnum | None = None,
 ) -> OrderConnection:
     """A page of orders, newest first (keyset on the id; indexes on shop/user + id)."""
-    query = select(models.Order).where(*conditions)
-    if status is not None:
-        query = query.where(models.Order.status == status.value)
-    return await paginate(  # type: ignore[return-value]
-        info.context.session_factory,
-        query,
-        [SortKey(models.Order.id, True)],
-        first=first,
-        after=after,
-        to_node=lambda row: OrderType.from_row(row[0]),
-        connection=OrderConnection,
+    wanted = [*conditions, models.Order.status == status.value] if status else list(conditions)
+    return await newest_first(  # type: ignore[return-value]
+        info, models.Order, wanted, OrderType.from_row, OrderConnection, first=first, after=after
     )
 
 

@@ -109,3 +109,25 @@ async def paginate(
         count_query=count_query,
         session_factory=session_factory,
     )
+
+
+async def newest_first(
+    info: Info,
+    model: Any,
+    conditions: Sequence[Any],
+    to_type: Callable[[Any], NodeT],
+    connection: type[CountedConnection[NodeT]],
+    *,
+    first: int | None,
+    after: str | None,
+) -> CountedConnection[NodeT]:
+    """A page of ``model`` rows matching ``conditions``, newest first (keyset on the id)."""
+    return await paginate(
+        info.context.session_factory,
+        select(model).where(*conditions),
+        [SortKey(model.id, True)],
+        first=first,
+        after=after,
+        to_node=lambda row: to_type(row[0]),
+        connection=connection,
+    )

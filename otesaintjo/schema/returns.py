@@ -7,7 +7,6 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
@@ -15,9 +14,8 @@ from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
-from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.pagination import CountedConnection, newest_first
 from otesaintjo.services.returns import WITHDRAWAL_DAYS
-from otesaintjo.sorting import SortKey
 
 
 @strawberry.enum(
@@ -103,17 +101,17 @@ async def return_page(
     after: str | None,
     status: ReturnStatusEnum | None,
 ) -> ReturnConnection:
-    query = select(models.OrderReturn).where(models.OrderReturn.shop_id == shop_id)
+    wanted = [models.OrderReturn.shop_id == shop_id]
     if status is not None:
-        query = query.where(models.OrderReturn.status == status.value)
-    return await paginate(  # type: ignore[return-value]
-        info.context.session_factory,
-        query,
-        [SortKey(models.OrderReturn.id, True)],
+        wanted.append(models.OrderReturn.status == status.value)
+    return await newest_first(  # type: ignore[return-value]
+        info,
+        models.OrderReturn,
+        wanted,
+        ReturnType.from_row,
+        ReturnConnection,
         first=first,
         after=after,
-        to_node=lambda row: ReturnType.from_row(row[0]),
-        connection=ReturnConnection,
     )
 
 
