@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from strawberry.types import Info
 
 from otesaintjo import models
@@ -78,17 +79,39 @@ async def _close_for_session(info: Info) -> None:
 
 
 async def _load_visible(info: Info, order_id: int, event_id: int | None = None) -> OrderType | None:
-    """The order as it is now, if the viewer may still see it (fresh loaders: no stale cache)."""
+    """The order as it is now, if the viewer may still see it (fresh loaders: no stale cache).
+
+    One statement per push: the order, the pushed event, and whether the viewer still runs
+    the shop (a push reaches every subscriber, so its cost multiplies)."""
     ctx = info.context
+    user = ctx.viewer.user
+    member = (
+        select(func.count())
+        .select_from(models.ShopMember)
+        .where(
+            models.ShopMember.shop_id == models.Order.shop_id,
+            models.ShopMember.user_id == user.id,
+        )
+        .scalar_subquery()
+    )
+    event = (
+        select(models.OrderEvent).where(models.OrderEvent.id == event_id).subquery()
+        if event_id is not None
+        else None
+    )
+    query = select(models.Order, member).where(models.Order.id == order_id)
+    if event is not None:
+        pushed = aliased(models.OrderEvent, event)
+        query = query.add_columns(pushed).outerjoin(pushed, pushed.order_id == models.Order.id)
     async with ctx.session_factory() as session:
-        order = await session.get(models.Order, order_id)
-    if order is None:
+        row = (await session.execute(query)).first()
+    if row is None:
         return None
-    viewer = ctx.viewer
-    if viewer.user.id != order.user_id and not await _manages(info, order.shop_id):
+    order, is_member = row[0], row[1]
+    if not (user.id == order.user_id or is_member or user.is_staff):
         return None
     ctx.loaders = Loaders(ctx.session_factory, ctx.now)
-    return OrderType.from_row(order, event_id)
+    return OrderType.from_row(order, row[2] if event is not None else None)
 
 
 class Events:

@@ -143,14 +143,16 @@ class OrderType(relay.Node):
     problem: str | None = strawberry.field(
         description="Le problème signalé par le commerçant, s'il y en a un."
     )
-    pushed_event_id: strawberry.Private[int | None] = None
+    pushed_event: strawberry.Private[models.OrderEvent | None] = None
 
     @classmethod
-    def from_row(cls, row: models.Order, pushed_event_id: int | None = None) -> OrderType:
+    def from_row(
+        cls, row: models.Order, pushed_event: models.OrderEvent | None = None
+    ) -> OrderType:
         return cls(
             id=row.id,  # type: ignore[arg-type]
             row=row,
-            pushed_event_id=pushed_event_id,
+            pushed_event=pushed_event,
             status=OrderStatusEnum(row.status),
             created_at=row.created_at,
             paid_at=row.paid_at,
@@ -183,11 +185,7 @@ class OrderType(relay.Node):
         "d'« after » pour rattraper après une reconnexion."
     )
     async def event(self, info: Info) -> OrderEventType | None:
-        if self.pushed_event_id is None:
-            return None
-        async with info.context.session_factory() as session:
-            row = await session.get(models.OrderEvent, self.pushed_event_id)
-        return OrderEventType.from_row(row) if row else None
+        return OrderEventType.from_row(self.pushed_event) if self.pushed_event else None
 
     @strawberry.field(
         description="Fin du droit de rétractation : 14 jours après réception (livrée ou retirée)."
