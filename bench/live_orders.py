@@ -13,7 +13,7 @@ localstripe, ``confirmPayment``); every push's latency is its arrival time minus
 ``event.createdAt``. See bench/README.md, "Live order push".
 
     .venv/bin/python bench/live_orders.py [--connections 1000] [--shops 50] [--rate 5]
-        [--duration 40] [--keep-db] [--keep-logs]
+        [--duration 40] [--no-compression] [--keep-db] [--keep-logs]
 
 Everything runs on 127.0.0.1. The server (and its children) are stopped and the database
 dropped on exit, whatever happens (unless ``--keep-db``).
@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import websockets
 from checkout import (
@@ -48,6 +49,7 @@ from checkout import (
     CALL_TIMEOUT,
     CHECKOUT,
     HOST,
+    PG_SERVER,
     ROOT,
     SET_FULFILMENT,
     Api,
@@ -133,6 +135,16 @@ def cpu_table(before: dict[str, int], after: dict[str, int], seconds: float) -> 
     return usage
 
 
+async def pg_sessions() -> int:
+    """Sessions ever opened on the bench database (PostgreSQL's count; this one included)."""
+    connection = await asyncpg.connect(f"{PG_SERVER}/{PG_DATABASE}", timeout=10)
+    try:
+        query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        return int(await connection.fetchval(query))
+    finally:
+        await connection.close()
+
+
 def uvicorn_pid(process: subprocess.Popen[bytes]) -> int:
     """``otesaintjo serve`` runs uvicorn in its own process when ``--workers`` is 1 (the
     default): the process we started, whose children are localstripe and the Connect double."""
@@ -212,12 +224,19 @@ class Hub:
 
 
 async def subscribe(
-    url: str, token: str, shop_id: str, connection: int, hub: Hub
+    url: str, token: str, shop_id: str, connection: int, compression: str | None
 ) -> tuple[websockets.ClientConnection, str]:
     """Open, sign in (``connection_init``), subscribe; the extensions negotiated.
 
-    No client pings, as a browser: uvicorn pings every connection every 20 s."""
-    ws = await websockets.connect(url, subprotocols=[PROTOCOL], open_timeout=60, ping_interval=None)
+    As a browser: no client pings (uvicorn pings every connection every 20 s), and
+    permessage-deflate offered unless ``compression`` is None."""
+    ws = await websockets.connect(
+        url,
+        subprotocols=[PROTOCOL],
+        open_timeout=60,
+        ping_interval=None,
+        compression=compression,
+    )
     init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
     await ws.send(json.dumps(init))
     ack = json.loads(await asyncio.wait_for(ws.recv(), ACK_TIMEOUT))
@@ -225,7 +244,8 @@ async def subscribe(
         raise BenchError(f"connection {connection}: no connection_ack but {ack}")
     payload = {"query": SUBSCRIPTION, "variables": {"s": shop_id}}
     await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
-    return ws, ws.response.headers.get("Sec-WebSocket-Extensions", "") if ws.response else ""
+    extensions = ws.response.headers.get("Sec-WebSocket-Extensions") if ws.response else None
+    return ws, extensions or "none"
 
 
 async def read(ws: websockets.ClientConnection, connection: int, hub: Hub) -> None:
@@ -389,14 +409,14 @@ async def set_up(api: Api, shops: int) -> tuple[list[Merchant], list[str]]:
 
 
 async def open_all(
-    url: str, merchants: list[Merchant], hub: Hub
+    url: str, merchants: list[Merchant], hub: Hub, compression: str | None
 ) -> tuple[list[websockets.ClientConnection], list[asyncio.Task[None]], Counter[str]]:
     gate = asyncio.Semaphore(CONNECT_AT_ONCE)
 
     async def one(connection: int) -> tuple[websockets.ClientConnection, str]:
         merchant = merchants[hub.shop_of[connection]]
         async with gate:
-            return await subscribe(url, merchant.token, merchant.shop, connection, hub)
+            return await subscribe(url, merchant.token, merchant.shop, connection, compression)
 
     opened = await asyncio.gather(*(one(c) for c in range(len(hub.shop_of))))
     sockets = [ws for ws, _ in opened]
@@ -453,15 +473,15 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
 
         # One connection opened, subscribed and closed first: what the first connection loads
         # once (code, caches) is not charged to the thousand.
-        probe = Hub([0])
-        ws, _ = await subscribe(ws_url, merchants[0].token, merchants[0].shop, 0, probe)
+        compression = None if options.no_compression else "deflate"
+        ws, _ = await subscribe(ws_url, merchants[0].token, merchants[0].shop, 0, compression)
         await ws.close()
         await settle(pid)
         rss_before = rss_kib(pid)
 
         hub = Hub(shop_of)
         begun = time.monotonic()
-        sockets, readers, extensions = await open_all(ws_url, merchants, hub)
+        sockets, readers, extensions = await open_all(ws_url, merchants, hub, compression)
         opened_in = time.monotonic() - begun
         waited = await settle(pid)
         rss_after = rss_kib(pid)
@@ -496,6 +516,7 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
         )
         buyer.paid.clear()
 
+        sessions_before = await pg_sessions()
         cpu_before = cpu_snapshot(pid)
         begun = time.perf_counter()
         schedule = await steady(buyer, options.shops, options.rate, options.duration)
@@ -503,6 +524,7 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
         drained = await wait_for_pushes(hub, buyer.paid, subscribers, DRAIN_TIMEOUT)
         elapsed = time.perf_counter() - begun
         cpu = cpu_table(cpu_before, cpu_snapshot(pid), elapsed)
+        sessions = await pg_sessions() - sessions_before - 1  # not ours
         results = tally(hub, buyer.paid, subscribers)
         known = {p.order_id for p in buyer.paid} | {p.order_id for p in warm_orders}
         unknown = sum(len(v) for k, v in hub.received.items() if k not in known)
@@ -535,6 +557,7 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
             "confirm_max_ms": round(confirm[-1], 1) if confirm else None,
             **schedule,
             "cpu_pct": cpu,
+            "pg_sessions_opened": sessions,
             "idle_cpu_pct": idle_cpu,
             "per_order": [
                 {
@@ -607,6 +630,7 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     for line in log["first_errors"]:
         print(f"  {line[:300]}")
     print_cpu(r["cpu_pct"])
+    print(f"  PostgreSQL sessions opened meanwhile: {r['pg_sessions_opened']}")
     if r["cpu_pct"]["everything else on the machine"] > BUSY_MACHINE:
         print("  warning: other work ran on the machine meanwhile: these figures are not clean")
     print_machine(machine)
@@ -651,6 +675,9 @@ def main() -> int:
     parser.add_argument("--shops", type=int, default=50)
     parser.add_argument("--rate", type=float, default=5.0, help="paid orders per second")
     parser.add_argument("--duration", type=float, default=40.0, help="seconds of orders")
+    parser.add_argument(
+        "--no-compression", action="store_true", help="do not offer permessage-deflate"
+    )
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {PG_DATABASE}")
     parser.add_argument("--keep-logs", action="store_true", help="keep the server log")
     options = parser.parse_args()
