@@ -34,7 +34,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    # 20 kept open: a burst (a push to 20 subscribers, 32 checkouts) reuses them instead of
+    # opening and closing overflow connections each time; 30 at most per process.
+    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10, **kwargs)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

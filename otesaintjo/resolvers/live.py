@@ -66,11 +66,26 @@ async def _manages(info: Info, shop_id: int) -> bool:
     return bool(found)
 
 
+# token → (when it was checked, still valid): connections signed in with one token (a shop's
+# app open on several screens) share one check per interval instead of one each.
+_SIGN_IN_CHECKS: dict[str, tuple[float, bool]] = {}
+MAX_CACHED_CHECKS = 50_000
+
+
 async def _still_signed_in(info: Info) -> bool:
     ctx = info.context
+    token = ctx.access_token or ""
+    now = time.monotonic()
+    cached = _SIGN_IN_CHECKS.get(token)
+    if cached is not None and now - cached[0] < ctx.settings.ws_session_check_seconds:
+        return cached[1]
     async with ctx.session_factory() as session:
-        viewer = await load_viewer(session, ctx.settings.secret_key, ctx.access_token)
-    return viewer is not None and viewer.user.id == ctx.viewer.user.id
+        viewer = await load_viewer(session, ctx.settings.secret_key, token)
+    valid = viewer is not None and viewer.user.id == ctx.viewer.user.id
+    if len(_SIGN_IN_CHECKS) >= MAX_CACHED_CHECKS:
+        _SIGN_IN_CHECKS.clear()
+    _SIGN_IN_CHECKS[token] = (now, valid)
+    return valid
 
 
 async def _close_for_session(info: Info) -> None:
