@@ -15,9 +15,8 @@ import time
 from collections.abc import AsyncGenerator
 
 import strawberry
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from strawberry.types import Info
 
 from otesaintjo import models
@@ -109,24 +108,28 @@ async def _load_visible(info: Info, order_id: int, event_id: int | None = None) 
         )
         .scalar_subquery()
     )
-    event = (
-        select(models.OrderEvent).where(models.OrderEvent.id == event_id).subquery()
-        if event_id is not None
-        else None
+    # A plain outer join (no aliased subquery): the statement's shape never changes, so
+    # SQLAlchemy compiles it once and caches it.
+    query = (
+        select(models.Order, member, models.OrderEvent)
+        .outerjoin(
+            models.OrderEvent,
+            and_(
+                models.OrderEvent.id == (event_id or 0),
+                models.OrderEvent.order_id == models.Order.id,
+            ),
+        )
+        .where(models.Order.id == order_id)
     )
-    query = select(models.Order, member).where(models.Order.id == order_id)
-    if event is not None:
-        pushed = aliased(models.OrderEvent, event)
-        query = query.add_columns(pushed).outerjoin(pushed, pushed.order_id == models.Order.id)
     async with ctx.session_factory() as session:
         row = (await session.execute(query)).first()
     if row is None:
         return None
-    order, is_member = row[0], row[1]
+    order, is_member, pushed = row
     if not (user.id == order.user_id or is_member or user.is_staff):
         return None
     ctx.loaders = Loaders(ctx.session_factory, ctx.now)
-    return OrderType.from_row(order, row[2] if event is not None else None)
+    return OrderType.from_row(order, pushed)
 
 
 class Events:
