@@ -12,6 +12,7 @@ from otesaintjo.resolvers.orders import not_found
 from otesaintjo.schema import after_sale as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, order_page
+from otesaintjo.schema.pagination import newest_first
 from otesaintjo.schema.permissions import IsAuthenticated, IsStaff, Public
 from otesaintjo.services import audit, reviews, support
 
@@ -80,6 +81,22 @@ class AfterSaleQueries:
         after: str | None = None,
     ) -> OrderConnection:
         return await order_page(info, first=first, after=after, status=status)
+
+    @strawberry.field(
+        permission_classes=[IsStaff], description="Le journal des actions du personnel."
+    )
+    async def audit_log(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> types.AuditEntryConnection:
+        return await newest_first(  # type: ignore[return-value]
+            info,
+            models.AuditEntry,
+            [],
+            types.AuditEntryType.from_row,
+            types.AuditEntryConnection,
+            first=first,
+            after=after,
+        )
 
 
 @strawberry.type

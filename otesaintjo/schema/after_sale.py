@@ -203,6 +203,48 @@ async def ticket_page(
     )
 
 
+@strawberry.type(name="AuditEntry", description="Une action du personnel : qui, quoi, quand.")
+class AuditEntryType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.AuditEntry]
+    action: str
+    target_type: str
+    target_id: int
+    details: strawberry.scalars.JSON
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.AuditEntry) -> AuditEntryType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            action=row.action,
+            target_type=row.target_type,
+            target_id=row.target_id,
+            details=row.details,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEntryType | None]:
+        """Read through ``auditLog`` (staff) only."""
+        return [None for _ in node_ids]
+
+    @strawberry.field(description="Le membre du personnel (e-mail).")
+    async def staff_email(self, info: Info) -> str | None:
+        if self.row.staff_user_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.row.staff_user_id)
+        return user.email if user else None
+
+
+@strawberry.type(name="AuditEntryConnection")
+class AuditEntryConnection(CountedConnection[AuditEntryType]):
+    pass
+
+
 @strawberry.type(description="Informations de la plateforme.")
 class PlatformInfo:
     support_email: str

@@ -248,6 +248,19 @@ async def test_support_tickets(client, offline_stripe, session_factory, mailbox)
     async with session_factory() as session:
         actions = [e.action for e in (await session.execute(select(AuditEntry))).scalars()]
     assert actions == ["answer_ticket", "close_ticket"]
+    log = await client(
+        "{ auditLog { edges { node { action targetType staffEmail } } } }", token=staff
+    )
+    assert [e["node"] for e in log["data"]["auditLog"]["edges"]] == [
+        {"action": "close_ticket", "targetType": "SupportTicket", "staffEmail": "staff@example.re"},
+        {
+            "action": "answer_ticket",
+            "targetType": "SupportTicket",
+            "staffEmail": "staff@example.re",
+        },
+    ]
+    refused = await client("{ auditLog { totalCount } }", token=customer)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_support_hours_follow_reunion_holidays(client) -> None:
