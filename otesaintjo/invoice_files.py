@@ -4,16 +4,16 @@ and staff — with the access token in ``Authorization``, or a short-lived signe
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from otesaintjo.auth import bearer_token, load_viewer
 from otesaintjo.clock import utcnow
-from otesaintjo.models import Invoice, Order, ShopMember, User
+from otesaintjo.models import Invoice, Order, User
 from otesaintjo.runtime import Runtime
 from otesaintjo.security import read_signed_token, signed_token
+from otesaintjo.services import shops
 from otesaintjo.services.invoices import filename, render_pdf
 from otesaintjo.settings import Settings
 
@@ -33,12 +33,7 @@ async def may_read(session: AsyncSession, user: User, invoice: Invoice) -> bool:
     order = await session.get(Order, invoice.order_id)
     if order is not None and order.user_id == user.id:
         return True
-    member = await session.scalar(
-        select(func.count())
-        .select_from(ShopMember)
-        .where(ShopMember.shop_id == invoice.shop_id, ShopMember.user_id == user.id)
-    )
-    return bool(member)
+    return await shops.is_member(session, user.id, invoice.shop_id)  # type: ignore[arg-type]
 
 
 async def _link_user(session: AsyncSession, settings: Settings, token: str, invoice_id: int):

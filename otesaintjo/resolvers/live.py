@@ -29,7 +29,7 @@ from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.orders import OrderEventType, OrderType
 from otesaintjo.schema.pagination import check_first
 from otesaintjo.schema.permissions import IsAuthenticated
-from otesaintjo.services import order_events
+from otesaintjo.services import order_events, shops
 from otesaintjo.services.order_events import Published
 
 MAX_REPLAY = 500
@@ -55,14 +55,7 @@ async def _manages(info: Info, shop_id: int) -> bool:
     if viewer.user.is_staff:
         return True
     async with info.context.session_factory() as session:
-        found = await session.scalar(
-            select(func.count())
-            .select_from(models.ShopMember)
-            .where(
-                models.ShopMember.shop_id == shop_id, models.ShopMember.user_id == viewer.user.id
-            )
-        )
-    return bool(found)
+        return await shops.is_member(session, viewer.user.id, shop_id)  # type: ignore[arg-type]
 
 
 # token → (when it was checked, still valid): connections signed in with one token (a shop's

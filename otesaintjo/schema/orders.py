@@ -18,7 +18,6 @@ from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from otesaintjo import models
-from otesaintjo.clock import utcnow
 from otesaintjo.schema.cart import Carrier, FulfilmentModeEnum, VatAmount
 from otesaintjo.schema.catalogue import ProductType, VatRate
 from otesaintjo.schema.common import Money
@@ -199,7 +198,7 @@ class OrderType(relay.Node):
         return (
             viewer is not None
             and viewer.user.id == self.row.user_id
-            and returns_service.can_request(self.row, utcnow())
+            and returns_service.can_request(self.row, info.context.now)
         )
 
     @strawberry.field(description="Sa facture (au nom de la boutique) et ses avoirs.")
