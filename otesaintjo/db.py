@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -47,6 +48,29 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
     """Run ``hook`` once the unit of work around ``session`` has committed (never on rollback)."""
     session.info.setdefault("after_commit", []).append(hook)
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The dialect's ``insert`` (it has ``on_conflict_do_update``; the generic one has not)."""
+    if session.bind.dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
+
+
+async def next_in_counter(
+    session: AsyncSession, model: Any, key_column: Any, value_column: Any, key: int
+) -> int:
+    """Add one to a counter row (created at 1) and return it. The row stays locked until
+    commit, so numbers taken in concurrent transactions commit in order, without gaps."""
+    statement = (
+        upsert_insert(session)(model)
+        .values({key_column.key: key, value_column.key: 1})
+        .on_conflict_do_update(
+            index_elements=[key_column], set_={value_column.key: value_column + 1}
+        )
+        .returning(value_column)
+    )
+    return int((await session.execute(statement)).scalar_one())
 
 
 def before_commit(session: AsyncSession, hook: AfterCommit) -> None:

@@ -15,10 +15,10 @@ from typing import Any
 
 from fpdf import FPDF
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.clock import REUNION
+from otesaintjo.db import next_in_counter
 from otesaintjo.models import (
     Invoice,
     InvoiceKind,
@@ -40,17 +40,13 @@ MANDATE = (
 
 
 async def next_number(session: AsyncSession, shop_id: int) -> int:
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(ShopInvoiceCounter)
-        .values(shop_id=shop_id, last_number=1)
-        .on_conflict_do_update(
-            index_elements=[ShopInvoiceCounter.shop_id],
-            set_={"last_number": ShopInvoiceCounter.last_number + 1},
-        )
-        .returning(ShopInvoiceCounter.last_number)
+    return await next_in_counter(
+        session,
+        ShopInvoiceCounter,
+        ShopInvoiceCounter.shop_id,
+        ShopInvoiceCounter.last_number,
+        shop_id,
     )
-    return int((await session.execute(statement)).scalar_one())
 
 
 def display_number(invoice: Invoice) -> str:

@@ -11,11 +11,10 @@ import math
 from datetime import timedelta
 
 from sqlalchemy import case, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.clock import utcnow
+from otesaintjo.db import upsert_insert
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import LoginThrottle
 
@@ -51,8 +50,7 @@ async def ensure_not_locked(session: AsyncSession, keys: list[str]) -> None:
 async def record_failure(session: AsyncSession, key: str, free: int, cap: int) -> int:
     """Count one failure for ``key`` atomically; returns the failures now counted."""
     now = utcnow()
-    dialect = session.bind.dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = upsert_insert(session)
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
     stale = table.c.last_failure_at < now - FORGET_AFTER
     statement = insert(table).values(key=key, failures=1, last_failure_at=now, locked_until=None)

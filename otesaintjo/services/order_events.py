@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo.db import next_in_counter
 from otesaintjo.models import Order, OrderEvent, ShopEventCounter
 
 PENDING_KEY = "order_events"
@@ -41,14 +41,13 @@ class Published:
 
 async def next_sequence(session: AsyncSession, shop_id: int) -> int:
     """Take the shop's next number; the counter row stays locked until commit."""
-    dialect = session.bind.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ShopEventCounter).values(shop_id=shop_id, last_sequence=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=[ShopEventCounter.shop_id],
-        set_={"last_sequence": ShopEventCounter.last_sequence + 1},
-    ).returning(ShopEventCounter.last_sequence)
-    return int((await session.execute(statement)).scalar_one())
+    return await next_in_counter(
+        session,
+        ShopEventCounter,
+        ShopEventCounter.shop_id,
+        ShopEventCounter.last_sequence,
+        shop_id,
+    )
 
 
 async def record(session: AsyncSession, order: Order, kind: str) -> OrderEvent:

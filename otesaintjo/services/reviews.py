@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo.db import upsert_insert
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import Order, OrderStatus, PlatformReview, ShopRating, ShopReview, User
 from otesaintjo.services.validation import clean_text
@@ -28,9 +28,8 @@ def check_rating(rating: int) -> int:
 
 async def move_rating(session: AsyncSession, shop_id: int, count: int, total: int) -> None:
     """Add ``count`` reviews worth ``total`` stars to the shop's rating (negative to remove)."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     await session.execute(
-        insert(ShopRating)
+        upsert_insert(session)(ShopRating)
         .values(shop_id=shop_id, count=count, total=total)
         .on_conflict_do_update(
             index_elements=[ShopRating.shop_id],
