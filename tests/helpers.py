@@ -68,3 +68,10 @@ def token_from_link(text: str, path: str) -> str:
 
 def error_codes(body: dict[str, Any]) -> list[str]:
     return [e.get("extensions", {}).get("code") for e in body.get("errors", [])]
+
+
+def pk_of(global_id: str) -> int:
+    """The integer primary key inside a global id (to look the row up in a test)."""
+    from strawberry.relay import GlobalID
+
+    return int(GlobalID.from_id(global_id).node_id)

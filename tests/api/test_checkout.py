@@ -18,6 +18,7 @@ from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
 from otesaintjo.services.checkout import EXPIRE_JOB
 from tests.buying_helpers import CHECKOUT, ORDER_FIELDS, Town, intent_id, ok, pay
 from tests.doubles.smtp import wait_until
+from tests.helpers import pk_of
 from tests.merchant_helpers import upload
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
@@ -74,7 +75,7 @@ async def transfers_of(offline, session_factory, purchase_id: str) -> list[dict[
     """The transfers of this purchase on the double: its group, from its charge (groups repeat
     across tests, since ids restart with each test's database)."""
     async with session_factory() as session:
-        purchase = await session.get(Purchase, _pk(purchase_id))
+        purchase = await session.get(Purchase, pk_of(purchase_id))
         assert purchase is not None and purchase.charge_id
     async with httpx.AsyncClient(headers=STRIPE) as http:
         response = await http.get(
@@ -194,7 +195,7 @@ async def _account_of(session_factory, shop_global_id: str) -> str:
     from otesaintjo.models import Shop
 
     async with session_factory() as session:
-        shop = await session.get(Shop, _pk(shop_global_id))
+        shop = await session.get(Shop, pk_of(shop_global_id))
         assert shop is not None and shop.stripe_account_id
         return shop.stripe_account_id
 
@@ -214,7 +215,7 @@ async def test_same_key_same_cart_gives_the_same_purchase(client, session_factor
     assert [e["code"] for e in other["userErrors"]] == ["IDEMPOTENCY_KEY_REUSED"]
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Purchase)) == 1
-        bread = await session.get(Product, _pk(town.bread["id"]))
+        bread = await session.get(Product, pk_of(town.bread["id"]))
         assert bread is not None and bread.stock == 100 - 2
 
 
@@ -231,7 +232,7 @@ async def test_twenty_parallel_calls_with_one_key_make_one_purchase(
     assert len({r["purchase"]["payment"]["clientSecret"] for r in results}) == 1
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Purchase)) == 1
-        bread = await session.get(Product, _pk(town.bread["id"]))
+        bread = await session.get(Product, pk_of(town.bread["id"]))
         assert bread is not None and bread.stock == 100 - 2  # reserved once
         purchase_pk = await session.scalar(select(Purchase.id))
     # localstripe holds exactly one PaymentIntent for this purchase.
@@ -297,7 +298,7 @@ async def test_unpaid_checkout_expires_and_releases_stock(
     await town.fill_cart(token, bread=2, rice=1)
     purchase = (await town.checkout(token))["purchase"]
     async with session_factory() as session:
-        assert (await session.get(Product, _pk(town.bread["id"]))).stock == 3  # type: ignore[union-attr]
+        assert (await session.get(Product, pk_of(town.bread["id"]))).stock == 3  # type: ignore[union-attr]
         # 30 minutes later: the durable job is due (it was written with the purchase).
         job = (await session.execute(select(Job).where(Job.kind == EXPIRE_JOB))).scalar_one()
         assert (job.run_at - (await session.scalar(select(Purchase.created_at)))).seconds == 1800
@@ -311,8 +312,8 @@ async def test_unpaid_checkout_expires_and_releases_stock(
 
     await wait_until(cancelled, timeout=10)
     async with session_factory() as session:
-        assert (await session.get(Product, _pk(town.bread["id"]))).stock == 5  # type: ignore[union-attr]
-        assert (await session.get(Product, _pk(town.rice["id"]))).stock == 5  # type: ignore[union-attr]
+        assert (await session.get(Product, pk_of(town.bread["id"]))).stock == 5  # type: ignore[union-attr]
+        assert (await session.get(Product, pk_of(town.rice["id"]))).stock == 5  # type: ignore[union-attr]
     body = await client(MY_ORDERS, token=token)
     assert {e["node"]["status"] for e in body["data"]["viewer"]["orders"]["edges"]} == {"CANCELLED"}
     # The PaymentIntent was cancelled at Stripe: a late payment cannot go through.
@@ -353,9 +354,3 @@ async def test_checkout_refusals(client) -> None:
         CHECKOUT, {"input": {"idempotencyKey": "k", "contactPhone": "0692123456"}}
     )
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-
-
-def _pk(global_id: str) -> int:
-    from strawberry.relay import GlobalID
-
-    return int(GlobalID.from_id(global_id).node_id)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from otesaintjo.models import Order, Product, Purchase
 from tests.buying_helpers import ADD, FULFIL, Town, ok
+from tests.helpers import pk_of
 from tests.merchant_helpers import add_product
 
 CUSTOMERS = 100
@@ -56,7 +57,7 @@ async def test_hundred_checkouts_for_ten_units(client, session_factory, database
     )
     assert outcomes == {"purchase": STOCK, "OUT_OF_STOCK": CUSTOMERS - STOCK}
     async with session_factory() as session:
-        product = await session.get(Product, int(_node_id(scarce["id"])))
+        product = await session.get(Product, pk_of(scarce["id"]))
         assert product is not None and product.stock == 0
         assert await session.scalar(select(func.count()).select_from(Purchase)) == STOCK
         assert await session.scalar(select(func.count()).select_from(Order)) == STOCK
@@ -84,7 +85,7 @@ async def test_crossed_carts_neither_deadlock_nor_half_buy(client, session_facto
         assert len(winners[0]["purchase"]["orders"][0]["lines"]) == 2
         async with session_factory() as session:
             for product in (a, b):
-                row = await session.get(Product, int(_node_id(product["id"])))
+                row = await session.get(Product, pk_of(product["id"]))
                 assert row is not None and row.stock == 0
         # Start the next round with empty carts.
         for token in (first, second):
@@ -97,9 +98,3 @@ async def test_crossed_carts_neither_deadlock_nor_half_buy(client, session_facto
                 )
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Purchase)) == rounds
-
-
-def _node_id(global_id: str) -> str:
-    from strawberry.relay import GlobalID
-
-    return GlobalID.from_id(global_id).node_id

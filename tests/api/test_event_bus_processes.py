@@ -86,7 +86,7 @@ def process_env(database_url: str, bus: str, offline: OfflineStripe, mailbox, tm
 
 async def cross_process_delivery(
     database_url: str, bus: str, offline: OfflineStripe, mailbox, tmp_path: Path
-) -> tuple[str, str]:
+) -> None:
     env = process_env(database_url, bus, offline, mailbox, tmp_path)
     async with (
         api_process(env, tmp_path) as first,
@@ -108,7 +108,6 @@ async def cross_process_delivery(
             pushed = data(await merchant.receive(timeout=10), "orderPlaced")
             assert pushed["id"] == again["orders"][0]["id"]
         await merchant.close()
-        return first, second
 
 
 async def survive_a_dropped_listen_connection(database_url: str) -> None:

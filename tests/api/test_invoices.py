@@ -15,6 +15,7 @@ from tests.api.test_checkout import DELIVERED, SHIPPED
 from tests.api.test_live_orders import buy
 from tests.api.test_returns import CONFIRM, REQUEST
 from tests.buying_helpers import ADD, FULFIL, Town, ok, pay
+from tests.helpers import pk_of
 from tests.merchant_helpers import add_product
 
 INVOICES = """query($id: ID!) { node(id: $id) { ... on Order {
@@ -156,13 +157,7 @@ async def test_numbers_have_no_gap_under_fifty_concurrent_payments(
     async with session_factory() as session:
         numbers = sorted(
             await session.scalars(
-                select(Invoice.number).where(Invoice.shop_id == _pk(town.grocer["id"]))
+                select(Invoice.number).where(Invoice.shop_id == pk_of(town.grocer["id"]))
             )
         )
     assert numbers == list(range(1, count + 1))
-
-
-def _pk(global_id: str) -> int:
-    from strawberry.relay import GlobalID
-
-    return int(GlobalID.from_id(global_id).node_id)

@@ -12,6 +12,7 @@ from otesaintjo.notifications.sms import SMS_JOB
 from tests.api.test_live_orders import buy
 from tests.buying_helpers import Town
 from tests.doubles.smtp import wait_until
+from tests.helpers import pk_of
 
 EURO = r"\s€"  # the amount, a (non-breaking) space, the euro sign: « 12,50 € »
 
@@ -42,7 +43,7 @@ async def test_each_shop_gets_an_sms_and_a_recap(client, offline_stripe, mailbox
     recaps = {m["To"]: m for m in recap_emails()}
     bakery = text_of(recaps["boulangerie@example.re"])
     assert re.search(
-        rf"Nouvelle commande n° {_pk(delivery['id'])} : 8,50{EURO}",
+        rf"Nouvelle commande n° {pk_of(delivery['id'])} : 8,50{EURO}",
         recaps["boulangerie@example.re"]["Subject"],
     )
     for expected in (
@@ -93,9 +94,3 @@ async def test_alerts_wait_out_an_smtp_and_sms_outage(
         lambda: any(m["Subject"].startswith("Nouvelle commande") for m in mailbox.messages),
         timeout=20,
     )
-
-
-def _pk(global_id: str) -> int:
-    from strawberry.relay import GlobalID
-
-    return int(GlobalID.from_id(global_id).node_id)

@@ -22,6 +22,7 @@ from tests.api.test_checkout import (
 )
 from tests.buying_helpers import ORDER_FIELDS, Town, intent_id, jobs_done, pay
 from tests.doubles.smtp import wait_until
+from tests.helpers import pk_of
 from tests.merchant_helpers import upload
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
@@ -76,7 +77,7 @@ async def test_only_declared_transitions(client, offline_stripe, mailbox) -> Non
     problem = await client(PROBLEM, {"o": pickup["id"]}, token=grocer)
     assert problem["data"]["reportOrderProblem"]["order"]["problem"].startswith("Four en panne")
     (support,) = await mailbox.wait_for_subject(
-        f"Problème signalé sur la commande n° {_pk(pickup['id'])} (Épicerie Hoarau)"
+        f"Problème signalé sur la commande n° {pk_of(pickup['id'])} (Épicerie Hoarau)"
     )
     assert support["To"] == "support@otesaintjo.re"
     await mailbox.wait_for_subject("Un souci avec votre commande chez Épicerie Hoarau")
@@ -97,7 +98,7 @@ async def test_customer_cancels_before_paying_and_stock_comes_back(
     both = await client(NODE, {"id": purchase["orders"][1]["id"]}, token=token)
     assert both["data"]["node"]["status"] == "CANCELLED"  # one payment: the purchase goes whole
     async with session_factory() as session:
-        assert (await session.get(Product, _pk(town.bread["id"]))).stock == 5  # type: ignore[union-attr]
+        assert (await session.get(Product, pk_of(town.bread["id"]))).stock == 5  # type: ignore[union-attr]
     await wait_until(lambda: jobs_done(session_factory, "payments.cancel_intent"), timeout=10)
     async with httpx.AsyncClient(headers=STRIPE) as http:
         pi = intent_id(purchase["payment"]["clientSecret"])
@@ -116,7 +117,7 @@ async def test_staff_cancel_refunds_and_reverses_the_transfer(
     async with session_factory() as session:
         transfer = (
             await session.execute(
-                select(ShopTransfer).where(ShopTransfer.order_id == _pk(delivery["id"]))
+                select(ShopTransfer).where(ShopTransfer.order_id == pk_of(delivery["id"]))
             )
         ).scalar_one()
         assert transfer.status == "SENT" and transfer.amount_cents == 850 - 85
@@ -140,11 +141,13 @@ async def test_staff_cancel_refunds_and_reverses_the_transfer(
     async with session_factory() as session:
         (refund,) = (await session.execute(select(Refund))).scalars().all()
         assert refund.amount_cents == 850 and refund.stripe_refund_id
-        assert (await session.get(Product, _pk(town.bread["id"]))).stock == 5  # type: ignore[union-attr]
-    pi = purchase_intent = await _intent_of(session_factory)
+        assert (await session.get(Product, pk_of(town.bread["id"]))).stock == 5  # type: ignore[union-attr]
+    purchase_intent = await _intent_of(session_factory)
     async with httpx.AsyncClient(headers=STRIPE) as http:
         refunds = (
-            await http.get(f"{offline_stripe.api_base}/v1/refunds", params={"payment_intent": pi})
+            await http.get(
+                f"{offline_stripe.api_base}/v1/refunds", params={"payment_intent": purchase_intent}
+            )
         ).json()["data"]
         reversed_transfer = (
             await http.get(
@@ -246,9 +249,3 @@ async def _intent_of(session_factory) -> str:
 
     async with session_factory() as session:
         return str(await session.scalar(select(Purchase.payment_intent_id)))
-
-
-def _pk(global_id: str) -> int:
-    from strawberry.relay import GlobalID
-
-    return int(GlobalID.from_id(global_id).node_id)

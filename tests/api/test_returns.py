@@ -19,7 +19,7 @@ from tests.api.test_checkout import DELIVERED, SHIPPED, enable_payouts
 from tests.api.test_live_orders import buy
 from tests.buying_helpers import Town, jobs_done, ok
 from tests.doubles.smtp import wait_until
-from tests.helpers import PASSWORD
+from tests.helpers import PASSWORD, pk_of
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
 REQUEST = """mutation($input: RequestReturnInput!) { requestReturn(input: $input) {
@@ -149,7 +149,7 @@ async def test_damaged_goods_are_not_refunded(client, offline_stripe, session_fa
     )
     assert refused["return"]["status"] == "REFUSED"
     (email,) = await mailbox.wait_for_subject(
-        f"Votre retour n° {_pk(back['id'])} n'a pas pu être accepté"
+        f"Votre retour n° {pk_of(back['id'])} n'a pas pu être accepté"
     )
     assert "Pain écrasé." in email.get_body(("plain",)).get_content()
     async with session_factory() as session:
@@ -256,12 +256,6 @@ async def test_nobody_else_reads_or_confirms_a_return(client, offline_stripe) ->
     assert [e["code"] for e in other["data"]["requestReturn"]["userErrors"]] == ["NOT_FOUND"]
     mine = (await client(RETURN, {"id": back["id"]}, token=customer))["data"]["node"]
     assert mine["status"] == "REQUESTED"
-
-
-def _pk(global_id: str) -> int:
-    from strawberry.relay import GlobalID
-
-    return int(GlobalID.from_id(global_id).node_id)
 
 
 async def test_staff_are_alerted_when_a_refund_is_still_not_done(
