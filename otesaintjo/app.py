@@ -11,18 +11,25 @@ import structlog
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from otesaintjo.graphql_app import GraphQLApp
-from otesaintjo.http_guards import RequestGuards
+from otesaintjo.http_guards import (
+    CORS_EXPOSED_HEADERS,
+    CORS_MAX_AGE_SECONDS,
+    CORS_REQUEST_HEADERS,
+    RequestGuards,
+)
 from otesaintjo.invoice_files import invoice_pdf
 from otesaintjo.log_config import configure_logging
 from otesaintjo.migrations import upgrade
 from otesaintjo.runtime import Runtime
 from otesaintjo.settings import Settings, get_settings
+from otesaintjo.web_assets import VENDOR_DIR, VENDOR_URL
 from otesaintjo.webhooks import stripe_webhook
 
 log = structlog.get_logger(__name__)
@@ -84,13 +91,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Route("/invoices/{invoice_id:int}.pdf", invoice_pdf, methods=["GET"]),
             Mount("/media", app=StaticFiles(directory=media), name="media"),
+            Mount(VENDOR_URL, app=StaticFiles(directory=VENDOR_DIR), name="vendor"),
         ],
         middleware=[
+            # Outermost: a preflight is answered before any route or guard sees it. No
+            # credentials (cookies) are ever allowed: the API reads bearer tokens only.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=list(CORS_REQUEST_HEADERS),
+                expose_headers=list(CORS_EXPOSED_HEADERS),
+                allow_credentials=False,
+                max_age=CORS_MAX_AGE_SECONDS,
+            ),
             Middleware(
                 RequestGuards,
                 json_limit=settings.max_body_bytes,
                 upload_limit=settings.max_upload_bytes,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from pathlib import Path
+from types import FrameType
 
 import typer
 import uvicorn
@@ -67,6 +69,9 @@ def serve(
         asyncio.run(_migrate_and_seed(settings, seed_demo=True))
     offline = _start_offline_payments(settings, host, port)
     typer.echo(f"GraphQL : http://{host}:{port}/graphql")
+    # uvicorn catches SIGTERM, shuts down, then raises it again with this handler restored:
+    # exiting through SystemExit runs the ``finally`` below, as Ctrl+C (SIGINT) already does.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         uvicorn.run(
             "otesaintjo.app:create_app",
@@ -80,6 +85,10 @@ def serve(
     finally:
         if offline is not None:
             offline.stop()
+
+
+def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _start_offline_payments(settings: Settings, host: str, port: int) -> OfflineStripe | None:

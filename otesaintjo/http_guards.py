@@ -9,6 +9,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 # A header a browser cannot add to a cross-site "simple" request without a CORS preflight.
 PREFLIGHT_HEADERS = ("apollo-require-preflight", "x-requested-with", "graphql-preflight")
+# What a storefront on another origin sends: JSON, its token, its anonymous cart, the upload
+# preflight header, and the names Apollo Client adds to every request.
+CORS_REQUEST_HEADERS = (
+    "content-type",
+    "authorization",
+    "x-cart-token",
+    *PREFLIGHT_HEADERS,
+    "x-apollo-operation-name",
+    "apollographql-client-name",
+    "apollographql-client-version",
+)
+CORS_EXPOSED_HEADERS = ("retry-after", "etag")
+CORS_MAX_AGE_SECONDS = 7200  # Chromium's ceiling: one preflight per origin and URL per 2 h
 
 
 class RequestGuards:

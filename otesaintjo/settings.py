@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "dev-secret-change-me-dev-secret-change-me"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./otesaintjo.db"
+# Where front-end developers usually serve a storefront while they work on it: Vite (dev and
+# preview), Create React App / Next.js, Angular, webpack-dev-server, Nuxt… on both host names.
+DEVELOPMENT_ORIGINS = tuple(
+    f"http://{host}:{port}"
+    for host in ("localhost", "127.0.0.1")
+    for port in (3000, 4173, 4200, 5173, 8080)
+)
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
 
 class Settings(BaseSettings):
@@ -21,6 +30,17 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = DEFAULT_SECRET_KEY
     public_url: str = "http://127.0.0.1:8000"
+    frontend_url: str | None = Field(
+        default=None,
+        description="The storefront's address: customer links in emails point there"
+        " (reset, newsletter, orders). Unset: the development storefront, localhost:5173.",
+    )
+    cors_origins: list[str] | None = Field(
+        default=None,
+        description="Browser origins allowed to call the API (CORS on HTTP, origin check on"
+        " WebSocket). Unset: the usual local dev-server origins in development, none (same"
+        " origin only) in production.",
+    )
     smtp_url: str | None = Field(
         default=None,
         description="smtp://user:pass@host:port (plain or STARTTLS when offered), smtps:// for TLS."
@@ -54,6 +74,8 @@ class Settings(BaseSettings):
     # Payments (Stripe). Without a key, development runs on the offline doubles (localstripe +
     # our Connect double, started by `otesaintjo serve`): no real money.
     stripe_api_key: str | None = None
+    stripe_publishable_key: str | None = None  # pk_… given to front ends (platformInfo.payments)
+    stripe_js_url: str = STRIPE_JS_URL  # the offline runner points it at its own Stripe.js
     stripe_api_base: str | None = None  # None: api.stripe.com
     stripe_connect_api_base: str | None = None  # accounts, files, transfers; None: the API base
     stripe_webhook_secrets: list[str] = []  # whsec_… of each endpoint sending to /webhooks/stripe
@@ -62,6 +84,11 @@ class Settings(BaseSettings):
     commission_bp: int = Field(default=1000, ge=0, le=10_000)  # platform share of each order
     checkout_expiry_minutes: int = 30
     response_cache: bool = True  # anonymous catalogue reads, exact invalidation (response_cache.py)
+    # Apollo's automatic persisted queries: where registered documents live ("redis" to share
+    # them between API processes, at redis_url), and the front end's trusted documents.
+    persisted_queries: Literal["memory", "redis"] = "memory"
+    trusted_documents: str | None = None  # a JSON manifest produced by the front end's build
+    trusted_documents_only: bool = False  # run nothing but those (and the API's own pages)
     workers: int = 1
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -85,12 +112,48 @@ class Settings(BaseSettings):
         return f"{self.public_url.rstrip('/')}/media"
 
     @property
+    def allowed_origins(self) -> list[str]:
+        """The browser origins that may call the API, besides its own."""
+        if self.cors_origins is not None:
+            return self.cors_origins
+        return [] if self.is_production else list(DEVELOPMENT_ORIGINS)
+
+    @property
+    def storefront_url(self) -> str:
+        """Base of the customer links in messages (no trailing slash)."""
+        return (self.frontend_url or "http://localhost:5173").rstrip("/")
+
+    @property
     def database_dialect(self) -> str:
         return "sqlite" if self.is_sqlite else "postgresql"
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[str] | None) -> list[str] | None:
+        """``scheme://host[:port]`` each, never ``*``: tokens are bearer headers, and an
+        allowed origin is a page we trust to hold them."""
+        if origins is None:
+            return None
+        cleaned = []
+        for origin in origins:
+            parts = urlsplit(origin.strip())
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.hostname
+                or parts.path not in ("", "/")
+                or parts.query
+                or "*" in origin
+            ):
+                raise ValueError(
+                    f"OTESAINTJO_CORS_ORIGINS: {origin!r} is not an origin like"
+                    " https://boutique.example (no '*', no path)"
+                )
+            cleaned.append(f"{parts.scheme}://{parts.netloc}".lower())
+        return cleaned
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -101,11 +164,22 @@ class Settings(BaseSettings):
                 "OTESAINTJO_SECRET_KEY must be set to a random value of at least 32 characters"
                 " in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
-        if self.is_production and not (self.stripe_api_key and self.stripe_webhook_secrets):
+        if self.is_production and not (
+            self.stripe_api_key
+            and self.stripe_webhook_secrets
+            and (self.stripe_publishable_key or "").startswith("pk_")
+        ):
             raise ValueError(
-                "OTESAINTJO_STRIPE_API_KEY and OTESAINTJO_STRIPE_WEBHOOK_SECRETS are required"
-                " in production"
+                "OTESAINTJO_STRIPE_API_KEY, OTESAINTJO_STRIPE_PUBLISHABLE_KEY (pk_…) and"
+                " OTESAINTJO_STRIPE_WEBHOOK_SECRETS are required in production"
             )
+        if self.is_production and not self.frontend_url:
+            raise ValueError(
+                "OTESAINTJO_FRONTEND_URL (the storefront's address, for the links in emails)"
+                " is required in production"
+            )
+        if self.trusted_documents_only and not self.trusted_documents:
+            raise ValueError("OTESAINTJO_TRUSTED_DOCUMENTS_ONLY needs OTESAINTJO_TRUSTED_DOCUMENTS")
         if self.event_bus == "postgres" and self.is_sqlite:
             raise ValueError("OTESAINTJO_EVENT_BUS=postgres needs a PostgreSQL database")
         if self.workers > 1 and self.event_bus == "memory":

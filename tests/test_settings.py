@@ -13,13 +13,57 @@ def test_production_refuses_the_default_or_a_short_secret() -> None:
         Settings(_env_file=None, env="production")
     with pytest.raises(ValidationError, match="OTESAINTJO_SECRET_KEY"):
         Settings(_env_file=None, env="production", secret_key="court")
-    stripe = {"stripe_api_key": "sk_live_x", "stripe_webhook_secrets": ["whsec_x"]}
-    assert Settings(_env_file=None, env="production", secret_key="k" * 40, **stripe).is_production
+    ready = {
+        "stripe_api_key": "sk_live_x",
+        "stripe_publishable_key": "pk_live_x",
+        "stripe_webhook_secrets": ["whsec_x"],
+        "frontend_url": "https://boutique.example",
+    }
+    assert Settings(_env_file=None, env="production", secret_key="k" * 40, **ready).is_production
+
+
+def test_production_needs_the_storefront_address_for_email_links() -> None:
+    stripe = {
+        "stripe_api_key": "sk_live_x",
+        "stripe_publishable_key": "pk_live_x",
+        "stripe_webhook_secrets": ["whsec_x"],
+    }
+    with pytest.raises(ValidationError, match="OTESAINTJO_FRONTEND_URL"):
+        Settings(_env_file=None, env="production", secret_key="k" * 40, **stripe)
+
+
+def test_cors_origins_default_by_environment_and_refuse_wildcards() -> None:
+    development = Settings(_env_file=None)
+    assert "http://localhost:5173" in development.allowed_origins
+    assert "http://127.0.0.1:3000" in development.allowed_origins
+    production = Settings(
+        _env_file=None,
+        env="production",
+        secret_key="k" * 40,
+        stripe_api_key="sk_live_x",
+        stripe_publishable_key="pk_live_x",
+        stripe_webhook_secrets=["whsec_x"],
+        frontend_url="https://boutique.example",
+    )
+    assert production.allowed_origins == []  # same origin only, unless listed
+    listed = Settings(_env_file=None, cors_origins=["https://Boutique.example/"])
+    assert listed.allowed_origins == ["https://boutique.example"]
+    for bad in ("*", "https://*.example", "https://boutique.example/app", "boutique.example"):
+        with pytest.raises(ValidationError, match="OTESAINTJO_CORS_ORIGINS"):
+            Settings(_env_file=None, cors_origins=[bad])
 
 
 def test_production_needs_stripe() -> None:
     with pytest.raises(ValidationError, match="OTESAINTJO_STRIPE_API_KEY"):
         Settings(_env_file=None, env="production", secret_key="k" * 40)
+    with pytest.raises(ValidationError, match="OTESAINTJO_STRIPE_PUBLISHABLE_KEY"):
+        Settings(
+            _env_file=None,
+            env="production",
+            secret_key="k" * 40,
+            stripe_api_key="sk_live_x",
+            stripe_webhook_secrets=["whsec_x"],
+        )
 
 
 def test_several_workers_need_a_shared_bus_and_postgresql() -> None:

@@ -40,3 +40,18 @@ async def test_the_legacy_protocol_is_not_offered(live_server) -> None:
             f"ws://{live_server}/graphql", subprotocols=["graphql-ws"]
         ) as ws:
             await ws.recv()
+
+
+async def test_the_websocket_origin_check_uses_the_cors_list(live_server) -> None:
+    """A storefront on an allowed origin may subscribe; a page elsewhere is refused."""
+    async with websockets.connect(
+        f"ws://{live_server}/graphql", subprotocols=[PROTOCOL], origin="http://localhost:5173"
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv()) == {"type": "connection_ack"}
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        async with websockets.connect(
+            f"ws://{live_server}/graphql", subprotocols=[PROTOCOL], origin="https://evil.example"
+        ) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+            await ws.recv()
