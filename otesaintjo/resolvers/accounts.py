@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo.resolvers.common import run_service
@@ -32,7 +31,7 @@ from otesaintjo.schema.accounts import (
 )
 from otesaintjo.schema.cart import CART_TOKEN_HEADER
 from otesaintjo.schema.permissions import IsAuthenticated, Public
-from otesaintjo.services import accounts, cart, newsletter
+from otesaintjo.services import accounts, newsletter
 
 
 @strawberry.type
@@ -61,8 +60,9 @@ class AccountMutations:
             newsletter=input.newsletter,
         )
         ctx = info.context
+        cart_token = ctx.request.headers.get(CART_TOKEN_HEADER)
         tokens, errors = await run_service(
-            info, lambda s: accounts.register(s, ctx.settings, data, ctx.client)
+            info, lambda s: accounts.register(s, ctx.settings, data, ctx.client, cart_token)
         )
         return (
             RegisterPayload.from_tokens(tokens) if tokens else RegisterPayload(user_errors=errors)
@@ -77,15 +77,12 @@ class AccountMutations:
         ctx = info.context
         cart_token = ctx.request.headers.get(CART_TOKEN_HEADER)
 
-        async def work(session: AsyncSession) -> accounts.Tokens:
-            tokens = await accounts.login(
-                session, ctx.settings, input.email, input.password, ctx.client
-            )
-            if cart_token:  # the anonymous cart joins the customer's cart
-                await cart.merge_into_user_cart(session, tokens.user, cart_token)
-            return tokens
-
-        tokens, errors = await run_service(info, work)
+        tokens, errors = await run_service(
+            info,
+            lambda s: accounts.login(
+                s, ctx.settings, input.email, input.password, ctx.client, cart_token
+            ),
+        )
         return LoginPayload.from_tokens(tokens) if tokens else LoginPayload(user_errors=errors)
 
     @strawberry.mutation(

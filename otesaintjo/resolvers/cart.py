@@ -112,7 +112,25 @@ class CartMutations:
                 input.mode.value,
                 input.carrier.value if input.carrier else None,
                 input.postcode,
+                info.context.now,
             )
             return cart, None
 
         return await respond(info, types.CartSetFulfilmentPayload, work)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        permission_classes=[Public],
+        description="Indiquer le code postal de livraison : chaque boutique du panier liste"
+        " alors ses modes de livraison (transporteur, frais, délai) avant tout choix.",
+    )
+    async def cart_set_delivery_postcode(
+        self, info: Info, input: types.CartSetDeliveryPostcodeInput
+    ) -> types.CartSetDeliveryPostcodePayload:
+        ctx = info.context
+        return await respond(  # type: ignore[return-value]
+            info,
+            types.CartSetDeliveryPostcodePayload,
+            lambda session: carts.set_delivery_postcode(
+                session, ctx.settings, owner(info), input.postcode, ctx.now
+            ),
+        )

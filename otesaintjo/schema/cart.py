@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 import strawberry
 
+from otesaintjo import labels
 from otesaintjo.schema.catalogue import ProductType, VatRate
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
@@ -45,10 +46,27 @@ class VatAmount:
     amount: Money
 
 
-@strawberry.type
+@strawberry.type(description="Les jours (heure de La Réunion) entre lesquels le colis arrive.")
+class DeliveryEstimate:
+    earliest: date = strawberry.field(description="Au plus tôt ce jour-là.")
+    latest: date = strawberry.field(description="Au plus tard ce jour-là.")
+
+
+@strawberry.type(
+    name="DeliveryOption",
+    description="Un transporteur qui dessert le code postal du panier pour cette boutique.",
+)
 class DeliveryOptionType:
     carrier: Carrier
-    fee: Money = strawberry.field(description="Zéro quand le commerçant offre la livraison.")
+    label: str = strawberry.field(description="Le nom à afficher (« La Poste »…).")
+    fee: Money = strawberry.field(description="Ce que paie le client : zéro si c'est offert.")
+    regular_fee: Money = strawberry.field(
+        description="Le tarif du transporteur, avant la livraison offerte par le commerçant."
+    )
+    free: bool = strawberry.field(description="Le commerçant offre la livraison.")
+    estimated_delivery: DeliveryEstimate = strawberry.field(
+        description="Estimation en jours ouvrés (lundi–vendredi hors fériés de La Réunion)."
+    )
 
 
 @strawberry.type
@@ -71,7 +89,8 @@ class CartShop:
         description="Null tant que le client n'a pas choisi."
     )
     delivery_options: list[DeliveryOptionType] = strawberry.field(
-        description="Les transporteurs qui desservent le code postal de livraison du panier."
+        description="Les transporteurs qui desservent le code postal de livraison du panier"
+        " (cartSetDeliveryPostcode), avant tout choix ; vide sans code postal."
     )
     deliverable: bool = strawberry.field(
         description="Faux si un produit est à retirer en boutique uniquement."
@@ -127,7 +146,16 @@ def _shop(view: ShopView) -> CartShop:
         if f
         else None,
         delivery_options=[
-            DeliveryOptionType(carrier=Carrier(o.carrier), fee=Money(cents=o.fee_cents))
+            DeliveryOptionType(
+                carrier=Carrier(o.carrier),
+                label=labels.carrier_label(o.carrier),
+                fee=Money(cents=o.fee_cents),
+                regular_fee=Money(cents=o.regular_fee_cents),
+                free=o.free,
+                estimated_delivery=DeliveryEstimate(
+                    earliest=o.estimate.earliest, latest=o.estimate.latest
+                ),
+            )
             for o in view.delivery_options
         ],
         deliverable=view.deliverable,
@@ -150,6 +178,11 @@ class CartUpdateItemInput:
 @strawberry.input
 class CartRemoveItemInput:
     product_id: strawberry.ID
+
+
+@strawberry.input(description="Où livrer le panier (toutes les boutiques).")
+class CartSetDeliveryPostcodeInput:
+    postcode: str = strawberry.field(description="Code postal de livraison, 5 chiffres.")
 
 
 @strawberry.input(description="Par boutique : retrait, ou livraison avec un transporteur.")
@@ -188,4 +221,9 @@ class CartRemoveItemPayload(CartPayload):
 
 @strawberry.type
 class CartSetFulfilmentPayload(CartPayload):
+    pass
+
+
+@strawberry.type
+class CartSetDeliveryPostcodePayload(CartPayload):
     pass

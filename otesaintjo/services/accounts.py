@@ -15,7 +15,7 @@ from otesaintjo.db import keep_on_refusal
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import AuthSession, PasswordResetToken, RefreshToken, User
 from otesaintjo.security import hash_password, new_token, token_digest, verify_password
-from otesaintjo.services import login_throttle, newsletter
+from otesaintjo.services import cart, links, login_throttle, newsletter
 from otesaintjo.services.outbox import queue_email
 from otesaintjo.services.validation import (
     check_password,
@@ -55,9 +55,14 @@ class Tokens:
 
 
 async def register(
-    session: AsyncSession, settings: Settings, data: SignUp, client: ClientInfo
+    session: AsyncSession,
+    settings: Settings,
+    data: SignUp,
+    client: ClientInfo,
+    cart_token: str | None = None,
 ) -> Tokens:
-    """Create a customer account and sign it in."""
+    """Create a customer account and sign it in; the visitor's anonymous cart becomes the
+    new customer's ("create your account at checkout" keeps the basket)."""
     checks = FieldChecks()
     email = checks.check(normalize_email, data.email, ["email"]) or ""
     checks.check(check_password, data.password, ["password"])
@@ -87,13 +92,21 @@ async def register(
     if data.newsletter:
         await newsletter.subscribe(session, settings, email)
     queue_email(session, "welcome", user.email, first_name=user.first_name)
+    if cart_token:
+        await cart.merge_into_user_cart(session, user, cart_token)
     return await _open_session(session, settings, user, client)
 
 
 async def login(
-    session: AsyncSession, settings: Settings, email: str, password: str, client: ClientInfo
+    session: AsyncSession,
+    settings: Settings,
+    email: str,
+    password: str,
+    client: ClientInfo,
+    cart_token: str | None = None,
 ) -> Tokens:
-    """Check the password (same answer and cost whether or not the account exists)."""
+    """Check the password (same answer and cost whether or not the account exists); the
+    anonymous cart of ``cart_token`` joins the customer's cart."""
     email_key = f"account:{email.strip().lower()[:254]}"
     keys = [email_key] + ([f"ip:{client.ip_address}"] if client.ip_address else [])
     await login_throttle.ensure_not_locked(session, keys)
@@ -116,6 +129,8 @@ async def login(
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "E-mail ou mot de passe incorrect.")
     assert user is not None
     await login_throttle.forget(session, email_key)
+    if cart_token:
+        await cart.merge_into_user_cart(session, user, cart_token)
     return await _open_session(session, settings, user, client)
 
 
@@ -225,7 +240,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
         "password_reset",
         user.email,
         first_name=user.first_name,
-        link=f"{settings.public_url.rstrip('/')}/reinitialiser-mot-de-passe?token={token}",
+        link=links.password_reset_url(settings, token),
         minutes=settings.password_reset_minutes,
     )
 

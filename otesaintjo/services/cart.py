@@ -7,13 +7,14 @@ carrier that serves the address) or click and collect. Amounts come from ``cart_
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.clock import utcnow
+from otesaintjo.clock import REUNION, utcnow
 from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.labels import carrier_label
 from otesaintjo.models import (
     Cart,
     CartFulfilment,
@@ -28,12 +29,21 @@ from otesaintjo.services import cart_totals as totals
 from otesaintjo.services import pickup
 from otesaintjo.services.pricing import ActivePromotion, best_offer
 from otesaintjo.services.promotions import active_promotions
+from otesaintjo.services.reunion_calendar import add_working_days
 from otesaintjo.services.shop_rules import check_postcode
 from otesaintjo.settings import Settings
 
 MAX_LINES = 100
 MERCHANT = "MERCHANT"
 COLISSIMO = "COLISSIMO"
+# Working days from the order to the door (first, last), as each carrier announces them;
+# a platform carrier's zone may set its own "lead_days" in OTESAINTJO_CARRIER_ZONES.
+LEAD_WORKING_DAYS: dict[str, tuple[int, int]] = {
+    MERCHANT: (1, 2),
+    "LA_POSTE": (2, 3),
+    "STUART": (0, 1),
+    COLISSIMO: (4, 8),
+}
 
 
 @dataclass(frozen=True)
@@ -45,9 +55,24 @@ class Owner:
 
 
 @dataclass(frozen=True)
+class DeliveryEstimate:
+    """The days (Réunion time) the parcel should arrive between, both included."""
+
+    earliest: date
+    latest: date
+
+
+@dataclass(frozen=True)
 class DeliveryOption:
     carrier: str
     fee_cents: int
+    """What the customer pays: zero when the merchant offers the delivery."""
+    regular_fee_cents: int
+    estimate: DeliveryEstimate
+
+    @property
+    def free(self) -> bool:
+        return self.fee_cents == 0
 
 
 @dataclass(frozen=True)
@@ -138,11 +163,12 @@ async def set_fulfilment(
     mode: str,
     carrier: str | None,
     postcode: str | None,
+    now: datetime,
 ) -> Cart:
     cart = await find_cart(session, owner)
     if cart is not None and mode == FulfilmentMode.DELIVERY and postcode is not None:
         cart.delivery_postcode = check_postcode(postcode, ["postcode"])
-    view = await view_cart(session, settings, cart, utcnow()) if cart else None
+    view = await view_cart(session, settings, cart, now) if cart else None
     shop_view = next((s for s in view.shops if s.shop.id == shop_id), None) if view else None
     if cart is None or shop_view is None:
         raise DomainError(
@@ -155,17 +181,7 @@ async def set_fulfilment(
             )
         carrier = None
     else:
-        if not shop_view.deliverable:
-            raise DomainError(
-                ErrorCode.NOT_DELIVERABLE,
-                "Un produit de cette boutique est à retirer en boutique uniquement.",
-            )
-        if carrier not in {o.carrier for o in shop_view.delivery_options}:
-            raise DomainError(
-                ErrorCode.CARRIER_UNAVAILABLE,
-                "Ce mode de livraison ne dessert pas cette adresse.",
-                ["carrier"],
-            )
+        check_delivery(shop_view, cart.delivery_postcode, carrier)
     existing = await session.get(CartFulfilment, (cart.id, shop_id))
     if existing is None:
         session.add(CartFulfilment(cart_id=cart.id, shop_id=shop_id, mode=mode, carrier=carrier))  # type: ignore[arg-type]
@@ -173,6 +189,70 @@ async def set_fulfilment(
         existing.mode, existing.carrier = mode, carrier
     await session.flush()
     return cart
+
+
+def check_delivery(shop_view: ShopView, postcode: str | None, carrier: str | None) -> None:
+    """Refuse a delivery choice with its real reason: no postcode yet, a product that must
+    be collected, no carrier at all for this postcode, no carrier chosen, or this carrier
+    not serving it (the message names those that do)."""
+    shop = shop_view.shop.name
+    if not postcode:
+        raise DomainError(
+            ErrorCode.POSTCODE_REQUIRED,
+            "Indiquez d'abord le code postal de livraison.",
+            ["postcode"],
+        )
+    if not shop_view.deliverable:
+        raise DomainError(
+            ErrorCode.NOT_DELIVERABLE,
+            f"Un produit de « {shop} » est à retirer en boutique uniquement.",
+        )
+    options = shop_view.delivery_options
+    if not options:
+        raise DomainError(
+            ErrorCode.NO_CARRIER_FOR_POSTCODE,
+            f"« {shop} » ne livre pas le {postcode} : choisissez le retrait en boutique.",
+            ["postcode"],
+        )
+    available = ", ".join(carrier_label(o.carrier) for o in options)
+    if carrier is None:
+        raise DomainError(
+            ErrorCode.CARRIER_REQUIRED,
+            f"Choisissez qui livre « {shop} » au {postcode} : {available}.",
+            ["carrier"],
+        )
+    if carrier not in {o.carrier for o in options}:
+        raise DomainError(
+            ErrorCode.CARRIER_UNAVAILABLE,
+            f"{carrier_label(carrier).capitalize()} ne livre pas le {postcode} pour « {shop} » ;"
+            f" possible : {available}.",
+            ["carrier"],
+        )
+
+
+async def set_delivery_postcode(
+    session: AsyncSession, settings: Settings, owner: Owner, postcode: str, now: datetime
+) -> tuple[Cart, str | None]:
+    """Remember where the cart goes: every shop then lists its delivery options for it,
+    before the customer picks one. A delivery already chosen that no longer serves the new
+    postcode is forgotten (the customer chooses again)."""
+    cart = await find_cart(session, owner)
+    if cart is None:
+        raise DomainError(ErrorCode.EMPTY_CART, "Le panier est vide.")
+    cart.delivery_postcode = check_postcode(postcode, ["postcode"])
+    cart.updated_at = now
+    await session.flush()
+    view = await view_cart(session, settings, cart, now)
+    for shop_view in view.shops:
+        chosen = shop_view.fulfilment
+        if (
+            chosen is not None
+            and chosen.mode == FulfilmentMode.DELIVERY
+            and chosen.carrier not in {o.carrier for o in shop_view.delivery_options}
+        ):
+            await session.delete(chosen)
+    await session.flush()
+    return cart, None
 
 
 async def merge_into_user_cart(session: AsyncSession, user: User, token: str) -> None:
@@ -247,27 +327,34 @@ async def view_cart(
 
 
 def delivery_options(
-    settings: Settings, shop: Shop, postcode: str | None, subtotal_cents: int
+    settings: Settings, shop: Shop, postcode: str | None, subtotal_cents: int, now: datetime
 ) -> list[DeliveryOption]:
-    """The carriers that serve ``postcode`` for this shop, with the fee the customer pays."""
+    """The carriers that serve ``postcode`` for this shop, with the fee the customer pays and
+    the days the parcel should arrive between."""
     if not postcode:
         return []
-    offers: list[tuple[str, int]] = []
+    offers: list[tuple[str, int, tuple[int, int]]] = []
     if postcode in shop.delivery_postcodes:
-        offers.append((MERCHANT, shop.delivery_fee_cents or 0))
+        offers.append((MERCHANT, shop.delivery_fee_cents or 0, LEAD_WORKING_DAYS[MERCHANT]))
     for carrier, zone in settings.carrier_zones.items():
         if any(postcode.startswith(prefix) for prefix in zone.get("postcode_prefixes", [])):
-            offers.append((carrier, int(zone.get("fee_cents", 0))))
+            lead = tuple(zone.get("lead_days") or LEAD_WORKING_DAYS.get(carrier, (2, 5)))
+            offers.append((carrier, int(zone.get("fee_cents", 0)), lead))  # type: ignore[arg-type]
     if shop.colissimo_fee_cents is not None:
-        offers.append((COLISSIMO, shop.colissimo_fee_cents))
+        offers.append((COLISSIMO, shop.colissimo_fee_cents, LEAD_WORKING_DAYS[COLISSIMO]))
+    today = now.astimezone(REUNION).date()
     return [
         DeliveryOption(
-            carrier,
-            totals.delivery_fee(
+            carrier=carrier,
+            fee_cents=totals.delivery_fee(
                 fee, subtotal_cents, shop.free_delivery_always, shop.free_delivery_over_cents
             ),
+            regular_fee_cents=fee,
+            estimate=DeliveryEstimate(
+                add_working_days(today, lead[0]), add_working_days(today, lead[1])
+            ),
         )
-        for carrier, fee in offers
+        for carrier, fee, lead in offers
     ]
 
 
@@ -291,7 +378,7 @@ def _shop_view(
         for item, product in shop_lines
     ]
     subtotal = sum(line.total_cents for line in lines)
-    options = delivery_options(settings, shop, postcode, subtotal)
+    options = delivery_options(settings, shop, postcode, subtotal, now)
     fee = 0
     if fulfilment is not None and fulfilment.mode == FulfilmentMode.DELIVERY:
         fee = next((o.fee_cents for o in options if o.carrier == fulfilment.carrier), 0)

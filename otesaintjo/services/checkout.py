@@ -30,7 +30,7 @@ from otesaintjo.models import (
 )
 from otesaintjo.payments.gateway import PaymentsGateway, PaymentsUnavailable
 from otesaintjo.services import cart as carts
-from otesaintjo.services import stock
+from otesaintjo.services import order_numbers, stock
 from otesaintjo.services.outbox import enqueue
 from otesaintjo.services.shop_rules import check_postcode
 from otesaintjo.services.stripe_keys import stripe_key
@@ -107,7 +107,8 @@ async def place(
         session,
         {line.product_id: line.quantity for shop in view.shops for line in shop.totals.lines},
     )
-    for shop_view in view.shops:
+    # Shops in id order: each takes its order-number counter lock (no crossed waits).
+    for shop_view in sorted(view.shops, key=lambda v: v.shop.id):  # type: ignore[arg-type, return-value]
         await _add_order(session, purchase, shop_view)
     enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
     return purchase
@@ -211,15 +212,13 @@ def _check_fulfilment(view: carts.CartView) -> None:
                 f"« {shop_view.shop.name} » ne propose plus le retrait.",
                 ["shops", str(shop_view.shop.id)],
             )
-        if chosen.mode == FulfilmentMode.DELIVERY and (
-            not shop_view.deliverable
-            or chosen.carrier not in {o.carrier for o in shop_view.delivery_options}
-        ):
-            raise DomainError(
-                ErrorCode.CARRIER_UNAVAILABLE,
-                f"La livraison choisie pour « {shop_view.shop.name} » n'est plus possible.",
-                ["shops", str(shop_view.shop.id)],
-            )
+        if chosen.mode == FulfilmentMode.DELIVERY:
+            try:
+                carts.check_delivery(shop_view, view.cart.delivery_postcode, chosen.carrier)
+            except DomainError as refusal:  # the same reason, placed on this shop
+                raise DomainError(
+                    refusal.code, refusal.message, ["shops", str(shop_view.shop.id)]
+                ) from None
 
 
 async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts.ShopView) -> None:
@@ -227,6 +226,7 @@ async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts
     fulfilment = shop_view.fulfilment
     assert fulfilment is not None
     order = Order(
+        number=await order_numbers.next_order_number(session, shop_view.shop),
         purchase_id=purchase.id,  # type: ignore[arg-type]
         shop_id=shop_view.shop.id,  # type: ignore[arg-type]
         user_id=purchase.user_id,

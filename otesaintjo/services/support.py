@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 
-import holidays
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,20 +16,11 @@ from otesaintjo.clock import REUNION
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import SupportTicket, TicketMessage, TicketStatus, User
 from otesaintjo.services.outbox import queue_email
+from otesaintjo.services.reunion_calendar import is_working_day
 from otesaintjo.services.validation import clean_text
 from otesaintjo.settings import Settings
 
 OPENS, CLOSES = time(10, 0), time(18, 0)
-WORKDAYS = range(0, 5)  # Monday … Friday
-
-
-@lru_cache(maxsize=8)
-def _public_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.France(subdiv="RE", years=year)
-
-
-def is_public_holiday(day) -> bool:
-    return day in _public_holidays(day.year)
 
 
 @dataclass(frozen=True)
@@ -45,7 +34,7 @@ def support_status(now: datetime) -> SupportStatus:
     day = local.date()
     for offset in range(0, 15):
         candidate = day + timedelta(days=offset)
-        if candidate.weekday() not in WORKDAYS or is_public_holiday(candidate):
+        if not is_working_day(candidate):
             continue
         opens = datetime.combine(candidate, OPENS, REUNION)
         closes = datetime.combine(candidate, CLOSES, REUNION)
