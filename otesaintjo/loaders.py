@@ -145,6 +145,13 @@ class Loaders:
         self.order_by_id: DataLoader[int, Order | None] = DataLoader(
             rows_by_id(session_factory, Order)
         )
+        self.order_by_number: DataLoader[str, Order | None] = DataLoader(
+            grouped(
+                session_factory,
+                lambda numbers: select(Order.number, Order).where(Order.number.in_(numbers)),  # type: ignore[attr-defined]
+                default=lambda: None,
+            )
+        )
         self.orders_by_purchase_id: DataLoader[int, list[Order]] = DataLoader(
             grouped(
                 session_factory,

@@ -19,7 +19,7 @@ EVERY_DAY = [
     {"day": d, "opens": "00:00", "closes": "23:59"}
     for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 ]
-ORDER_FIELDS = """id status total { cents } subtotal { cents } deliveryFee { cents }
+ORDER_FIELDS = """id number status total { cents } subtotal { cents } deliveryFee { cents }
   shop { id name } lines { productName quantity unitPrice { cents } total { cents } }
   fulfilment { mode carrier readyBy address { street postcode town } trackingNumber }
   pickupCode viewerCanCancel"""

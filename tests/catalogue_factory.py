@@ -15,6 +15,7 @@ def a_shop(index: int = 0, **fields: Any) -> Shop:
     data: dict[str, Any] = {
         "slug": f"boutique-{index}",
         "name": f"Boutique {index:03d}",
+        "order_code": f"B{index:03d}",
         "manager_first_name": "Marie",
         "manager_last_name": "Hoarau",
         "street": "1 rue Leconte de Lisle",

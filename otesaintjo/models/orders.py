@@ -84,6 +84,7 @@ class Order(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20, unique=True)  # FOU-0007: the shop's code and count
     purchase_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("purchase.id", ondelete="CASCADE"), nullable=False, index=True
@@ -238,6 +239,17 @@ class ShopEventCounter(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True)
     )
     last_sequence: int = Field(default=0)
+
+
+class ShopOrderCounter(SQLModel, table=True):
+    """The last order number of a shop (its row lock keeps the numbers gap-free)."""
+
+    __tablename__ = "shop_order_counter"
+
+    shop_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True)
+    )
+    last_number: int = Field(default=0)
 
 
 class ReturnStatus:

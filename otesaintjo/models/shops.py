@@ -23,6 +23,7 @@ class Shop(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(max_length=80, unique=True)
     name: str = Field(max_length=120)
+    order_code: str = Field(max_length=8, unique=True)  # prefix of its order numbers: FOU-0001
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     manager_first_name: str = Field(max_length=100)
     manager_last_name: str = Field(max_length=100)

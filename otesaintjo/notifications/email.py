@@ -15,6 +15,7 @@ import aiosmtplib
 import structlog
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from otesaintjo import labels
 from otesaintjo.clock import REUNION
 from otesaintjo.money import format_cents
 
@@ -28,6 +29,9 @@ _TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 _TEMPLATES.filters["money"] = format_cents
+_TEMPLATES.filters["carrier_label"] = labels.carrier_label
+_TEMPLATES.filters["mode_label"] = labels.mode_label
+_TEMPLATES.filters["status_label"] = labels.status_label
 
 
 def local_datetime(value: datetime) -> str:

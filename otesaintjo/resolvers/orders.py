@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from otesaintjo.payments.gateway import PaymentsUnavailable
 from otesaintjo.resolvers.common import run_service
 from otesaintjo.schema import orders as types
 from otesaintjo.schema.ids import decode_id
-from otesaintjo.schema.permissions import IsAuthenticated
+from otesaintjo.schema.permissions import IsAuthenticated, Public
 from otesaintjo.services import audit, orders, payouts
 from otesaintjo.services import checkout as checkouts
 
@@ -48,6 +49,27 @@ async def managed_shop_id(info: Info, raw_id: strawberry.ID) -> int:
     if not await info.context.manages_shop(shop_id):
         raise not_found("shopId")
     return shop_id
+
+
+@strawberry.type
+class OrderQueries:
+    @strawberry.field(
+        permission_classes=[Public],
+        description="Une commande par son numéro (« FOU-0007 »), pour son client, les"
+        " commerçants de sa boutique et le personnel ; null pour tout autre.",
+    )
+    async def order(
+        self,
+        info: Info,
+        number: Annotated[str, strawberry.argument(description="Son numéro lisible.")],
+    ) -> types.OrderType | None:
+        wanted = number.strip().upper()
+        if len(wanted) > 20:
+            return None
+        row = await info.context.loaders.order_by_number.load(wanted)
+        return (
+            types.OrderType.from_row(row) if row and await types.can_see_order(info, row) else None
+        )
 
 
 @strawberry.type

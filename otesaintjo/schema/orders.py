@@ -17,7 +17,7 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from otesaintjo import models
+from otesaintjo import labels, models
 from otesaintjo.schema.cart import Carrier, FulfilmentModeEnum, VatAmount
 from otesaintjo.schema.catalogue import ProductType, VatRate
 from otesaintjo.schema.common import Money
@@ -99,7 +99,9 @@ class OrderLineType:
 @strawberry.type(description="Comment le client reçoit la commande.")
 class OrderFulfilment:
     mode: FulfilmentModeEnum
+    mode_label: str = strawberry.field(description="« Retrait en boutique » ou « Livraison… ».")
     carrier: Carrier | None
+    carrier_label: str | None = strawberry.field(description="Le transporteur, en clair.")
     ready_by: datetime | None = strawberry.field(
         description="Retrait : prête au plus tard à cette heure (2 h d'ouverture après paiement)."
     )
@@ -132,7 +134,12 @@ def can_see_purchase(info: Info, purchase: models.Purchase) -> bool:
 class OrderType(relay.Node):
     id: relay.NodeID[int]
     row: strawberry.Private[models.Order]
+    number: str = strawberry.field(
+        description="Le numéro lisible, unique, sans trou par boutique (ex. « FOU-0007 ») :"
+        " celui des SMS, des e-mails, des factures et de /commercant/commandes/<numéro>."
+    )
     status: OrderStatusEnum
+    status_label: str = strawberry.field(description="L'état en français (« prête à retirer »).")
     created_at: datetime
     paid_at: datetime | None
     subtotal: Money
@@ -152,7 +159,9 @@ class OrderType(relay.Node):
             id=row.id,  # type: ignore[arg-type]
             row=row,
             pushed_event=pushed_event,
+            number=row.number,
             status=OrderStatusEnum(row.status),
+            status_label=labels.status_label(row.status),
             created_at=row.created_at,
             paid_at=row.paid_at,
             subtotal=Money(cents=row.subtotal_cents),
@@ -232,7 +241,9 @@ class OrderType(relay.Node):
         delivery = order.mode == models.FulfilmentMode.DELIVERY
         return OrderFulfilment(
             mode=FulfilmentModeEnum(order.mode),
+            mode_label=labels.mode_label(order.mode),
             carrier=Carrier(order.carrier) if order.carrier else None,
+            carrier_label=labels.carrier_label(order.carrier) if order.carrier else None,
             ready_by=order.ready_by,
             address=DeliveryAddress.from_json(purchase.delivery_address) if delivery else None,
             tracking_carrier=order.tracking_carrier,

@@ -120,6 +120,7 @@ async def _issue(
         snapshot={
             **await _parties(session, order),
             "order_id": order.id,
+            "order_number": order.number,
             "lines": lines,
             **totals(lines),
         },
@@ -214,9 +215,8 @@ def render_pdf(invoice: Invoice) -> bytes:
     pdf.cell(0, 10, f"{title} n° {data['number']}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     issued = invoice.issued_at.astimezone(REUNION).strftime("%d/%m/%Y")
-    pdf.cell(
-        0, 6, f"Date : {issued} - Commande n° {data['order_id']}", new_x="LMARGIN", new_y="NEXT"
-    )
+    order = data.get("order_number") or f"n° {data['order_id']}"  # documents before numbers
+    pdf.cell(0, 6, f"Date : {issued} - Commande {order}", new_x="LMARGIN", new_y="NEXT")
     seller, customer = data["seller"], data["customer"]
     pdf.ln(3)
     pdf.multi_cell(

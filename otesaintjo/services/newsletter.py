@@ -9,6 +9,7 @@ from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import NewsletterStatus, NewsletterSubscription
 from otesaintjo.security import new_token, read_signed_token, signed_token, token_digest
+from otesaintjo.services import links
 from otesaintjo.services.outbox import queue_email
 from otesaintjo.services.validation import normalize_email
 from otesaintjo.settings import Settings
@@ -34,14 +35,15 @@ async def subscribe(session: AsyncSession, settings: Settings, email: str) -> No
     subscription.status = NewsletterStatus.PENDING
     subscription.confirm_token_hash = token_digest(token)
     await session.flush()
-    base = settings.public_url.rstrip("/")
     queue_email(
         session,
         "newsletter_confirm",
         address,
-        confirm_link=f"{base}/lettre/confirmer?token={token}",
-        unsubscribe_link=f"{base}/lettre/desinscrire?token="
-        + unsubscribe_token(settings, subscription.id),  # type: ignore[arg-type]
+        confirm_link=links.newsletter_confirm_url(settings, token),
+        unsubscribe_link=links.newsletter_unsubscribe_url(
+            settings,
+            unsubscribe_token(settings, subscription.id),  # type: ignore[arg-type]
+        ),
     )
 
 

@@ -12,21 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otesaintjo.models import Order, OrderLine, Purchase, Shop, User
 from otesaintjo.money import format_cents
 from otesaintjo.notifications.sms import MAX_SMS_CHARS, SMS_JOB
+from otesaintjo.services import links
 from otesaintjo.services.outbox import enqueue, queue_email
 from otesaintjo.settings import Settings
 
 
-def merchant_link(settings: Settings, order: Order) -> str:
-    return f"{settings.public_url.rstrip('/')}/commercant/commandes/{order.id}"
-
-
 def sms_text(settings: Settings, order: Order, shop: Shop) -> str:
     mode = "à retirer" if order.mode == "PICKUP" else "à livrer"
+    link = links.merchant_order_url(settings, order)
     text = (
-        f"Otesaintjo : nouvelle commande n° {order.id} pour {shop.name} "
-        f"({format_cents(order.total_cents)}, {mode}). {merchant_link(settings, order)}"
+        f"Otesaintjo : nouvelle commande {order.number} pour {shop.name} "
+        f"({format_cents(order.total_cents)}, {mode}). {link}"
     )
-    return text[:MAX_SMS_CHARS]
+    if len(text) > MAX_SMS_CHARS:  # a long shop name is cut, never the link
+        text = text[: MAX_SMS_CHARS - len(link) - 2] + "… " + link
+    return text
 
 
 async def alert_shop(
@@ -52,5 +52,5 @@ async def alert_shop(
         lines=lines,
         customer=customer,
         purchase=purchase,
-        link=merchant_link(settings, order),
+        link=links.merchant_order_url(settings, order),
     )

@@ -43,7 +43,7 @@ from otesaintjo.models import (
     User,
 )
 from otesaintjo.payments.gateway import PaymentsGateway, PaymentState, PaymentsUnavailable
-from otesaintjo.services import invoices, order_events, pickup, stock
+from otesaintjo.services import invoices, links, order_events, pickup, stock
 from otesaintjo.services.checkout import EXPIRE_JOB
 from otesaintjo.services.order_alerts import alert_shop
 from otesaintjo.services.outbox import enqueue, queue_email
@@ -179,6 +179,9 @@ class PaymentFlow:
             first_name=user.first_name,
             purchase=purchase,
             orders=[(order, shop) for order, shop in rows],
+            order_links={
+                order.id: links.customer_order_url(self.settings, order) for order, _ in rows
+            },
             support_email=self.settings.support_email,
         )
 
@@ -346,6 +349,7 @@ class PaymentFlow:
                 "refund_overdue_staff",
                 self.settings.support_email,
                 refund=refund,
+                order=await session.get(Order, refund.order_id),
             )
 
     async def reverse(self, order_id: int, amount_cents: int | None = None) -> None:

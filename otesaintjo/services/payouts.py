@@ -13,6 +13,7 @@ from otesaintjo.db import unit_of_work
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import Shop
 from otesaintjo.payments.gateway import AccountState, PaymentsGateway, PaymentsUnavailable
+from otesaintjo.services import links
 from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.settings import Settings
 
@@ -62,7 +63,7 @@ async def onboarding_link(
     shop_id: int,
 ) -> str:
     account_id = await ensure_account(factory, gateway, shop_id)
-    back = f"{settings.public_url.rstrip('/')}/merchant/shops/{shop_id}/payouts"
+    back = links.merchant_home_url(settings)  # the board says where the payouts stand
     try:
         return await gateway.onboarding_link(account_id, f"{back}?refresh=1", back)
     except PaymentsUnavailable as exc:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
+from otesaintjo.services import order_numbers
 from otesaintjo.services import shop_rules as rules
 from otesaintjo.services.validation import clean_text, normalize_email, normalize_phone
 
@@ -88,6 +89,7 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     checks.raise_if_any()
     shop = Shop(
         slug=await _free_slug(session, rules.slugify(values["name"])),  # type: ignore[arg-type]
+        order_code=await order_numbers.choose_shop_code(session, values["name"]),  # type: ignore[arg-type]
         latitude=data.latitude,
         longitude=data.longitude,
         **values,  # type: ignore[arg-type]

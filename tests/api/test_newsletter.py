@@ -27,8 +27,8 @@ async def test_double_opt_in_then_unsubscribe(client, mailbox, session_factory) 
     assert await _recipients(session_factory) == []  # unconfirmed: gets nothing
 
     text = text_of(message)
-    confirm = token_from_link(text, "https://otesaintjo.test/lettre/confirmer")
-    unsubscribe = token_from_link(text, "https://otesaintjo.test/lettre/desinscrire")
+    confirm = token_from_link(text, "https://boutique.otesaintjo.test/lettre/confirmer")
+    unsubscribe = token_from_link(text, "https://boutique.otesaintjo.test/lettre/desinscrire")
     confirmed = (await client(CONFIRM, {"t": confirm}))["data"]["confirmNewsletterSubscription"]
     assert confirmed == {"success": True, "userErrors": []}
     assert await _recipients(session_factory) == ["voisin@example.re"]

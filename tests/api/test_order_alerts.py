@@ -12,7 +12,6 @@ from otesaintjo.notifications.sms import SMS_JOB
 from tests.api.test_live_orders import buy
 from tests.buying_helpers import Town
 from tests.doubles.smtp import wait_until
-from tests.helpers import pk_of
 
 EURO = r"\s€"  # the amount, a (non-breaking) space, the euro sign: « 12,50 € »
 
@@ -31,10 +30,12 @@ async def test_each_shop_gets_an_sms_and_a_recap(client, offline_stripe, mailbox
     assert {m["to"] for m in sms} == {"+262692112233"}  # both shops' mobile, in E.164
     assert all(m["sender"] == "Otesaintjo" for m in sms)
     bakery_sms = next(m["text"] for m in sms if "Boulangerie du Centre" in m["text"])
+    assert delivery["number"] == "CEN-0001" and pickup["number"] == "HOA-0001"
     assert re.search(
-        rf"nouvelle commande n° \d+ pour Boulangerie du Centre \(8,50{EURO}, à livrer\)", bakery_sms
+        rf"nouvelle commande CEN-0001 pour Boulangerie du Centre \(8,50{EURO}, à livrer\)\. "
+        r"https://otesaintjo\.test/commercant/commandes/CEN-0001$",
+        bakery_sms,
     )
-    assert "https://otesaintjo.test/commercant/commandes/" in bakery_sms
 
     def recap_emails() -> list:
         return [m for m in mailbox.messages if m["Subject"].startswith("Nouvelle commande")]
@@ -43,13 +44,14 @@ async def test_each_shop_gets_an_sms_and_a_recap(client, offline_stripe, mailbox
     recaps = {m["To"]: m for m in recap_emails()}
     bakery = text_of(recaps["boulangerie@example.re"])
     assert re.search(
-        rf"Nouvelle commande n° {pk_of(delivery['id'])} : 8,50{EURO}",
+        rf"Nouvelle commande CEN-0001 : 8,50{EURO}",
         recaps["boulangerie@example.re"]["Subject"],
     )
     for expected in (
         "Client : Léa Técher",
         "Téléphone : +262692123456",
-        "Livraison (MERCHANT) à : 5 chemin Bœuf Mort, 97480 Saint-Joseph",
+        "Livraison par le commerçant à : 5 chemin Bœuf Mort, 97480 Saint-Joseph",
+        "Voir la commande : https://otesaintjo.test/commercant/commandes/CEN-0001",
     ):
         assert expected in bakery, bakery
     assert re.search(rf"- 2 × Pain à 2,50{EURO} = 5,00{EURO}", bakery)
@@ -58,13 +60,16 @@ async def test_each_shop_gets_an_sms_and_a_recap(client, offline_stripe, mailbox
     grocer = text_of(recaps["epicerie@example.re"])
     assert re.search(r"Retrait en boutique, à préparer pour le \d\d/\d\d/\d{4} à \d\d:\d\d", grocer)
     assert re.search(rf"- 1 × Riz à 12,00{EURO} = 12,00{EURO}", grocer)
-    assert "Livraison (" not in grocer  # no address for a pickup
+    assert "Livraison par" not in grocer  # no address for a pickup
 
     (confirmation,) = await mailbox.wait_for_subject("Votre commande est confirmée")
     body = text_of(confirmation)
     assert re.search(rf"paiement de 20,50{EURO}", body)
     assert re.search(r"Prête au plus tard le \d\d/\d\d/\d{4} à \d\d:\d\d", body)
-    assert "Livraison (MERCHANT) à 5 chemin Bœuf Mort, 97480 Saint-Joseph" in body
+    assert "Livraison par le commerçant à 5 chemin Bœuf Mort, 97480 Saint-Joseph" in body
+    assert "Boulangerie du Centre, commande CEN-0001" in body
+    assert "Suivre la commande : https://boutique.otesaintjo.test/compte/commandes/HOA-0001" in body
+    assert "MERCHANT" not in body and "PICKUP" not in body
     assert pickup["status"] == "PAID"
 
 

@@ -77,9 +77,10 @@ async def test_only_declared_transitions(client, offline_stripe, mailbox) -> Non
     problem = await client(PROBLEM, {"o": pickup["id"]}, token=grocer)
     assert problem["data"]["reportOrderProblem"]["order"]["problem"].startswith("Four en panne")
     (support,) = await mailbox.wait_for_subject(
-        f"Problème signalé sur la commande n° {pk_of(pickup['id'])} (Épicerie Hoarau)"
+        "Problème signalé sur la commande HOA-0001 (Épicerie Hoarau)"
     )
     assert support["To"] == "support@otesaintjo.re"
+    assert "(12,00\xa0€, payée, à préparer)" in support.get_body(("plain",)).get_content()
     await mailbox.wait_for_subject("Un souci avec votre commande chez Épicerie Hoarau")
 
 

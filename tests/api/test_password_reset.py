@@ -32,7 +32,7 @@ async def _reset_link(client, mailbox, email: str) -> str:
     assert message["To"] == email
     text = text_of(message)
     assert "valable 60 minutes" in text
-    return token_from_link(text, "https://otesaintjo.test/reinitialiser-mot-de-passe")
+    return token_from_link(text, "https://boutique.otesaintjo.test/reinitialiser-mot-de-passe")
 
 
 async def test_reset_end_to_end_single_use_and_sessions_die(client, mailbox) -> None:

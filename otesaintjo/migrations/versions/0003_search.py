@@ -15,38 +15,26 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from otesaintjo.migrations.sqlite_triggers import SEARCH_COLUMNS, create_search_triggers
+
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-INDEXED = {"product": ("name", "description", "category"), "shop": ("name", "description", "town")}
+INDEXED = SEARCH_COLUMNS
 WEIGHTS = ("A", "B", "C")
 
 
 def _sqlite_upgrade(table: str, columns: tuple[str, ...]) -> None:
     cols = ", ".join(columns)
-    new = ", ".join(f"new.{c}" for c in columns)
-    old = ", ".join(f"old.{c}" for c in columns)
     fts = f"{table}_fts"
     op.execute(
         f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{table}', content_rowid='id',"
         " tokenize='unicode61 remove_diacritics 2')"
     )
     op.execute(f"INSERT INTO {fts}(rowid, {cols}) SELECT id, {cols} FROM {table}")
-    op.execute(
-        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN"
-        f" INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
-    )
-    op.execute(
-        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN"
-        f" INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old}); END"
-    )
-    op.execute(
-        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {table} BEGIN"
-        f" INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.id, {old});"
-        f" INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); END"
-    )
+    create_search_triggers(table)
 
 
 def _postgres_vector(columns: tuple[str, ...]) -> str:

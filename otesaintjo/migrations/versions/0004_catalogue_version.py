@@ -18,13 +18,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from otesaintjo.migrations.sqlite_triggers import BUMP, create_bump_triggers
+
 revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 WATCHED = ("shop", "shop_category", "product", "product_image", "promotion", "promotion_product")
-BUMP = "UPDATE catalogue_state SET version = version + 1 WHERE id = 1"
 
 
 def upgrade() -> None:
@@ -37,11 +38,7 @@ def upgrade() -> None:
     op.execute("INSERT INTO catalogue_state (id, version) VALUES (1, 1)")
     if op.get_bind().dialect.name == "sqlite":
         for table in WATCHED:
-            for event in ("INSERT", "UPDATE", "DELETE"):
-                op.execute(
-                    f"CREATE TRIGGER {table}_bump_{event.lower()} AFTER {event} ON {table}"
-                    f" BEGIN {BUMP}; END"
-                )
+            create_bump_triggers(table)
         return
     op.execute(
         "CREATE FUNCTION bump_catalogue_version() RETURNS trigger LANGUAGE plpgsql AS"
