@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -23,12 +22,16 @@ from otesaintjo.app import create_app
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.migrations import upgrade
 from otesaintjo.models.base import metadata
-from otesaintjo.payments.offline.processes import OFFLINE_API_KEY, OfflineStripe
+from otesaintjo.payments.offline.processes import (
+    OFFLINE_API_KEY,
+    OFFLINE_PUBLISHABLE_KEY,
+    OfflineStripe,
+)
 from otesaintjo.settings import Settings
 from tests.doubles.sms_gateway import TOKEN as SMS_TOKEN
 from tests.doubles.sms_gateway import SmsGateway
 from tests.doubles.smtp import Mailbox
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, serving
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
@@ -130,8 +133,11 @@ def settings(
         secret_key=TEST_SECRET,
         smtp_url=mailbox.url,
         public_url="https://otesaintjo.test",
+        frontend_url="https://boutique.otesaintjo.test",
         jobs_poll_seconds=0.05,
         stripe_api_key=OFFLINE_API_KEY,
+        stripe_publishable_key=OFFLINE_PUBLISHABLE_KEY,
+        stripe_js_url=offline_stripe.stripe_js_url,
         stripe_api_base=offline_stripe.api_base,
         stripe_connect_api_base=offline_stripe.connect_base,
         stripe_webhook_secrets=[offline_stripe.webhook_secret],
@@ -161,15 +167,8 @@ async def client(app: Starlette) -> AsyncIterator[GraphQLClient]:
 @pytest.fixture
 async def live_server(app: Starlette) -> AsyncIterator[str]:
     """The app served by a real uvicorn on a loopback port (for real WebSocket clients)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"127.0.0.1:{port}"
-    server.should_exit = True
-    await task
+    async with serving(app) as host:
+        yield host
 
 
 @pytest.fixture

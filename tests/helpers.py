@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 REGISTER = """
 mutation Register($input: RegisterInput!) {
@@ -75,3 +80,19 @@ def pk_of(global_id: str) -> int:
     from strawberry.relay import GlobalID
 
     return int(GlobalID.from_id(global_id).node_id)
+
+
+@asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port: yields ``127.0.0.1:port``."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

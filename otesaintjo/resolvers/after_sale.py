@@ -47,13 +47,22 @@ def _ticket_payload(row, errors) -> types.SupportTicketPayload:
 class AfterSaleQueries:
     @strawberry.field(permission_classes=[Public], description="Horaires du service client…")
     def platform_info(self, info: Info) -> types.PlatformInfo:
+        settings = info.context.settings
         status = support.support_status(info.context.now)
         return types.PlatformInfo(
-            support_email=info.context.settings.support_email,
+            support_email=settings.support_email,
             support_hours="Du lundi au vendredi, 10 h – 18 h (heure de La Réunion), sauf jours "
             "fériés de La Réunion (dont le 20 décembre).",
             support_open_now=status.open_now,
             next_support_opening=status.next_opening,
+            payments=types.PaymentsInfo(
+                available=settings.stripe_api_key is not None,
+                publishable_key=settings.stripe_publishable_key,
+                stripe_js_url=settings.stripe_js_url,
+                offline=settings.stripe_offline,
+                payment_method_types=list(settings.payment_method_types),
+                currency="eur",
+            ),
         )
 
     @strawberry.field(

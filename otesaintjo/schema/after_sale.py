@@ -245,6 +245,28 @@ class AuditEntryConnection(CountedConnection[AuditEntryType]):
     pass
 
 
+@strawberry.type(
+    description="Ce qu'une page doit charger pour payer : Stripe.js et la clé publique. "
+    "Ensuite : stripe = Stripe(publishableKey), puis "
+    "stripe.confirmCardPayment(checkout.purchase.payment.clientSecret, {payment_method: {card}})."
+)
+class PaymentsInfo:
+    available: bool = strawberry.field(description="Faux si ce serveur n'a pas de Stripe.")
+    publishable_key: str | None = strawberry.field(description="La clé publique Stripe (pk_…).")
+    stripe_js_url: str = strawberry.field(
+        description="Le script à charger : https://js.stripe.com/v3/, ou hors ligne celui du"
+        " double de paiement (mêmes appels, aucun argent réel)."
+    )
+    offline: bool = strawberry.field(
+        description="Vrai sur les doubles de paiement hors ligne : aucun argent réel ; cartes "
+        "de test 4242 4242 4242 4242 (payée), 4000 0000 0000 0341 (refusée)."
+    )
+    payment_method_types: list[str] = strawberry.field(
+        description="Les moyens acceptés (« card », « paypal » une fois activé par Stripe)."
+    )
+    currency: str = strawberry.field(description="« eur ».")
+
+
 @strawberry.type(description="Informations de la plateforme.")
 class PlatformInfo:
     support_email: str
@@ -253,6 +275,7 @@ class PlatformInfo:
     )
     support_open_now: bool
     next_support_opening: datetime
+    payments: PaymentsInfo = strawberry.field(description="Pour payer depuis une page web.")
 
 
 @strawberry.input

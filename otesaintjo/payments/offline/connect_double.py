@@ -39,11 +39,14 @@ from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from otesaintjo.clock import utcnow
+from otesaintjo.payments.offline import stripe_js
 
 log = structlog.get_logger(__name__)
 
@@ -78,6 +81,7 @@ _TRANSFER_CAPABILITY_MESSAGE = (
     "enabled: transfers, crypto_transfers, legacy_payments"
 )
 WEBHOOK_TIMEOUT_SECONDS = 5.0
+DEFAULT_PUBLISHABLE_KEY = "pk_test_offline_no_real_money"
 LOCALSTRIPE_TIMEOUT_SECONDS = 5.0
 _ID_ALPHABET = string.ascii_letters + string.digits
 _KEY_PART = re.compile(r"\[([^\[\]]*)\]")
@@ -912,15 +916,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return StripeShapedError(exc.status_code, message).response()
 
 
-def create_connect_double(localstripe_base: str, api_key: str) -> Starlette:
-    """The double as an ASGI app; ``api_key`` is only used to read charges from localstripe."""
+def create_connect_double(
+    localstripe_base: str, api_key: str, publishable_key: str = DEFAULT_PUBLISHABLE_KEY
+) -> Starlette:
+    """The double as an ASGI app; ``api_key`` reads charges from localstripe and confirms the
+    intents pages pay with ``publishable_key`` (``stripe_js``: Stripe.js, offline)."""
     double = ConnectDouble(localstripe_base, api_key)
+    browser = stripe_js.BrowserPayments(localstripe_base, api_key, publishable_key)
     e = double.endpoint
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await double.drain()
+        await browser.close()
 
     routes = [
         Route("/v1/accounts", e(double.create_account), methods=["POST"]),
@@ -948,9 +957,14 @@ def create_connect_double(localstripe_base: str, api_key: str) -> Starlette:
             methods=["POST"],
         ),
         Route("/_config/webhooks/{name}", e(double.register_webhook, api=False), methods=["POST"]),
+        *stripe_js.routes(browser),
     ]
     app = Starlette(
-        routes=routes, exception_handlers={HTTPException: _http_error}, lifespan=lifespan
+        routes=routes,
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+        # Pages on any origin call the browser routes, as they call api.stripe.com.
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"])],
     )
     app.state.connect_double = double
     return app
@@ -965,8 +979,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--localstripe", required=True, help="localstripe base URL")
     parser.add_argument("--api-key", default="sk_test_connect_double")
+    parser.add_argument("--publishable-key", default=DEFAULT_PUBLISHABLE_KEY)
     args = parser.parse_args(argv)
-    app = create_connect_double(args.localstripe, args.api_key)
+    app = create_connect_double(args.localstripe, args.api_key, args.publishable_key)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
 
 

@@ -10,8 +10,10 @@ instances do not see each other's data. The Connect double is our own module, lo
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +24,7 @@ from pathlib import Path
 import httpx
 
 OFFLINE_API_KEY = "sk_test_offline_no_real_money"
+OFFLINE_PUBLISHABLE_KEY = "pk_test_offline_no_real_money"  # what pages pay with (stripe_js.py)
 PAYMENT_EVENTS = ["payment_intent.succeeded", "payment_intent.payment_failed"]
 CONNECT_EVENTS = ["account.updated"]
 
@@ -41,6 +44,14 @@ def _localstripe_command() -> str:
             " OTESAINTJO_STRIPE_API_KEY to use Stripe's test mode)"
         )
     return found
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends it SIGTERM when its parent dies, even by
+    ``kill -9``, so no payment double outlives the server that started it."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
@@ -68,7 +79,11 @@ class OfflineStripe:
     @classmethod
     def start(cls) -> OfflineStripe:
         stripe_port, double_port = free_port(), free_port()
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        quiet = {
+            "stdout": subprocess.DEVNULL,
+            "stderr": subprocess.DEVNULL,
+            "preexec_fn": _die_with_parent,
+        }
         localstripe = subprocess.Popen(  # noqa: S603 - our own command line, no shell
             [_localstripe_command(), "--port", str(stripe_port), "--from-scratch"],
             **quiet,  # type: ignore[call-overload]
@@ -85,6 +100,8 @@ class OfflineStripe:
                 api_base,
                 "--api-key",
                 OFFLINE_API_KEY,
+                "--publishable-key",
+                OFFLINE_PUBLISHABLE_KEY,
             ],
             **quiet,  # type: ignore[call-overload]
         )
@@ -113,10 +130,17 @@ class OfflineStripe:
             f"{self.api_base}/_config/data", headers={"Authorization": f"Bearer {OFFLINE_API_KEY}"}
         ).raise_for_status()
 
+    @property
+    def stripe_js_url(self) -> str:
+        """Stripe.js, offline: served by the Connect double (``stripe_js.py``)."""
+        return f"{self.connect_base}/js.stripe.com/v3/"
+
     def environment(self) -> dict[str, str]:
         """The settings that point the app at these servers."""
         return {
             "OTESAINTJO_STRIPE_API_KEY": OFFLINE_API_KEY,
+            "OTESAINTJO_STRIPE_PUBLISHABLE_KEY": OFFLINE_PUBLISHABLE_KEY,
+            "OTESAINTJO_STRIPE_JS_URL": self.stripe_js_url,
             "OTESAINTJO_STRIPE_API_BASE": self.api_base,
             "OTESAINTJO_STRIPE_CONNECT_API_BASE": self.connect_base,
             "OTESAINTJO_STRIPE_WEBHOOK_SECRETS": f'["{self.webhook_secret}"]',
