@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from otesaintjo.auth import Viewer, bearer_token, load_viewer
@@ -20,6 +23,8 @@ from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
 from otesaintjo.response_cache import request_key
 from otesaintjo.runtime import Runtime
+from otesaintjo.schema.extensions import ensure_codes
+from otesaintjo.web_assets import offline_graphiql_html
 
 MAX_SUBSCRIPTIONS = 10  # per WebSocket connection
 
@@ -38,39 +43,83 @@ class GraphQLApp(GraphQL[Context, None]):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
             allow_queries_via_get=True,
             multipart_uploads_enabled=True,  # guarded by http_guards.RequestGuards (CSRF)
+            allowed_origins=settings.allowed_origins,  # the same list as CORS on HTTP
             **kwargs,
         )
         self.runtime = runtime
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its scripts served by us (no CDN), integrity hashes kept."""
+        return offline_graphiql_html()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve anonymous catalogue reads from the response cache when it is exact to do so."""
-        cache = self.runtime.response_cache
-        if cache is None or scope["type"] != "http" or scope["method"] != "POST":
+        """Resolve persisted queries (APQ), then serve anonymous catalogue reads from the
+        response cache when it is exact to do so; strawberry does the rest."""
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        if scope["method"] == "GET":
+            await self._get(scope, receive, send)
             return
         request = Request(scope, receive=receive)
-        if "authorization" in request.headers or not request.headers.get(
-            "content-type", ""
-        ).startswith("application/json"):
+        if scope["method"] != "POST" or not request.headers.get("content-type", "").startswith(
+            "application/json"
+        ):
             await super().__call__(scope, receive, send)
             return
-        body = await request.body()  # kept on ``request``; replayed below for strawberry
-        try:
-            key = request_key(json.loads(body))
-        except ValueError:
-            key = None
-        if key is None:
+        body = await request.body()
+        payload = _json_object(body) if b"persistedQuery" in body else None
+        if payload is not None and self.runtime.persisted_queries.wanted(payload):
+            resolved = await self.runtime.persisted_queries.resolve(payload)
+            if resolved.payload is None:
+                await JSONResponse(resolved.error)(scope, receive, send)
+                return
+            payload, body = resolved.payload, json.dumps(resolved.payload).encode()
+        cache = self.runtime.response_cache
+        key = None
+        if cache is not None and "authorization" not in request.headers:
+            key = request_key(payload if payload is not None else _json_object(body))
+        if cache is None or key is None:
             await super().__call__(scope, _replay(body, receive), send)
             return
         version = await cache.current_version()
         cached = cache.lookup(key, version)
         if cached is None:
-            response = await self.run(request)
+            response = await self.run(Request(scope, receive=_replay(body, receive)))
             if response.status_code == 200:
                 await cache.store(key, version, bytes(response.body))
         else:
             response = Response(cached, media_type="application/json")
         await response(scope, receive, send)
+
+    async def _get(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A GET naming a persisted query gets its ``query`` parameter filled in (so HTTP
+        caches can keep catalogue reads addressed by hash)."""
+        params = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+        extensions = dict(params).get("extensions")
+        payload = {"extensions": _json_object(extensions.encode())} if extensions else None
+        if payload is None or not self.runtime.persisted_queries.wanted(payload):
+            await super().__call__(scope, receive, send)
+            return
+        given = dict(params).get("query")
+        if given:
+            payload["query"] = given
+        resolved = await self.runtime.persisted_queries.resolve(payload)
+        if resolved.payload is None:
+            await JSONResponse(resolved.error)(scope, receive, send)
+            return
+        params = [(k, v) for k, v in params if k != "query"] + [
+            ("query", resolved.payload["query"])
+        ]
+        scope = {**scope, "query_string": urlencode(params).encode("latin-1")}
+        await super().__call__(scope, receive, send)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        ensure_codes(result.errors)
+        return await super().process_result(request, result)
 
     def decode_json(self, data: str | bytes) -> object:
         """Strict UTF-8: other bytes are a 400, like any body that is not JSON."""
@@ -124,6 +173,14 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         async with self.runtime.session_factory() as session:
             return await load_viewer(session, self.runtime.settings.secret_key, token)
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

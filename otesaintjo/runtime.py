@@ -13,6 +13,12 @@ from otesaintjo.events import EventBus, build_bus
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
 from otesaintjo.notifications.sms import SMS_JOB, HttpSmsSender, LogSmsSender
 from otesaintjo.payments.stripe_gateway import StripeGateway
+from otesaintjo.persisted_queries import (
+    MemoryDocumentStore,
+    PersistedQueries,
+    RedisDocumentStore,
+    load_trusted_documents,
+)
 from otesaintjo.response_cache import ResponseCache
 from otesaintjo.schema.root import build_schema
 from otesaintjo.services.outbox import EMAIL_JOB
@@ -35,6 +41,9 @@ class Runtime:
     payments: PaymentFlow | None = field(default=None)
     bus: EventBus | None = field(default=None)
     sms: HttpSmsSender | LogSmsSender | None = field(default=None)
+    persisted_queries: PersistedQueries = field(
+        default_factory=lambda: PersistedQueries(MemoryDocumentStore())
+    )
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -78,9 +87,22 @@ class Runtime:
             poll_seconds=settings.jobs_poll_seconds,
             max_attempts=settings.jobs_max_attempts,
         )
+        trusted = (
+            load_trusted_documents(settings.trusted_documents) if settings.trusted_documents else {}
+        )
+        persisted = PersistedQueries(
+            RedisDocumentStore(settings.redis_url)
+            if settings.persisted_queries == "redis"
+            else MemoryDocumentStore(),
+            trusted,
+            trusted_only=settings.trusted_documents_only,
+        )
         return cls(
             settings=settings,
-            schema=build_schema(production=settings.is_production),
+            schema=build_schema(
+                production=settings.is_production,
+                trusted_documents=frozenset(trusted) if settings.trusted_documents_only else None,
+            ),
             engine=engine,
             session_factory=session_factory,
             mailer=mailer,
@@ -90,4 +112,5 @@ class Runtime:
             payments=payments,
             bus=bus,
             sms=sms,
+            persisted_queries=persisted,
         )

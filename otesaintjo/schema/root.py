@@ -7,12 +7,10 @@ from datetime import datetime
 from functools import partial
 
 import strawberry
-from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -30,11 +28,18 @@ from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.cart import CartMutations, CartQueries
 from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
 from otesaintjo.resolvers.merchant import MerchantMutations
-from otesaintjo.resolvers.orders import OrderMutations
+from otesaintjo.resolvers.orders import OrderMutations, OrderQueries
 from otesaintjo.resolvers.returns import ReturnMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
-from otesaintjo.schema.errors import ClientError, bad_input
+from otesaintjo.schema.errors import bad_input
+from otesaintjo.schema.extensions import (
+    CodedMaskErrors,
+    ErrorCodes,
+    OperationNameRequired,
+    TrustedDocumentsOnly,
+    should_mask,
+)
 from otesaintjo.schema.permissions import Public
 from otesaintjo.schema.scalars import DateTime
 
@@ -46,7 +51,9 @@ INTERNAL_ERROR = "Erreur interne"
 
 
 @strawberry.type(description="Point d'entrée des lectures.")
-class Query(AccountQueries, BrowseQueries, CartQueries, LiveQueries, AfterSaleQueries):
+class Query(
+    AccountQueries, BrowseQueries, CartQueries, OrderQueries, LiveQueries, AfterSaleQueries
+):
     @strawberry.field(
         permission_classes=[Public],
         description="Un objet par son identifiant global, s'il est visible par l'appelant.",
@@ -107,14 +114,6 @@ def _node_type(info: Info, type_name: str) -> type[relay.Node] | None:
     return cls if isinstance(cls, type) and issubclass(cls, relay.Node) else None
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask unexpected exceptions only; validation, auth and bad-argument errors stay readable."""
-    original = error.original_error
-    if original is None or isinstance(original, ClientError):
-        return False
-    return not (isinstance(original, GraphQLError) and original.extensions)
-
-
 def assert_permissions_declared(schema: strawberry.Schema) -> None:
     """Default deny: every root field must declare who may call it (``Public`` included)."""
     missing = []
@@ -127,7 +126,10 @@ def assert_permissions_declared(schema: strawberry.Schema) -> None:
         raise TypeError(f"root fields without permission_classes: {', '.join(missing)}")
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(
+    *, production: bool = False, trusted_documents: frozenset[str] | None = None
+) -> strawberry.Schema:
+    """The schema; ``trusted_documents`` (SHA-256 of each) makes it run nothing else."""
     # The limiters build a new rule class per instance: created per request, they would make
     # every document look new to ValidationCache. Build the rules once and share them.
     limit_rules = [
@@ -137,15 +139,19 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     if production:
         limit_rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list = [
+        OperationNameRequired,
         partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
     ]
+    if trusted_documents is not None:
+        extensions.insert(0, partial(TrustedDocumentsOnly, trusted=trusted_documents))
     if production:
-        extensions += [
-            partial(MaskErrors, should_mask_error=should_mask, error_message=INTERNAL_ERROR),
-        ]
+        extensions.append(
+            partial(CodedMaskErrors, should_mask_error=should_mask, error_message=INTERNAL_ERROR)
+        )
+    extensions.append(ErrorCodes)  # last: it names the errors before masking reads the names
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
