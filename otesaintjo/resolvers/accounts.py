@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -50,7 +52,11 @@ class AccountMutations:
     @strawberry.mutation(
         permission_classes=[Public], description="Créer un compte client (et s'y connecter)."
     )
-    async def register(self, info: Info, input: RegisterInput) -> RegisterPayload:
+    async def register(
+        self,
+        info: Info,
+        input: Annotated[RegisterInput, strawberry.argument(description="Le compte à créer.")],
+    ) -> RegisterPayload:
         data = accounts.SignUp(
             email=input.email,
             password=input.password,
@@ -73,7 +79,13 @@ class AccountMutations:
         description="Se connecter. Après plusieurs échecs, un délai croissant s'impose"
         " (par compte et par adresse IP).",
     )
-    async def login(self, info: Info, input: LoginInput) -> LoginPayload:
+    async def login(
+        self,
+        info: Info,
+        input: Annotated[
+            LoginInput, strawberry.argument(description="Les identifiants du compte.")
+        ],
+    ) -> LoginPayload:
         ctx = info.context
         cart_token = ctx.request.headers.get(CART_TOKEN_HEADER)
 
@@ -89,7 +101,14 @@ class AccountMutations:
         permission_classes=[Public],
         description="Échanger un jeton de rafraîchissement contre une nouvelle paire de jetons.",
     )
-    async def refresh_token(self, info: Info, input: RefreshTokenInput) -> RefreshTokenPayload:
+    async def refresh_token(
+        self,
+        info: Info,
+        input: Annotated[
+            RefreshTokenInput,
+            strawberry.argument(description="Le jeton de rafraîchissement à échanger."),
+        ],
+    ) -> RefreshTokenPayload:
         ctx = info.context
         tokens, errors = await run_service(
             info, lambda s: accounts.refresh(s, ctx.settings, input.refresh_token)
@@ -101,7 +120,16 @@ class AccountMutations:
         )
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Se déconnecter.")
-    async def logout(self, info: Info, input: LogoutInput | None = None) -> LogoutPayload:
+    async def logout(
+        self,
+        info: Info,
+        input: Annotated[
+            LogoutInput | None,
+            strawberry.argument(
+                description="Facultatif : « everywhere » ferme toutes les sessions du compte."
+            ),
+        ] = None,
+    ) -> LogoutPayload:
         viewer = info.context.viewer
         everywhere = bool(input and input.everywhere)
         closed, errors = await run_service(
@@ -110,7 +138,13 @@ class AccountMutations:
         return LogoutPayload(closed_sessions=closed or 0, user_errors=errors)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier son profil.")
-    async def update_profile(self, info: Info, input: UpdateProfileInput) -> UpdateProfilePayload:
+    async def update_profile(
+        self,
+        info: Info,
+        input: Annotated[
+            UpdateProfileInput, strawberry.argument(description="Les champs à changer.")
+        ],
+    ) -> UpdateProfilePayload:
         user = info.context.viewer.user
         updated, errors = await run_service(
             info,
@@ -128,7 +162,12 @@ class AccountMutations:
         " La réponse est la même que le compte existe ou non.",
     )
     async def request_password_reset(
-        self, info: Info, input: RequestPasswordResetInput
+        self,
+        info: Info,
+        input: Annotated[
+            RequestPasswordResetInput,
+            strawberry.argument(description="L'adresse e-mail du compte."),
+        ],
     ) -> RequestPasswordResetPayload:
         ctx = info.context
         await run_service(
@@ -139,7 +178,14 @@ class AccountMutations:
     @strawberry.mutation(
         permission_classes=[Public], description="Choisir un nouveau mot de passe."
     )
-    async def reset_password(self, info: Info, input: ResetPasswordInput) -> ResetPasswordPayload:
+    async def reset_password(
+        self,
+        info: Info,
+        input: Annotated[
+            ResetPasswordInput,
+            strawberry.argument(description="Le jeton du lien reçu et le nouveau mot de passe."),
+        ],
+    ) -> ResetPasswordPayload:
         ctx = info.context
         user, errors = await run_service(
             info,
@@ -153,7 +199,11 @@ class AccountMutations:
         " l'inscription est à confirmer par e-mail.",
     )
     async def subscribe_newsletter(
-        self, info: Info, input: SubscribeNewsletterInput
+        self,
+        info: Info,
+        input: Annotated[
+            SubscribeNewsletterInput, strawberry.argument(description="L'adresse à inscrire.")
+        ],
     ) -> SubscribeNewsletterPayload:
         ctx = info.context
         _, errors = await run_service(
@@ -165,7 +215,12 @@ class AccountMutations:
         permission_classes=[Public], description="Confirmer une inscription (lien de l'e-mail)."
     )
     async def confirm_newsletter_subscription(
-        self, info: Info, input: ConfirmNewsletterSubscriptionInput
+        self,
+        info: Info,
+        input: Annotated[
+            ConfirmNewsletterSubscriptionInput,
+            strawberry.argument(description="Le jeton du lien de confirmation."),
+        ],
     ) -> ConfirmNewsletterSubscriptionPayload:
         sub, errors = await run_service(info, lambda s: newsletter.confirm(s, input.token))
         return ConfirmNewsletterSubscriptionPayload(success=sub is not None, user_errors=errors)
@@ -174,7 +229,12 @@ class AccountMutations:
         permission_classes=[Public], description="Se désinscrire (lien de l'e-mail, sans compte)."
     )
     async def unsubscribe_newsletter(
-        self, info: Info, input: UnsubscribeNewsletterInput
+        self,
+        info: Info,
+        input: Annotated[
+            UnsubscribeNewsletterInput,
+            strawberry.argument(description="Le jeton du lien de désinscription."),
+        ],
     ) -> UnsubscribeNewsletterPayload:
         ctx = info.context
         _, errors = await run_service(

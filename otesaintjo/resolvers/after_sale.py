@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
@@ -12,7 +14,7 @@ from otesaintjo.resolvers.orders import not_found
 from otesaintjo.schema import after_sale as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, order_page
-from otesaintjo.schema.pagination import newest_first
+from otesaintjo.schema.pagination import After, First, newest_first
 from otesaintjo.schema.permissions import IsAuthenticated, IsStaff, Public
 from otesaintjo.services import audit, reviews, support
 
@@ -71,9 +73,12 @@ class AfterSaleQueries:
     async def support_tickets(
         self,
         info: Info,
-        status: types.TicketStatusEnum | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        status: Annotated[
+            types.TicketStatusEnum | None,
+            strawberry.argument(description="Seulement les tickets dans cet état."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> types.SupportTicketConnection:
         conditions = [models.SupportTicket.status == status.value] if status else []
         return await types.ticket_page(info, *conditions, first=first, after=after)
@@ -85,9 +90,12 @@ class AfterSaleQueries:
     async def all_orders(
         self,
         info: Info,
-        status: OrderStatusEnum | None = None,
-        first: int | None = 20,
-        after: str | None = None,
+        status: Annotated[
+            OrderStatusEnum | None,
+            strawberry.argument(description="Seulement les commandes dans cet état."),
+        ] = None,
+        first: First = 20,
+        after: After = None,
     ) -> OrderConnection:
         return await order_page(info, first=first, after=after, status=status)
 
@@ -95,7 +103,7 @@ class AfterSaleQueries:
         permission_classes=[IsStaff], description="Le journal des actions du personnel."
     )
     async def audit_log(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> types.AuditEntryConnection:
         return await newest_first(  # type: ignore[return-value]
             info,
@@ -116,7 +124,12 @@ class AfterSaleMutations:
         "de cette boutique ; un avis par client et par boutique, modifiable.",
     )
     async def create_shop_review(
-        self, info: Info, input: types.CreateShopReviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CreateShopReviewInput,
+            strawberry.argument(description="La boutique, la note et le commentaire."),
+        ],
     ) -> types.ShopReviewPayload:
         ctx = info.context
 
@@ -130,7 +143,12 @@ class AfterSaleMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier son avis.")
     async def update_shop_review(
-        self, info: Info, input: types.UpdateShopReviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.UpdateShopReviewInput,
+            strawberry.argument(description="L'avis, la nouvelle note et le nouveau commentaire."),
+        ],
     ) -> types.ShopReviewPayload:
         ctx = info.context
 
@@ -149,7 +167,12 @@ class AfterSaleMutations:
         description="La réponse publique de la boutique à un avis (une seule).",
     )
     async def reply_to_shop_review(
-        self, info: Info, input: types.ReplyToShopReviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.ReplyToShopReviewInput,
+            strawberry.argument(description="L'avis et la réponse de la boutique."),
+        ],
     ) -> types.ShopReviewPayload:
         ctx = info.context
 
@@ -165,7 +188,12 @@ class AfterSaleMutations:
         permission_classes=[IsStaff], description="Masquer un avis (modération, avec un motif)."
     )
     async def hide_shop_review(
-        self, info: Info, input: types.HideShopReviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.HideShopReviewInput,
+            strawberry.argument(description="L'avis et le motif de modération."),
+        ],
     ) -> types.ShopReviewPayload:
         ctx = info.context
 
@@ -192,7 +220,12 @@ class AfterSaleMutations:
         permission_classes=[IsAuthenticated], description="Noter la place de marché elle-même."
     )
     async def create_platform_review(
-        self, info: Info, input: types.CreatePlatformReviewInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CreatePlatformReviewInput,
+            strawberry.argument(description="La note et le commentaire."),
+        ],
     ) -> types.PlatformReviewPayload:
         ctx = info.context
 
@@ -217,7 +250,14 @@ class AfterSaleMutations:
         "commande ou non.",
     )
     async def contact_support(
-        self, info: Info, input: types.ContactSupportInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.ContactSupportInput,
+            strawberry.argument(
+                description="L'objet, le message et, s'il y a lieu, la commande concernée."
+            ),
+        ],
     ) -> types.SupportTicketPayload:
         ctx = info.context
         user = ctx.viewer.user
@@ -239,7 +279,12 @@ class AfterSaleMutations:
         permission_classes=[IsStaff], description="Répondre à un ticket (la réponse est envoyée)."
     )
     async def answer_support_ticket(
-        self, info: Info, input: types.AnswerSupportTicketInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.AnswerSupportTicketInput,
+            strawberry.argument(description="Le ticket et la réponse."),
+        ],
     ) -> types.SupportTicketPayload:
         ctx = info.context
 
@@ -255,7 +300,11 @@ class AfterSaleMutations:
 
     @strawberry.mutation(permission_classes=[IsStaff], description="Fermer un ticket.")
     async def close_support_ticket(
-        self, info: Info, input: types.CloseSupportTicketInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CloseSupportTicketInput, strawberry.argument(description="Le ticket à fermer.")
+        ],
     ) -> types.SupportTicketPayload:
         ctx = info.context
 

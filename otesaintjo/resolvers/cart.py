@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,7 +66,12 @@ class CartMutations:
         description="Ajouter un produit (en ligne, dans la limite du stock, 100 lignes au plus).",
     )
     async def cart_add_item(
-        self, info: Info, input: types.CartAddItemInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CartAddItemInput,
+            strawberry.argument(description="Le produit et la quantité à ajouter."),
+        ],
     ) -> types.CartAddItemPayload:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
@@ -75,7 +81,12 @@ class CartMutations:
 
     @strawberry.mutation(permission_classes=[Public], description="Changer une quantité.")
     async def cart_update_item(
-        self, info: Info, input: types.CartUpdateItemInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CartUpdateItemInput,
+            strawberry.argument(description="Le produit et sa nouvelle quantité."),
+        ],
     ) -> types.CartUpdateItemPayload:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
@@ -85,7 +96,11 @@ class CartMutations:
 
     @strawberry.mutation(permission_classes=[Public], description="Retirer un produit.")
     async def cart_remove_item(
-        self, info: Info, input: types.CartRemoveItemInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CartRemoveItemInput, strawberry.argument(description="Le produit à retirer.")
+        ],
     ) -> types.CartRemoveItemPayload:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
@@ -98,7 +113,14 @@ class CartMutations:
         description="Choisir, pour une boutique, le retrait ou la livraison (transporteur).",
     )
     async def cart_set_fulfilment(
-        self, info: Info, input: types.CartSetFulfilmentInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CartSetFulfilmentInput,
+            strawberry.argument(
+                description="La boutique, le mode (retrait ou livraison) et le transporteur."
+            ),
+        ],
     ) -> types.CartSetFulfilmentPayload:
         settings = info.context.settings
 
@@ -124,7 +146,12 @@ class CartMutations:
         " alors ses modes de livraison (transporteur, frais, délai) avant tout choix.",
     )
     async def cart_set_delivery_postcode(
-        self, info: Info, input: types.CartSetDeliveryPostcodeInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.CartSetDeliveryPostcodeInput,
+            strawberry.argument(description="Le code postal de livraison."),
+        ],
     ) -> types.CartSetDeliveryPostcodePayload:
         ctx = info.context
         return await respond(  # type: ignore[return-value]

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import and_, func, select
@@ -27,13 +28,18 @@ from otesaintjo.loaders import Loaders
 from otesaintjo.schema.errors import ClientError
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.orders import OrderEventType, OrderType
-from otesaintjo.schema.pagination import check_first
+from otesaintjo.schema.pagination import MAX_PAGE, check_first
 from otesaintjo.schema.permissions import IsAuthenticated
 from otesaintjo.services import order_events, shops
 from otesaintjo.services.order_events import Published
 
 MAX_REPLAY = 500
 SESSION_CLOSED = 4403
+
+ShopArg = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="La boutique (Shop.id) : ses commerçants et le personnel."),
+]
 
 
 def forbidden() -> ClientError:
@@ -159,9 +165,18 @@ class LiveQueries:
     async def order_events(
         self,
         info: Info,
-        shop_id: strawberry.ID,
-        after: strawberry.ID | None = None,
-        first: int = 50,
+        shop_id: ShopArg,
+        after: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Le dernier événement reçu (OrderEvent.id, ou Order.event.id dans un"
+                " abonnement) ; null : depuis le premier."
+            ),
+        ] = None,
+        first: Annotated[
+            int,
+            strawberry.argument(description=f"Nombre d'événements au plus, de 0 à {MAX_PAGE}."),
+        ] = 50,
     ) -> list[OrderEventType]:
         shop_pk = _decode(shop_id, "Shop", "shopId")
         if not await _manages(info, shop_pk):
@@ -192,7 +207,16 @@ class LiveSubscriptions:
         "« after » : d'abord celles manquées depuis cet événement.",
     )
     async def order_placed(
-        self, info: Info, shop_id: strawberry.ID, after: strawberry.ID | None = None
+        self,
+        info: Info,
+        shop_id: ShopArg,
+        after: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Le dernier événement reçu (Order.event.id) : les commandes payées"
+                " depuis sont envoyées d'abord ; null : seulement les nouvelles."
+            ),
+        ] = None,
     ) -> AsyncGenerator[OrderType, None]:
         shop_pk = _decode(shop_id, "Shop", "shopId")
         if not await _manages(info, shop_pk):
@@ -240,7 +264,15 @@ class LiveSubscriptions:
         description="Chaque changement d'état de la commande (son client et sa boutique).",
     )
     async def order_updated(
-        self, info: Info, order_id: strawberry.ID
+        self,
+        info: Info,
+        order_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="La commande (Order.id) : pour son client, les commerçants de sa"
+                " boutique et le personnel."
+            ),
+        ],
     ) -> AsyncGenerator[OrderType, None]:
         order_pk = _decode(order_id, "Order", "orderId")
         if await _load_visible(info, order_pk) is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
@@ -61,7 +63,11 @@ class MerchantMutations:
         description="Ouvrir une boutique (devenir commerçant) ; l'appelant en devient le gérant.",
     )
     async def create_shop(
-        self, info: Info, input: inputs.CreateShopInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.CreateShopInput, strawberry.argument(description="La boutique à ouvrir.")
+        ],
     ) -> inputs.CreateShopPayload:
         user = info.context.viewer.user
         data = shops.NewShop(
@@ -85,7 +91,12 @@ class MerchantMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier sa boutique.")
     async def update_shop(
-        self, info: Info, input: inputs.UpdateShopInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.UpdateShopInput,
+            strawberry.argument(description="La boutique et les champs à changer."),
+        ],
     ) -> inputs.UpdateShopPayload:
         user = info.context.viewer.user
 
@@ -100,7 +111,12 @@ class MerchantMutations:
         permission_classes=[IsAuthenticated], description="Changer la photo de couverture."
     )
     async def set_shop_cover_photo(
-        self, info: Info, input: inputs.SetShopCoverPhotoInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.SetShopCoverPhotoInput,
+            strawberry.argument(description="La boutique et la photo (envoi multipart)."),
+        ],
     ) -> inputs.SetShopCoverPhotoPayload:
         user, store = info.context.viewer.user, info.context.store
         data = await read_upload(input.file)
@@ -117,7 +133,11 @@ class MerchantMutations:
         description="Ajouter un produit (stock 100 par défaut, en ligne tout de suite).",
     )
     async def create_product(
-        self, info: Info, input: inputs.CreateProductInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.CreateProductInput, strawberry.argument(description="Le produit à ajouter.")
+        ],
     ) -> inputs.CreateProductPayload:
         user = info.context.viewer.user
 
@@ -142,7 +162,12 @@ class MerchantMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Modifier un produit.")
     async def update_product(
-        self, info: Info, input: inputs.UpdateProductInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.UpdateProductInput,
+            strawberry.argument(description="Le produit et les champs à changer."),
+        ],
     ) -> inputs.UpdateProductPayload:
         user = info.context.viewer.user
 
@@ -168,7 +193,12 @@ class MerchantMutations:
         permission_classes=[IsAuthenticated], description="Mettre en ligne ou retirer un produit."
     )
     async def set_product_online(
-        self, info: Info, input: inputs.SetProductOnlineInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.SetProductOnlineInput,
+            strawberry.argument(description="Le produit et son nouvel état."),
+        ],
     ) -> inputs.SetProductOnlinePayload:
         user = info.context.viewer.user
 
@@ -186,7 +216,12 @@ class MerchantMutations:
         description="Ajouter une photo (envoi multipart, en-tête Apollo-Require-Preflight).",
     )
     async def add_product_image(
-        self, info: Info, input: inputs.AddProductImageInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.AddProductImageInput,
+            strawberry.argument(description="Le produit et la photo (envoi multipart)."),
+        ],
     ) -> inputs.AddProductImagePayload:
         user, store = info.context.viewer.user, info.context.store
         data = await read_upload(input.file)
@@ -206,7 +241,11 @@ class MerchantMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Retirer une photo.")
     async def remove_product_image(
-        self, info: Info, input: inputs.RemoveProductImageInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.RemoveProductImageInput, strawberry.argument(description="La photo à retirer.")
+        ],
     ) -> inputs.RemoveProductImagePayload:
         user, store = info.context.viewer.user, info.context.store
 
@@ -224,7 +263,12 @@ class MerchantMutations:
         description="Ordonner les photos (la première en vitrine).",
     )
     async def reorder_product_images(
-        self, info: Info, input: inputs.ReorderProductImagesInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.ReorderProductImagesInput,
+            strawberry.argument(description="Le produit et ses photos dans le nouvel ordre."),
+        ],
     ) -> inputs.ReorderProductImagesPayload:
         user = info.context.viewer.user
 
@@ -244,7 +288,11 @@ class MerchantMutations:
         " revient de lui-même.",
     )
     async def create_promotion(
-        self, info: Info, input: inputs.CreatePromotionInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.CreatePromotionInput, strawberry.argument(description="La promotion à créer.")
+        ],
     ) -> inputs.CreatePromotionPayload:
         user = info.context.viewer.user
 
@@ -272,7 +320,11 @@ class MerchantMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Arrêter une promotion.")
     async def end_promotion(
-        self, info: Info, input: inputs.EndPromotionInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.EndPromotionInput, strawberry.argument(description="La promotion à arrêter.")
+        ],
     ) -> inputs.EndPromotionPayload:
         user = info.context.viewer.user
 

@@ -79,7 +79,16 @@ class OrderMutations:
         description="Passer commande : réserve le stock, crée une commande par boutique et le "
         "paiement Stripe (clientSecret). Non payé en 30 minutes : annulé, stock libéré.",
     )
-    async def checkout(self, info: Info, input: types.CheckoutInput) -> types.CheckoutPayload:
+    async def checkout(
+        self,
+        info: Info,
+        input: Annotated[
+            types.CheckoutInput,
+            strawberry.argument(
+                description="La clé d'idempotence, le téléphone et, pour une livraison, l'adresse."
+            ),
+        ],
+    ) -> types.CheckoutPayload:
         ctx = info.context
         address = input.address
         request = checkouts.CheckoutRequest(
@@ -118,7 +127,12 @@ class OrderMutations:
         description="Demander où en est le paiement (relu chez Stripe) ; idempotent.",
     )
     async def confirm_payment(
-        self, info: Info, input: types.ConfirmPaymentInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.ConfirmPaymentInput,
+            strawberry.argument(description="L'achat dont relire le paiement."),
+        ],
     ) -> types.ConfirmPaymentPayload:
         ctx = info.context
 
@@ -150,7 +164,13 @@ class OrderMutations:
         permission_classes=[IsAuthenticated],
         description="Retrait : la commande est prête ; le client reçoit son code de retrait.",
     )
-    async def mark_order_ready(self, info: Info, input: types.OrderInput) -> types.OrderPayload:
+    async def mark_order_ready(
+        self,
+        info: Info,
+        input: Annotated[
+            types.OrderInput, strawberry.argument(description="La commande à retirer, prête.")
+        ],
+    ) -> types.OrderPayload:
         now = info.context.now
         return await run_on_order(
             info, input.order_id, lambda s, order: orders.mark_ready(s, order, now)
@@ -161,7 +181,14 @@ class OrderMutations:
         description="Retrait : le client est passé ; vérifie le code qu'il donne.",
     )
     async def mark_order_collected(
-        self, info: Info, input: types.MarkOrderCollectedInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.MarkOrderCollectedInput,
+            strawberry.argument(
+                description="La commande et le code de retrait donné par le client."
+            ),
+        ],
     ) -> types.OrderPayload:
         now = info.context.now
         return await run_on_order(
@@ -174,7 +201,12 @@ class OrderMutations:
         permission_classes=[IsAuthenticated], description="Livraison : la commande est partie."
     )
     async def mark_order_shipped(
-        self, info: Info, input: types.MarkOrderShippedInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.MarkOrderShippedInput,
+            strawberry.argument(description="La commande, le transporteur et le numéro de suivi."),
+        ],
     ) -> types.OrderPayload:
         now = info.context.now
         return await run_on_order(
@@ -188,7 +220,11 @@ class OrderMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Livraison : la commande est livrée."
     )
-    async def mark_order_delivered(self, info: Info, input: types.OrderInput) -> types.OrderPayload:
+    async def mark_order_delivered(
+        self,
+        info: Info,
+        input: Annotated[types.OrderInput, strawberry.argument(description="La commande livrée.")],
+    ) -> types.OrderPayload:
         now = info.context.now
         return await run_on_order(
             info, input.order_id, lambda s, order: orders.mark_delivered(s, order, now)
@@ -200,7 +236,12 @@ class OrderMutations:
         "client sont prévenus.",
     )
     async def report_order_problem(
-        self, info: Info, input: types.ReportOrderProblemInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.ReportOrderProblemInput,
+            strawberry.argument(description="La commande et le problème."),
+        ],
     ) -> types.OrderPayload:
         ctx = info.context
         return await run_on_order(
@@ -214,7 +255,13 @@ class OrderMutations:
         description="Annuler : le client tant que l'achat n'est pas payé (tout l'achat) ; le "
         "personnel à tout moment, en remboursant et en reprenant le virement de la boutique.",
     )
-    async def cancel_order(self, info: Info, input: types.OrderInput) -> types.OrderPayload:
+    async def cancel_order(
+        self,
+        info: Info,
+        input: Annotated[
+            types.OrderInput, strawberry.argument(description="La commande à annuler.")
+        ],
+    ) -> types.OrderPayload:
         ctx = info.context
         user = ctx.viewer.user
 
@@ -237,7 +284,11 @@ class OrderMutations:
         "ses ventes. Les ventes ne l'attendent pas : seuls les versements attendent.",
     )
     async def start_payout_onboarding(
-        self, info: Info, input: types.StartPayoutOnboardingInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.StartPayoutOnboardingInput, strawberry.argument(description="La boutique.")
+        ],
     ) -> types.StartPayoutOnboardingPayload:
         ctx = info.context
 
@@ -261,7 +312,14 @@ class OrderMutations:
         "Le document n'est pas conservé par la plateforme.",
     )
     async def upload_kyc_document(
-        self, info: Info, input: types.UploadKycDocumentInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.UploadKycDocumentInput,
+            strawberry.argument(
+                description="La boutique, la nature de la pièce et le fichier (envoi multipart)."
+            ),
+        ],
     ) -> types.UploadKycDocumentPayload:
         ctx = info.context
         content = await input.file.read(payouts.MAX_DOCUMENT_BYTES + 1)  # type: ignore[attr-defined]

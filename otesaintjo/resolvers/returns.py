@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
@@ -24,7 +26,12 @@ class ReturnMutations:
         "comment renvoyer les articles (frais de retour à la charge du client).",
     )
     async def request_return(
-        self, info: Info, input: types.RequestReturnInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.RequestReturnInput,
+            strawberry.argument(description="La commande et les articles retournés."),
+        ],
     ) -> types.ReturnPayload:
         ctx = info.context
 
@@ -54,7 +61,12 @@ class ReturnMutations:
         "(et reprend la part de la boutique), DAMAGED refuse le remboursement.",
     )
     async def confirm_return_received(
-        self, info: Info, input: types.ConfirmReturnReceivedInput
+        self,
+        info: Info,
+        input: Annotated[
+            types.ConfirmReturnReceivedInput,
+            strawberry.argument(description="Le retour et l'état des articles reçus."),
+        ],
     ) -> types.ReturnPayload:
         ctx = info.context
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
@@ -21,7 +23,12 @@ class ShopTeamMutations:
         description="Ajouter un équipier (un compte existant) ; réservé au gérant.",
     )
     async def add_shop_member(
-        self, info: Info, input: inputs.AddShopMemberInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.AddShopMemberInput,
+            strawberry.argument(description="La boutique et le compte à y ajouter."),
+        ],
     ) -> inputs.AddShopMemberPayload:
         user = info.context.viewer.user
 
@@ -37,7 +44,12 @@ class ShopTeamMutations:
         description="Retirer un membre de l'équipe ; la boutique garde toujours un gérant.",
     )
     async def remove_shop_member(
-        self, info: Info, input: inputs.RemoveShopMemberInput
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.RemoveShopMemberInput,
+            strawberry.argument(description="La boutique et le membre à retirer."),
+        ],
     ) -> inputs.RemoveShopMemberPayload:
         user = info.context.viewer.user
 

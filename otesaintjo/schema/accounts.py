@@ -13,7 +13,7 @@ from strawberry.types import Info
 from otesaintjo import models
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
-from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.pagination import After, CountedConnection, First, paginate
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import accounts
 from otesaintjo.sorting import SortKey
@@ -72,7 +72,7 @@ class UserType(relay.Node):
 
     @strawberry.field(description="Les commandes de ce client, récentes d'abord.")
     async def orders(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Annotated[OrderConnection, strawberry.lazy("otesaintjo.schema.orders")]:
         from otesaintjo.schema.orders import order_page
 
@@ -80,7 +80,7 @@ class UserType(relay.Node):
 
     @strawberry.field(description="Ses demandes au service client, récentes d'abord.")
     async def support_tickets(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Annotated[SupportTicketConnection, strawberry.lazy("otesaintjo.schema.after_sale")]:
         from otesaintjo.schema.after_sale import ticket_page
 
@@ -92,7 +92,7 @@ class UserType(relay.Node):
         description="Appareils connectés à ce compte (sessions actives), récentes d'abord."
     )
     async def sessions(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Annotated[SessionConnection, strawberry.lazy("otesaintjo.schema.accounts")]:
         return await paginate(  # type: ignore[return-value]
             info.context.session_factory,
@@ -140,13 +140,21 @@ class SessionConnection(CountedConnection[SessionType]):
     pass
 
 
+PHONE = (
+    "Facultatif ; enregistré au format E.164, un numéro sans indicatif étant lu comme de"
+    " La Réunion (+262)."
+)
+
+
 @strawberry.input(description="Création d'un compte client.")
 class RegisterInput:
-    email: str
+    email: str = strawberry.field(
+        description="L'adresse e-mail, identifiant de connexion (254 caractères au plus)."
+    )
     password: str = strawberry.field(description="Au moins 10 caractères.")
-    first_name: str
-    last_name: str
-    phone: str | None = None
+    first_name: str = strawberry.field(description="Prénom, 100 caractères au plus.")
+    last_name: str = strawberry.field(description="Nom, 100 caractères au plus.")
+    phone: str | None = strawberry.field(default=None, description=PHONE)
     newsletter: bool = strawberry.field(
         default=False, description="Consentement à la lettre d'information (double opt-in)."
     )
@@ -183,8 +191,8 @@ class RegisterPayload(AuthPayloadFields):
 
 @strawberry.input
 class LoginInput:
-    email: str
-    password: str
+    email: str = strawberry.field(description="L'adresse e-mail du compte.")
+    password: str = strawberry.field(description="Son mot de passe.")
 
 
 @strawberry.type
@@ -194,7 +202,10 @@ class LoginPayload(AuthPayloadFields):
 
 @strawberry.input
 class RefreshTokenInput:
-    refresh_token: str
+    refresh_token: str = strawberry.field(
+        description="Le dernier refreshToken reçu ; usage unique : en réutiliser un ferme la"
+        " session."
+    )
 
 
 @strawberry.type
@@ -217,9 +228,17 @@ class LogoutPayload:
 
 @strawberry.input(description="Seuls les champs donnés changent ; un téléphone vide le retire.")
 class UpdateProfileInput:
-    first_name: str | None = None
-    last_name: str | None = None
-    phone: str | None = None
+    first_name: str | None = strawberry.field(
+        default=None, description="Nouveau prénom, 100 caractères au plus."
+    )
+    last_name: str | None = strawberry.field(
+        default=None, description="Nouveau nom, 100 caractères au plus."
+    )
+    phone: str | None = strawberry.field(
+        default=None,
+        description="Nouveau numéro, enregistré au format E.164 (sans indicatif : +262) ;"
+        " chaîne vide : le retirer.",
+    )
 
 
 @strawberry.type
@@ -230,7 +249,7 @@ class UpdateProfilePayload:
 
 @strawberry.input
 class RequestPasswordResetInput:
-    email: str
+    email: str = strawberry.field(description="L'adresse e-mail du compte.")
 
 
 @strawberry.type(description="Toujours un succès, que le compte existe ou non.")
@@ -241,7 +260,7 @@ class RequestPasswordResetPayload:
 @strawberry.input
 class ResetPasswordInput:
     token: str = strawberry.field(description="Le jeton du lien reçu par e-mail.")
-    new_password: str
+    new_password: str = strawberry.field(description="Au moins 10 caractères.")
 
 
 @strawberry.type(
@@ -254,7 +273,9 @@ class ResetPasswordPayload:
 
 @strawberry.input
 class SubscribeNewsletterInput:
-    email: str
+    email: str = strawberry.field(
+        description="L'adresse qui recevra la lettre, après confirmation par e-mail."
+    )
 
 
 @strawberry.type(
@@ -266,7 +287,7 @@ class SubscribeNewsletterPayload:
 
 @strawberry.input
 class ConfirmNewsletterSubscriptionInput:
-    token: str
+    token: str = strawberry.field(description="Le jeton du lien de confirmation de l'e-mail.")
 
 
 @strawberry.type

@@ -8,7 +8,7 @@ from enum import Enum
 
 import strawberry
 from sqlalchemy import select
-from strawberry import relay
+from strawberry import enum_value, relay
 from strawberry.types import Info
 
 from otesaintjo import models
@@ -116,9 +116,11 @@ class PlatformReviewType:
 
 @strawberry.enum(name="SupportTicketStatus")
 class TicketStatusEnum(Enum):
-    OPEN = "OPEN"
-    ANSWERED = "ANSWERED"
-    CLOSED = "CLOSED"
+    OPEN = enum_value("OPEN", description="Ouvert, en attente d'une réponse du personnel.")
+    ANSWERED = enum_value(
+        "ANSWERED", description="Le personnel a répondu (la réponse est partie par e-mail)."
+    )
+    CLOSED = enum_value("CLOSED", description="Fermé : plus de réponse possible.")
 
 
 @strawberry.type
@@ -280,28 +282,41 @@ class PlatformInfo:
 
 @strawberry.input
 class CreateShopReviewInput:
-    shop_id: strawberry.ID
+    shop_id: strawberry.ID = strawberry.field(
+        description="Une boutique dont l'appelant a reçu une commande (livrée ou retirée)."
+    )
     rating: int = strawberry.field(description="De 1 à 5.")
-    comment: str = ""
+    comment: str = strawberry.field(
+        default="", description="Commentaire public, facultatif, 2000 caractères au plus."
+    )
 
 
 @strawberry.input
 class UpdateShopReviewInput:
-    review_id: strawberry.ID
-    rating: int
-    comment: str = ""
+    review_id: strawberry.ID = strawberry.field(description="Un avis de l'appelant.")
+    rating: int = strawberry.field(description="La nouvelle note, de 1 à 5.")
+    comment: str = strawberry.field(
+        default="",
+        description="Le nouveau commentaire (2000 caractères au plus) ; omis, il est effacé.",
+    )
 
 
 @strawberry.input
 class ReplyToShopReviewInput:
-    review_id: strawberry.ID
-    reply: str
+    review_id: strawberry.ID = strawberry.field(
+        description="Un avis sur une boutique que l'appelant gère."
+    )
+    reply: str = strawberry.field(
+        description="La réponse publique, 2000 caractères au plus ; une seule par avis."
+    )
 
 
 @strawberry.input
 class HideShopReviewInput:
-    review_id: strawberry.ID
-    reason: str
+    review_id: strawberry.ID = strawberry.field(description="L'avis à masquer.")
+    reason: str = strawberry.field(
+        description="Le motif de modération (500 caractères au plus), visible du personnel."
+    )
 
 
 @strawberry.type
@@ -312,8 +327,8 @@ class ShopReviewPayload:
 
 @strawberry.input
 class CreatePlatformReviewInput:
-    rating: int
-    comment: str = ""
+    rating: int = strawberry.field(description="De 1 à 5.")
+    comment: str = strawberry.field(default="", description="Facultatif, 2000 caractères au plus.")
 
 
 @strawberry.type
@@ -324,20 +339,26 @@ class PlatformReviewPayload:
 
 @strawberry.input
 class ContactSupportInput:
-    subject: str
-    message: str
-    order_id: strawberry.ID | None = None
+    subject: str = strawberry.field(description="L'objet, 200 caractères au plus.")
+    message: str = strawberry.field(description="Le message, 5000 caractères au plus.")
+    order_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="La commande concernée, s'il y en a une : l'appelant en est le client ou"
+        " la gère.",
+    )
 
 
 @strawberry.input
 class AnswerSupportTicketInput:
-    ticket_id: strawberry.ID
-    message: str
+    ticket_id: strawberry.ID = strawberry.field(description="Un ticket qui n'est pas fermé.")
+    message: str = strawberry.field(
+        description="La réponse, envoyée par e-mail à l'auteur ; 5000 caractères au plus."
+    )
 
 
 @strawberry.input
 class CloseSupportTicketInput:
-    ticket_id: strawberry.ID
+    ticket_id: strawberry.ID = strawberry.field(description="Un ticket pas encore fermé.")
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from enum import Enum
 
 import strawberry
+from strawberry import enum_value
 
 from otesaintjo import labels
 from otesaintjo.schema.catalogue import ProductType, VatRate
@@ -20,16 +21,30 @@ CART_TOKEN_HEADER = "X-Cart-Token"
 
 @strawberry.enum(description="Retrait en boutique ou livraison à domicile.")
 class FulfilmentModeEnum(Enum):
-    PICKUP = "PICKUP"
-    DELIVERY = "DELIVERY"
+    PICKUP = enum_value(
+        "PICKUP",
+        description="Retrait en boutique, avec un code, pendant les horaires de retrait.",
+    )
+    DELIVERY = enum_value(
+        "DELIVERY", description="Livraison à l'adresse du client, par un transporteur (Carrier)."
+    )
 
 
 @strawberry.enum(description="Qui livre : le commerçant, La Poste, Stuart, ou Colissimo (France).")
 class Carrier(Enum):
-    MERCHANT = "MERCHANT"
-    LA_POSTE = "LA_POSTE"
-    STUART = "STUART"
-    COLISSIMO = "COLISSIMO"
+    MERCHANT = enum_value(
+        "MERCHANT", description="Le commerçant livre lui-même, dans ses codes postaux."
+    )
+    LA_POSTE = enum_value(
+        "LA_POSTE", description="La Poste, dans les codes postaux que la plateforme couvre."
+    )
+    STUART = enum_value(
+        "STUART", description="Stuart (coursier), dans les codes postaux que la plateforme couvre."
+    )
+    COLISSIMO = enum_value(
+        "COLISSIMO",
+        description="Colissimo, partout en France, au tarif fixé par la boutique.",
+    )
 
 
 @strawberry.type
@@ -165,19 +180,28 @@ def _shop(view: ShopView) -> CartShop:
 
 @strawberry.input
 class CartAddItemInput:
-    product_id: strawberry.ID
-    quantity: int = 1
+    product_id: strawberry.ID = strawberry.field(
+        description="Le produit (Product.id), en ligne dans une boutique active."
+    )
+    quantity: int = strawberry.field(
+        default=1,
+        description="Exemplaires à ajouter (au moins 1) : ils s'ajoutent à ceux déjà au"
+        " panier, dans la limite du stock.",
+    )
 
 
 @strawberry.input
 class CartUpdateItemInput:
-    product_id: strawberry.ID
-    quantity: int
+    product_id: strawberry.ID = strawberry.field(description="Un produit déjà dans le panier.")
+    quantity: int = strawberry.field(
+        description="La nouvelle quantité, au moins 1 (pour retirer : cartRemoveItem) et au"
+        " plus le stock."
+    )
 
 
 @strawberry.input
 class CartRemoveItemInput:
-    product_id: strawberry.ID
+    product_id: strawberry.ID = strawberry.field(description="Un produit dans le panier.")
 
 
 @strawberry.input(description="Où livrer le panier (toutes les boutiques).")
@@ -187,9 +211,14 @@ class CartSetDeliveryPostcodeInput:
 
 @strawberry.input(description="Par boutique : retrait, ou livraison avec un transporteur.")
 class CartSetFulfilmentInput:
-    shop_id: strawberry.ID
-    mode: FulfilmentModeEnum
-    carrier: Carrier | None = None
+    shop_id: strawberry.ID = strawberry.field(
+        description="Une boutique dont le panier contient des produits."
+    )
+    mode: FulfilmentModeEnum = strawberry.field(description="Retrait ou livraison.")
+    carrier: Carrier | None = strawberry.field(
+        default=None,
+        description="Pour DELIVERY : l'un des CartShop.deliveryOptions ; ignoré pour PICKUP.",
+    )
     postcode: str | None = strawberry.field(
         default=None, description="Code postal de livraison (mémorisé pour tout le panier)."
     )

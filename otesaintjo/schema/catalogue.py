@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from strawberry import relay
+from strawberry import enum_value, relay
 from strawberry.types import Info
 
 from otesaintjo import models
@@ -20,18 +20,29 @@ from otesaintjo.services.pricing import best_offer
 
 @strawberry.enum(description="Taux de TVA de La Réunion.")
 class VatRate(Enum):
-    NORMAL = 850
-    REDUCED = 210
-    SPECIAL = 105
+    NORMAL = enum_value(850, description="Taux normal, 8,5 %.")
+    REDUCED = enum_value(210, description="Taux réduit, 2,1 %.")
+    SPECIAL = enum_value(105, description="Taux particulier, 1,05 %.")
 
 
 @strawberry.enum(name="ProductSort", description="Ordre des produits.")
 class ProductSortEnum(Enum):
-    RELEVANCE = "RELEVANCE"
-    PRICE_ASC = "PRICE_ASC"
-    PRICE_DESC = "PRICE_DESC"
-    NEWEST = "NEWEST"
-    STOCK_ASC = "STOCK_ASC"
+    RELEVANCE = enum_value(
+        "RELEVANCE",
+        description="Les plus pertinents pour « search » d'abord (l'ordre par défaut d'une"
+        " recherche) ; sans « search », comme NEWEST.",
+    )
+    PRICE_ASC = enum_value("PRICE_ASC", description="Prix actuel croissant (promotion comprise).")
+    PRICE_DESC = enum_value(
+        "PRICE_DESC", description="Prix actuel décroissant (promotion comprise)."
+    )
+    NEWEST = enum_value(
+        "NEWEST", description="Les plus récents d'abord (l'ordre par défaut sans « search »)."
+    )
+    STOCK_ASC = enum_value(
+        "STOCK_ASC",
+        description="Stock le plus bas d'abord ; seulement dans Shop.products.",
+    )
 
 
 @strawberry.type(name="ProductImage", description="Photo normalisée en 400×400 sur fond blanc.")
@@ -143,8 +154,14 @@ class ProductType(relay.Node):
 
 @strawberry.enum(name="PromotionKind")
 class PromotionKindEnum(Enum):
-    PERCENT = "PERCENT"
-    AMOUNT = "AMOUNT"
+    PERCENT = enum_value(
+        "PERCENT", description="Un pourcentage du prix (« value » en points de base)."
+    )
+    AMOUNT = enum_value(
+        "AMOUNT",
+        description="Un montant retiré du prix de chaque article (« value » en centimes),"
+        " sans descendre sous zéro.",
+    )
 
 
 @strawberry.type(name="Promotion", description="Une baisse de prix jusqu'à une date de fin.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
+from strawberry import enum_value
 
 from otesaintjo.money import format_cents
 
 
 @strawberry.enum(description="Devise ISO 4217.")
 class CurrencyCode(Enum):
-    EUR = "EUR"
+    EUR = enum_value("EUR", description="Euro ; les montants sont en centimes.")
 
 
 @strawberry.type(description="Un montant en centimes entiers ; « formatted » est prêt à afficher.")

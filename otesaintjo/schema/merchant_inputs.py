@@ -17,28 +17,53 @@ from otesaintjo.schema.catalogue import (
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.shops import ShopType, Weekday
 
+MANAGED_SHOP = "La boutique, gérée par l'appelant."
+MANAGED_PRODUCT = "Le produit, d'une boutique gérée par l'appelant."
+CATEGORIES = (
+    "Catégories (5 au plus), chacune ramenée à un slug de 40 caractères au plus"
+    " (« Fruits & légumes » → « fruits-legumes »)"
+)
+CATEGORY = (
+    "Catégorie, ramenée à un slug de 40 caractères au plus (« Épicerie fine » → « epicerie-fine »)"
+)
+
 
 @strawberry.input
 class AddressInput:
-    street: str
-    postcode: str
-    town: str
-    latitude: float | None = None
-    longitude: float | None = None
+    street: str = strawberry.field(description="Numéro et voie, 200 caractères au plus.")
+    postcode: str = strawberry.field(description="Code postal, 5 chiffres.")
+    town: str = strawberry.field(description="Commune, 100 caractères au plus.")
+    latitude: float | None = strawberry.field(
+        default=None,
+        description="En degrés (-90 à 90), avec longitude : place la boutique pour « near ».",
+    )
+    longitude: float | None = strawberry.field(
+        default=None, description="En degrés (-180 à 180), avec latitude."
+    )
 
 
 @strawberry.input(description="Ouverture d'une boutique : tout se fait en une fois.")
 class CreateShopInput:
-    name: str
-    manager_first_name: str
-    manager_last_name: str
-    address: AddressInput
+    name: str = strawberry.field(
+        description="Le nom affiché (120 caractères au plus) ; il donne le slug de la boutique."
+    )
+    manager_first_name: str = strawberry.field(
+        description="Prénom du gérant, 100 caractères au plus."
+    )
+    manager_last_name: str = strawberry.field(description="Nom du gérant, 100 caractères au plus.")
+    address: AddressInput = strawberry.field(description="L'adresse de la boutique.")
     email: str = strawberry.field(description="Une adresse que le commerçant lit.")
     phone: str = strawberry.field(description="Mobile (SMS des commandes), +262 ou +33.")
     siret: str = strawberry.field(description="14 chiffres (clé de Luhn).")
-    description: str = ""
-    website: str | None = None
-    categories: list[str] = strawberry.field(default_factory=list)
+    description: str = strawberry.field(
+        default="", description="Présentation (« À propos »), 5000 caractères au plus."
+    )
+    website: str | None = strawberry.field(
+        default=None,
+        description="Site du commerçant, http(s)://, 300 caractères au plus ; public dès"
+        " 2 produits en ligne.",
+    )
+    categories: list[str] = strawberry.field(default_factory=list, description=CATEGORIES + ".")
 
 
 @strawberry.type
@@ -49,21 +74,30 @@ class CreateShopPayload:
 
 @strawberry.input
 class OpeningRangeInput:
-    day: Weekday
+    day: Weekday = strawberry.field(description="Le jour ; 4 plages par jour au plus.")
     opens: str = strawberry.field(description="HH:MM, heure de La Réunion.")
-    closes: str
+    closes: str = strawberry.field(
+        description="HH:MM, heure de La Réunion, après l'ouverture ; sans chevaucher une"
+        " autre plage du jour."
+    )
 
 
 @strawberry.input
 class ClosureInput:
-    date: date
-    reason: str = ""
+    date: date = strawberry.field(description="Le jour fermé (AAAA-MM-JJ, à La Réunion).")
+    reason: str = strawberry.field(
+        default="", description="Le motif affiché, 200 caractères au plus."
+    )
 
 
 @strawberry.input
 class MerchantDeliveryInput:
-    postcodes: list[str]
-    fee_cents: int
+    postcodes: list[str] = strawberry.field(
+        description="Les codes postaux livrés (5 chiffres, 100 au plus)."
+    )
+    fee_cents: int = strawberry.field(
+        description="Frais de livraison TTC en centimes, de 0 à 100 000."
+    )
 
 
 @strawberry.input(description="Null laisse un réglage inchangé.")
@@ -71,7 +105,9 @@ class DeliveryOptionsInput:
     merchant_delivery: MerchantDeliveryInput | None = strawberry.field(
         default=None, description="Liste vide de codes postaux : ne plus livrer soi-même."
     )
-    free_delivery_always: bool | None = None
+    free_delivery_always: bool | None = strawberry.field(
+        default=None, description="Vrai : livraison offerte sur toute commande."
+    )
     free_delivery_over_cents: int | None = strawberry.field(
         default=None, description="-1 retire le seuil."
     )
@@ -82,19 +118,37 @@ class DeliveryOptionsInput:
 
 @strawberry.input(description="Seuls les champs donnés changent.")
 class UpdateShopInput:
-    shop_id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
+    shop_id: strawberry.ID = strawberry.field(description=MANAGED_SHOP)
+    name: str | None = strawberry.field(
+        default=None, description="Le nom affiché, 120 caractères au plus (le slug ne change pas)."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="Présentation (« À propos »), 5000 caractères au plus."
+    )
     website: str | None = strawberry.field(default=None, description="Chaîne vide : retirer.")
-    email: str | None = None
-    phone: str | None = None
-    address: AddressInput | None = None
-    categories: list[str] | None = None
+    email: str | None = strawberry.field(
+        default=None, description="Une adresse que le commerçant lit."
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="Mobile (SMS des commandes), +262 ou +33."
+    )
+    address: AddressInput | None = strawberry.field(
+        default=None,
+        description="La nouvelle adresse ; latitude et longitude nulles gardent les actuelles.",
+    )
+    categories: list[str] | None = strawberry.field(
+        default=None, description=CATEGORIES + " ; remplacent les actuelles."
+    )
     pickup_hours: list[OpeningRangeInput] | None = strawberry.field(
         default=None, description="La semaine entière ; remplace les horaires actuels."
     )
-    closures: list[ClosureInput] | None = None
-    delivery: DeliveryOptionsInput | None = None
+    closures: list[ClosureInput] | None = strawberry.field(
+        default=None,
+        description="Les fermetures exceptionnelles (100 au plus) ; remplacent les actuelles.",
+    )
+    delivery: DeliveryOptionsInput | None = strawberry.field(
+        default=None, description="Les réglages de livraison à changer."
+    )
 
 
 @strawberry.type
@@ -105,7 +159,7 @@ class UpdateShopPayload:
 
 @strawberry.input
 class SetShopCoverPhotoInput:
-    shop_id: strawberry.ID
+    shop_id: strawberry.ID = strawberry.field(description=MANAGED_SHOP)
     file: Upload = strawberry.field(description="PNG ou JPEG, 10 Mo au plus.")
 
 
@@ -117,13 +171,17 @@ class SetShopCoverPhotoPayload:
 
 @strawberry.input
 class CreateProductInput:
-    shop_id: strawberry.ID
-    name: str
+    shop_id: strawberry.ID = strawberry.field(description=MANAGED_SHOP)
+    name: str = strawberry.field(description="Le nom du produit, 120 caractères au plus.")
     price_cents: int = strawberry.field(description="Prix TTC en centimes.")
-    vat_rate: VatRate = VatRate.NORMAL
-    description: str = ""
-    category: str = "divers"
-    deliverable: bool = True
+    vat_rate: VatRate = strawberry.field(
+        default=VatRate.NORMAL, description="Le taux de TVA inclus dans le prix."
+    )
+    description: str = strawberry.field(default="", description="5000 caractères au plus.")
+    category: str = strawberry.field(default="divers", description=CATEGORY + ".")
+    deliverable: bool = strawberry.field(
+        default=True, description="Faux : retrait en boutique uniquement (surgelé, encombrant…)."
+    )
     stock: int | None = strawberry.field(default=None, description="100 par défaut.")
     online: bool = strawberry.field(default=True, description="Publié tout de suite.")
 
@@ -141,14 +199,22 @@ class CreateProductPayload(ProductPayload):
 
 @strawberry.input(description="Seuls les champs donnés changent.")
 class UpdateProductInput:
-    product_id: strawberry.ID
-    name: str | None = None
-    description: str | None = None
-    price_cents: int | None = None
-    vat_rate: VatRate | None = None
-    category: str | None = None
-    deliverable: bool | None = None
-    stock: int | None = None
+    product_id: strawberry.ID = strawberry.field(description=MANAGED_PRODUCT)
+    name: str | None = strawberry.field(default=None, description="120 caractères au plus.")
+    description: str | None = strawberry.field(default=None, description="5000 caractères au plus.")
+    price_cents: int | None = strawberry.field(
+        default=None, description="Prix TTC en centimes, de 0 à 10 000 000."
+    )
+    vat_rate: VatRate | None = strawberry.field(
+        default=None, description="Le taux de TVA inclus dans le prix."
+    )
+    category: str | None = strawberry.field(default=None, description=CATEGORY + ".")
+    deliverable: bool | None = strawberry.field(
+        default=None, description="Faux : retrait en boutique uniquement."
+    )
+    stock: int | None = strawberry.field(
+        default=None, description="Le nouveau stock, de 0 à 1 000 000."
+    )
 
 
 @strawberry.type
@@ -158,8 +224,10 @@ class UpdateProductPayload(ProductPayload):
 
 @strawberry.input
 class SetProductOnlineInput:
-    product_id: strawberry.ID
-    online: bool
+    product_id: strawberry.ID = strawberry.field(description=MANAGED_PRODUCT)
+    online: bool = strawberry.field(
+        description="Vrai : en vente ; faux : retiré (visible des seuls commerçants)."
+    )
 
 
 @strawberry.type
@@ -169,7 +237,9 @@ class SetProductOnlinePayload(ProductPayload):
 
 @strawberry.input
 class AddProductImageInput:
-    product_id: strawberry.ID
+    product_id: strawberry.ID = strawberry.field(
+        description="Le produit, d'une boutique gérée par l'appelant ; 10 photos au plus."
+    )
     file: Upload = strawberry.field(
         description="PNG ou JPEG, 10 Mo et 40 mégapixels au plus ;"
         " ramené en 400×400 sur fond blanc, produit entier visible."
@@ -185,7 +255,7 @@ class AddProductImagePayload:
 
 @strawberry.input
 class RemoveProductImageInput:
-    image_id: strawberry.ID
+    image_id: strawberry.ID = strawberry.field(description="La photo (ProductImage.id).")
 
 
 @strawberry.type
@@ -195,8 +265,10 @@ class RemoveProductImagePayload(ProductPayload):
 
 @strawberry.input
 class ReorderProductImagesInput:
-    product_id: strawberry.ID
-    image_ids: list[strawberry.ID]
+    product_id: strawberry.ID = strawberry.field(description=MANAGED_PRODUCT)
+    image_ids: list[strawberry.ID] = strawberry.field(
+        description="Toutes les photos du produit, chacune une fois, dans l'ordre voulu."
+    )
 
 
 @strawberry.type
@@ -206,16 +278,18 @@ class ReorderProductImagesPayload(ProductPayload):
 
 @strawberry.input
 class CreatePromotionInput:
-    shop_id: strawberry.ID
-    name: str
-    kind: PromotionKindEnum
+    shop_id: strawberry.ID = strawberry.field(description=MANAGED_SHOP)
+    name: str = strawberry.field(description="Le nom de la promotion, 120 caractères au plus.")
+    kind: PromotionKindEnum = strawberry.field(description="Pourcentage ou montant.")
     value: int = strawberry.field(
         description="PERCENT : en points de base (1500 = 15 %) ; AMOUNT : en centimes."
     )
     ends_at: datetime = strawberry.field(
         description="Obligatoire : le prix habituel revient après."
     )
-    starts_at: datetime | None = None
+    starts_at: datetime | None = strawberry.field(
+        default=None, description="Début (ISO 8601) ; null : tout de suite."
+    )
     product_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Null : tous les produits de la boutique."
     )
@@ -234,7 +308,9 @@ class CreatePromotionPayload(PromotionPayload):
 
 @strawberry.input
 class EndPromotionInput:
-    promotion_id: strawberry.ID
+    promotion_id: strawberry.ID = strawberry.field(
+        description="Une promotion en cours ou à venir d'une boutique gérée par l'appelant."
+    )
 
 
 @strawberry.type
@@ -244,14 +320,22 @@ class EndPromotionPayload(PromotionPayload):
 
 @strawberry.input(description="Donner à un compte existant le droit de gérer la boutique.")
 class AddShopMemberInput:
-    shop_id: strawberry.ID
-    email: str
+    shop_id: strawberry.ID = strawberry.field(
+        description="La boutique, dont l'appelant est gérant."
+    )
+    email: str = strawberry.field(
+        description="L'adresse e-mail d'un compte existant ; il devient équipier (STAFF)."
+    )
 
 
 @strawberry.input
 class RemoveShopMemberInput:
-    shop_id: strawberry.ID
-    user_id: strawberry.ID
+    shop_id: strawberry.ID = strawberry.field(
+        description="La boutique, dont l'appelant est gérant."
+    )
+    user_id: strawberry.ID = strawberry.field(
+        description="Le membre à retirer (ShopMember.userId)."
+    )
 
 
 @strawberry.type

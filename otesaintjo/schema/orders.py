@@ -13,7 +13,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
+from strawberry import enum_value, relay
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
@@ -39,20 +39,38 @@ S = models.OrderStatus
     "PAID → SHIPPED → DELIVERED (livraison) ; CANCELLED avant paiement, ou par le personnel.",
 )
 class OrderStatusEnum(Enum):
-    PENDING_PAYMENT = "PENDING_PAYMENT"
-    PAID = "PAID"
-    READY_FOR_PICKUP = "READY_FOR_PICKUP"
-    COLLECTED = "COLLECTED"
-    SHIPPED = "SHIPPED"
-    DELIVERED = "DELIVERED"
-    CANCELLED = "CANCELLED"
+    PENDING_PAYMENT = enum_value(
+        "PENDING_PAYMENT",
+        description="Passée, pas encore payée : annulée si l'achat n'est pas payé avant"
+        " Payment.expiresAt.",
+    )
+    PAID = enum_value("PAID", description="Payée : la boutique la prépare.")
+    READY_FOR_PICKUP = enum_value(
+        "READY_FOR_PICKUP",
+        description="Retrait : prête au comptoir ; le client a reçu son code de retrait.",
+    )
+    COLLECTED = enum_value("COLLECTED", description="Retrait : retirée par le client.")
+    SHIPPED = enum_value(
+        "SHIPPED", description="Livraison : expédiée (suivi dans Order.fulfilment)."
+    )
+    DELIVERED = enum_value("DELIVERED", description="Livraison : livrée au client.")
+    CANCELLED = enum_value(
+        "CANCELLED",
+        description="Annulée : avant paiement, ou par le personnel avec remboursement.",
+    )
 
 
 @strawberry.enum(name="PurchaseStatus", description="L'état du paiement de l'achat.")
 class PurchaseStatusEnum(Enum):
-    PENDING_PAYMENT = "PENDING_PAYMENT"
-    PAID = "PAID"
-    CANCELLED = "CANCELLED"
+    PENDING_PAYMENT = enum_value(
+        "PENDING_PAYMENT",
+        description="En attente du paiement, jusqu'à Payment.expiresAt ; le stock est réservé.",
+    )
+    PAID = enum_value("PAID", description="Payé : chaque commande part à sa boutique.")
+    CANCELLED = enum_value(
+        "CANCELLED",
+        description="Annulé avant paiement (délai dépassé, ou annulation) ; stock libéré.",
+    )
 
 
 @strawberry.type(description="Adresse de livraison.")
@@ -287,8 +305,11 @@ class OrderType(relay.Node):
 
 @strawberry.enum(name="InvoiceKind", description="Facture, ou avoir (un remboursement).")
 class InvoiceKindEnum(Enum):
-    INVOICE = "INVOICE"
-    CREDIT_NOTE = "CREDIT_NOTE"
+    INVOICE = enum_value("INVOICE", description="La facture de la commande (numéro F-…).")
+    CREDIT_NOTE = enum_value(
+        "CREDIT_NOTE",
+        description="Un avoir (numéro AV-…) : un remboursement, après retour ou annulation.",
+    )
 
 
 @strawberry.type(name="Invoice", description="Facture ou avoir, émis au nom de la boutique.")
@@ -383,9 +404,11 @@ class PurchaseType(relay.Node):
 
 @strawberry.input(description="Adresse de livraison (son code postal est celui du panier).")
 class DeliveryAddressInput:
-    street: str
-    postcode: str
-    town: str
+    street: str = strawberry.field(description="Numéro et voie, 200 caractères au plus.")
+    postcode: str = strawberry.field(
+        description="5 chiffres, le même que le code postal de livraison du panier."
+    )
+    town: str = strawberry.field(description="Commune, 100 caractères au plus.")
 
 
 @strawberry.input
@@ -394,7 +417,10 @@ class CheckoutInput:
         description="Une clé par tentative d'achat (un UUID) : la même clé avec le même panier "
         "rend le même achat ; avec un autre panier, une erreur."
     )
-    contact_phone: str
+    contact_phone: str = strawberry.field(
+        description="Téléphone pour la commande, enregistré au format E.164 ; sans indicatif,"
+        " un numéro de La Réunion (+262)."
+    )
     address: DeliveryAddressInput | None = strawberry.field(
         default=None, description="Nécessaire dès qu'une boutique livre."
     )
@@ -418,30 +444,34 @@ class ConfirmPaymentPayload(PurchasePayload):
 
 @strawberry.input
 class ConfirmPaymentInput:
-    purchase_id: strawberry.ID
+    purchase_id: strawberry.ID = strawberry.field(
+        description="L'identifiant de l'achat (Purchase.id), rendu par checkout."
+    )
 
 
 @strawberry.input
 class OrderInput:
-    order_id: strawberry.ID
+    order_id: strawberry.ID = strawberry.field(description="L'identifiant de la commande.")
 
 
 @strawberry.input
 class MarkOrderCollectedInput:
-    order_id: strawberry.ID
+    order_id: strawberry.ID = strawberry.field(description="L'identifiant de la commande.")
     pickup_code: str = strawberry.field(description="Le code que le client donne au comptoir.")
 
 
 @strawberry.input
 class MarkOrderShippedInput:
-    order_id: strawberry.ID
+    order_id: strawberry.ID = strawberry.field(description="L'identifiant de la commande.")
     carrier: str = strawberry.field(description="Transporteur, ex. « Colissimo ».")
-    tracking_number: str
+    tracking_number: str = strawberry.field(
+        description="Le numéro de suivi du colis (100 caractères au plus), montré au client."
+    )
 
 
 @strawberry.input
 class ReportOrderProblemInput:
-    order_id: strawberry.ID
+    order_id: strawberry.ID = strawberry.field(description="L'identifiant de la commande.")
     message: str = strawberry.field(description="Ce qui empêche d'honorer la commande.")
 
 
@@ -453,9 +483,16 @@ class OrderPayload:
 
 @strawberry.enum(description="Statut des versements de la boutique.")
 class PayoutStatus(Enum):
-    NOT_STARTED = "NOT_STARTED"
-    PENDING = "PENDING"
-    ENABLED = "ENABLED"
+    NOT_STARTED = enum_value(
+        "NOT_STARTED", description="Inscription Stripe pas commencée (startPayoutOnboarding)."
+    )
+    PENDING = enum_value(
+        "PENDING",
+        description="Inscription commencée, versements pas encore ouverts : voir requirementsDue.",
+    )
+    ENABLED = enum_value(
+        "ENABLED", description="Versements ouverts : la boutique reçoit ses ventes."
+    )
 
 
 @strawberry.type(description="Les versements Stripe de la boutique (pour ses commerçants).")
@@ -478,13 +515,15 @@ class ShopPayouts:
 
 @strawberry.enum(description="Pièce justificative demandée par Stripe.")
 class KycDocumentKind(Enum):
-    IDENTITY_DOCUMENT = "IDENTITY_DOCUMENT"
-    PROOF_OF_ADDRESS = "PROOF_OF_ADDRESS"
+    IDENTITY_DOCUMENT = enum_value(
+        "IDENTITY_DOCUMENT", description="Pièce d'identité (carte d'identité, passeport…)."
+    )
+    PROOF_OF_ADDRESS = enum_value("PROOF_OF_ADDRESS", description="Justificatif de domicile.")
 
 
 @strawberry.input
 class StartPayoutOnboardingInput:
-    shop_id: strawberry.ID
+    shop_id: strawberry.ID = strawberry.field(description="La boutique, gérée par l'appelant.")
 
 
 @strawberry.type
@@ -498,8 +537,8 @@ class StartPayoutOnboardingPayload:
 
 @strawberry.input
 class UploadKycDocumentInput:
-    shop_id: strawberry.ID
-    kind: KycDocumentKind
+    shop_id: strawberry.ID = strawberry.field(description="La boutique, gérée par l'appelant.")
+    kind: KycDocumentKind = strawberry.field(description="La nature de la pièce.")
     file: Upload = strawberry.field(description="PNG ou JPEG, 10 Mo au plus.")
 
 
@@ -528,8 +567,13 @@ async def order_page(
 
 @strawberry.enum(name="OrderEventKind", description="PLACED : la commande vient d'être payée.")
 class OrderEventKindEnum(Enum):
-    PLACED = "PLACED"
-    UPDATED = "UPDATED"
+    PLACED = enum_value(
+        "PLACED", description="La commande vient d'être payée : une nouvelle commande."
+    )
+    UPDATED = enum_value(
+        "UPDATED",
+        description="Tout changement ultérieur : étape, annulation, retour, remboursement.",
+    )
 
 
 @strawberry.type(

@@ -11,7 +11,7 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -26,6 +26,21 @@ from otesaintjo.sorting import SortKey
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
 NodeT = TypeVar("NodeT")
+
+# The paging arguments of every connection field, described once.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Nombre d'éléments de la page, de 0 à {MAX_PAGE} ({DEFAULT_PAGE} si null)."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Le curseur après lequel lire : pageInfo.endCursor de la page précédente ;"
+        " rien pour la première page."
+    ),
+]
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from strawberry import relay
+from strawberry import enum_value, relay
 from strawberry.types import Info
 
 from otesaintjo import models
@@ -24,16 +24,22 @@ from otesaintjo.services.returns import WITHDRAWAL_DAYS
     "ou REFUSED (arrivé endommagé : pas de remboursement).",
 )
 class ReturnStatusEnum(Enum):
-    REQUESTED = "REQUESTED"
-    RECEIVED = "RECEIVED"
-    REFUNDED = "REFUNDED"
-    REFUSED = "REFUSED"
+    REQUESTED = enum_value(
+        "REQUESTED", description="Demandé : les articles sont attendus à la boutique."
+    )
+    RECEIVED = enum_value(
+        "RECEIVED", description="Reçu en bon état : le remboursement est en cours."
+    )
+    REFUNDED = enum_value("REFUNDED", description="Remboursé au client.")
+    REFUSED = enum_value(
+        "REFUSED", description="Refusé : articles arrivés endommagés, pas de remboursement."
+    )
 
 
 @strawberry.enum(description="L'état des articles à leur retour en boutique.")
 class ReturnCondition(Enum):
-    GOOD = "GOOD"
-    DAMAGED = "DAMAGED"
+    GOOD = enum_value("GOOD", description="Bon état : le client est remboursé.")
+    DAMAGED = enum_value("DAMAGED", description="Endommagés : le remboursement est refusé.")
 
 
 async def can_see_return(info: Info, row: models.OrderReturn) -> bool:
@@ -117,22 +123,39 @@ async def return_page(
 
 @strawberry.input
 class ReturnLineInput:
-    order_line_id: strawberry.ID
-    quantity: int
+    order_line_id: strawberry.ID = strawberry.field(
+        description="La ligne de la commande (OrderLine.id)."
+    )
+    quantity: int = strawberry.field(
+        description="Combien d'exemplaires retourner : au moins 1, au plus ce qui n'a pas"
+        " déjà été retourné."
+    )
 
 
 @strawberry.input
 class RequestReturnInput:
-    order_id: strawberry.ID
-    lines: list[ReturnLineInput]
+    order_id: strawberry.ID = strawberry.field(
+        description="La commande, reçue (livrée ou retirée) depuis 14 jours au plus."
+    )
+    lines: list[ReturnLineInput] = strawberry.field(
+        description="Les articles retournés, au moins un."
+    )
     reason: str | None = strawberry.field(default=None, description="Facultatif.")
 
 
 @strawberry.input
 class ConfirmReturnReceivedInput:
-    return_id: strawberry.ID
-    condition: ReturnCondition
-    note: str | None = None
+    return_id: strawberry.ID = strawberry.field(
+        description="Le retour (Return.id), à l'état REQUESTED."
+    )
+    condition: ReturnCondition = strawberry.field(
+        description="L'état des articles reçus : GOOD rembourse, DAMAGED refuse."
+    )
+    note: str | None = strawberry.field(
+        default=None,
+        description="Note du commerçant (1000 caractères au plus), lisible dans"
+        " Return.merchantNote ; envoyée au client avec un refus.",
+    )
 
 
 @strawberry.type

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from functools import partial
+from typing import Annotated
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -58,14 +59,30 @@ class Query(
         permission_classes=[Public],
         description="Un objet par son identifiant global, s'il est visible par l'appelant.",
     )
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="L'identifiant global (champ « id »).")
+        ],
+    ) -> relay.Node | None:
         return (await resolve_global_ids(info, [id]))[0]
 
     @strawberry.field(
         permission_classes=[Public],
         description=f"Plusieurs objets par identifiant global (au plus {MAX_NODE_IDS}).",
     )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(
+                description=f"Les identifiants globaux, {MAX_NODE_IDS} au plus ; la réponse"
+                " suit leur ordre, avec null pour un identifiant introuvable ou invisible."
+            ),
+        ],
+    ) -> list[relay.Node | None]:
         if len(ids) > MAX_NODE_IDS:
             raise bad_input(f"Au plus {MAX_NODE_IDS} identifiants.")
         return await resolve_global_ids(info, ids)

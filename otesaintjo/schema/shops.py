@@ -7,12 +7,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry import relay
+from strawberry import enum_value, relay
 from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
+from otesaintjo.schema.pagination import After, First
 from otesaintjo.services.shops import website_is_public
 
 if TYPE_CHECKING:
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
 
 @strawberry.enum(description="Jour de la semaine (heures de La Réunion).")
 class Weekday(Enum):
-    MONDAY = "mon"
-    TUESDAY = "tue"
-    WEDNESDAY = "wed"
-    THURSDAY = "thu"
-    FRIDAY = "fri"
-    SATURDAY = "sat"
-    SUNDAY = "sun"
+    MONDAY = enum_value("mon", description="Lundi.")
+    TUESDAY = enum_value("tue", description="Mardi.")
+    WEDNESDAY = enum_value("wed", description="Mercredi.")
+    THURSDAY = enum_value("thu", description="Jeudi.")
+    FRIDAY = enum_value("fri", description="Vendredi.")
+    SATURDAY = enum_value("sat", description="Samedi.")
+    SUNDAY = enum_value("sun", description="Dimanche.")
 
 
 @strawberry.type(
@@ -104,8 +105,15 @@ class ShopMerchantDetails:
 
 @strawberry.enum(name="ShopRole", description="Gérant (OWNER) ou équipier (STAFF).")
 class ShopRoleEnum(Enum):
-    OWNER = "OWNER"
-    STAFF = "STAFF"
+    OWNER = enum_value(
+        "OWNER",
+        description="Gérant : tout ce que fait un équipier, plus l'équipe (addShopMember,"
+        " removeShopMember).",
+    )
+    STAFF = enum_value(
+        "STAFF",
+        description="Équipier : gère la boutique, ses produits et ses commandes, pas l'équipe.",
+    )
 
 
 @strawberry.type(name="ShopMember", description="Une personne qui gère la boutique.")
@@ -160,10 +168,12 @@ class ShopType(relay.Node):
     async def orders(
         self,
         info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        status: Annotated[OrderStatusEnum, strawberry.lazy("otesaintjo.schema.orders")]
-        | None = None,
+        first: First = 20,
+        after: After = None,
+        status: Annotated[
+            Annotated[OrderStatusEnum, strawberry.lazy("otesaintjo.schema.orders")] | None,
+            strawberry.argument(description="Seulement les commandes dans cet état."),
+        ] = None,
     ) -> Annotated[OrderConnection, strawberry.lazy("otesaintjo.schema.orders")] | None:
         if not await info.context.manages_shop(self.id):
             return None
@@ -177,10 +187,12 @@ class ShopType(relay.Node):
     async def returns(
         self,
         info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        status: Annotated[ReturnStatusEnum, strawberry.lazy("otesaintjo.schema.returns")]
-        | None = None,
+        first: First = 20,
+        after: After = None,
+        status: Annotated[
+            Annotated[ReturnStatusEnum, strawberry.lazy("otesaintjo.schema.returns")] | None,
+            strawberry.argument(description="Seulement les retours dans cet état."),
+        ] = None,
     ) -> Annotated[ReturnConnection, strawberry.lazy("otesaintjo.schema.returns")] | None:
         if not await info.context.manages_shop(self.id):
             return None
@@ -199,7 +211,7 @@ class ShopType(relay.Node):
 
     @strawberry.field(description="Les avis visibles, récents d'abord.")
     async def reviews(
-        self, info: Info, first: int | None = 20, after: str | None = None
+        self, info: Info, first: First = 20, after: After = None
     ) -> Annotated[ShopReviewConnection, strawberry.lazy("otesaintjo.schema.after_sale")]:
         from otesaintjo.schema.after_sale import review_page
 
@@ -311,11 +323,21 @@ class ShopType(relay.Node):
     async def products(
         self,
         info: Info,
-        first: int | None = 20,
-        after: str | None = None,
-        sort: Annotated[ProductSortEnum, strawberry.lazy("otesaintjo.schema.catalogue")]
-        | None = None,
-        search: str | None = None,
+        first: First = 20,
+        after: After = None,
+        sort: Annotated[
+            Annotated[ProductSortEnum, strawberry.lazy("otesaintjo.schema.catalogue")] | None,
+            strawberry.argument(
+                description="L'ordre ; par défaut RELEVANCE avec « search », NEWEST sans."
+            ),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Recherche dans le nom, la description et la catégorie : tous"
+                " les mots (8 au plus), en début de mot, sans tenir compte des accents."
+            ),
+        ] = None,
     ) -> Annotated[ProductConnection, strawberry.lazy("otesaintjo.schema.catalogue")]:
         from otesaintjo.schema.catalogue import list_products
         from otesaintjo.services.browse import ProductFilters, ProductSort
