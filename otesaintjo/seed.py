@@ -1,7 +1,7 @@
 """Demo data for the embedded default: a believable town of Saint-Joseph.
 
 ``seed`` creates the demo accounts (printed by ``serve`` in development) and the 12 shops of
-``demo_data`` through the same services the API uses, photos drawn with Pillow and normalised
+``otesaintjo.demo`` through the same services the API uses, photos drawn with Pillow and normalised
 like an upload. It is idempotent: a shop whose slug exists is left alone.
 ``seed_scale`` adds a large synthetic catalogue for benchmarks (N shops × 100 products).
 """
@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otesaintjo import demo_data, images
+from otesaintjo import demo, images
 from otesaintjo.clock import utcnow
 from otesaintjo.db import unit_of_work
 from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
@@ -78,11 +78,11 @@ async def seed(
             )
             for a in DEMO_ACCOUNTS
         }
-    for shop in demo_data.SHOPS:
+    for shop in demo.SHOPS:
         async with unit_of_work(session_factory) as session:
             if await session.scalar(select(Shop.id).where(Shop.slug == shop.slug)):
                 continue
-            if shop.slug in demo_data.DEMO_MERCHANT_SHOP_SLUGS:
+            if shop.slug in demo.DEMO_MERCHANT_SHOP_SLUGS:
                 owner = await session.merge(users[DEMO_MERCHANT.email])
             else:
                 owner = await _ensure_user(
@@ -98,7 +98,7 @@ async def seed(
 
 
 async def _demo_shop(
-    session: AsyncSession, store: BlobStore, owner: User, data: demo_data.DemoShop
+    session: AsyncSession, store: BlobStore, owner: User, data: demo.DemoShop
 ) -> None:
     shop = await shops.create_shop(
         session,
@@ -155,7 +155,7 @@ async def _demo_shop(
             ),
         )
         ids[item.name] = product.id  # type: ignore[assignment]
-        picture = await asyncio.to_thread(demo_data.draw_product_picture, item, seed=index)
+        picture = await asyncio.to_thread(demo.draw_product_picture, item, seed=index)
         await catalogue.add_product_image(session, owner, store, product.id, picture)  # type: ignore[arg-type]
     for promo in data.promotions:
         percent = promo.percent_off_bp is not None
@@ -181,10 +181,10 @@ async def seed_scale(
     progress: Callable[[int], None] = lambda _n: None,
 ) -> int:
     """A large synthetic catalogue for benchmarks, written in bulk; returns products added."""
-    templates = [p for s in demo_data.SHOPS for p in s.products]
+    templates = [p for s in demo.SHOPS for p in s.products]
     keys = []
     for index, item in enumerate(templates[:24]):  # a few pictures, shared by many products
-        picture = demo_data.draw_product_picture(item, seed=index)
+        picture = demo.draw_product_picture(item, seed=index)
         key = new_key("products", "jpg")
         await store.put(key, images.normalise_product_photo(picture), "image/jpeg")
         keys.append(key)
@@ -197,7 +197,7 @@ async def seed_scale(
         )
     added = 0
     for n in range(start, start + shop_count):
-        base = demo_data.SHOPS[n % len(demo_data.SHOPS)]
+        base = demo.SHOPS[n % len(demo.SHOPS)]
         async with unit_of_work(session_factory) as session:
             shop = Shop(
                 slug=f"{base.slug}-{n}",
