@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -25,8 +25,9 @@ class Viewer:
     session_id: int
 
 
-def issue_access_token(secret_key: str, user_id: int, session_id: int, minutes: int) -> str:
-    now = utcnow()
+def issue_access_token(
+    secret_key: str, user_id: int, session_id: int, minutes: int, now: datetime
+) -> str:
     claims = {
         "sub": str(user_id),
         "sid": session_id,

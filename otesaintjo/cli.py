@@ -132,7 +132,7 @@ def seed_command(
 @app.command("export-schema")
 def export_schema(output: Path = typer.Option(SCHEMA_FILE, help="Fichier SDL à écrire.")) -> None:
     """Write the GraphQL SDL (checked in as schema.graphql; a test compares it with the code)."""
-    from otesaintjo.schema.root import build_schema
+    from otesaintjo.graphql_schema import build_schema
 
     output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
     typer.echo(f"Schéma écrit dans {output}")

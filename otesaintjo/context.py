@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,8 +19,11 @@ from otesaintjo.db import after_commit, unit_of_work
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.events import EventBus, attach
 from otesaintjo.loaders import Loaders
+from otesaintjo.models import User
+from otesaintjo.services import access
 from otesaintjo.services.accounts import ClientInfo
-from otesaintjo.services.payment_flow import PaymentFlow
+from otesaintjo.services.live_orders import SignInChecks
+from otesaintjo.services.money import PaymentFlow
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore
 from otesaintjo.worker import JobWorker
@@ -37,6 +40,7 @@ class Context:
     store: BlobStore
     payments: PaymentFlow | None = None
     bus: EventBus | None = None
+    sign_in_checks: SignInChecks | None = None
     viewer: Viewer | None = None
     access_token: str | None = None
     """The token a WebSocket connection signed in with (re-checked while it lives)."""
@@ -44,14 +48,19 @@ class Context:
     now: datetime = field(default_factory=utcnow)
     """One instant per request, so every price of a page uses the same promotions."""
 
-    async def manages_shop(self, shop_id: int) -> bool:
-        """The viewer runs this shop, or is platform staff."""
+    @property
+    def user(self) -> User | None:
+        return self.viewer.user if self.viewer else None
+
+    async def member_of(self) -> Collection[int]:
+        """The shops the viewer runs (one query per request, when a rule needs it)."""
         if self.viewer is None:
-            return False
-        if self.viewer.user.is_staff:
-            return True
-        shop_ids = await self.loaders.shop_ids_by_user_id.load(self.viewer.user.id)
-        return shop_id in shop_ids
+            return ()
+        return await self.loaders.shop_ids_by_user_id.load(self.viewer.user.id)  # type: ignore[arg-type]
+
+    async def manages_shop(self, shop_id: int) -> bool:
+        """The viewer runs this shop, or is platform staff (``services.access``)."""
+        return await access.manages_shop(self.user, shop_id, self.member_of)
 
     def payment_flow(self) -> PaymentFlow:
         """The payment machinery, or a refusal when no payment provider is configured."""

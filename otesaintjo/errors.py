@@ -102,6 +102,11 @@ def forbidden(message: str = "Vous n'avez pas accès à cette ressource.") -> Au
     return AuthError("FORBIDDEN", message)
 
 
+def not_found(field: str, message: str = "Introuvable.") -> DomainError:
+    """Also the answer for what exists but is not the caller's: nothing leaks."""
+    return DomainError(ErrorCode.NOT_FOUND, message, [field])
+
+
 class FieldChecks:
     """Run several field checks and report every bad field at once, not just the first."""
 

@@ -148,6 +148,7 @@ class GraphQLApp(GraphQL[Context, None]):
             store=runtime.store,
             payments=runtime.payments,
             bus=runtime.bus,
+            sign_in_checks=runtime.sign_in_checks,
             viewer=viewer,
             now=now,
         )

@@ -28,6 +28,9 @@ from otesaintjo.models import (
     ShopCategory,
     ShopMember,
     ShopRating,
+    ShopReview,
+    SupportTicket,
+    TicketMessage,
     User,
 )
 from otesaintjo.services.pricing import ActivePromotion
@@ -75,6 +78,12 @@ def grouped(
 
 
 class Loaders:
+    def forget(self) -> None:
+        """Drop every cached row: a live subscription reads each push afresh."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
+
     def __init__(self, session_factory: Factory, now: datetime) -> None:
         self.user_by_id: DataLoader[int, User | None] = DataLoader(
             rows_by_id(session_factory, User)
@@ -187,6 +196,22 @@ class Loaders:
             )
         )
 
+        self.review_by_id: DataLoader[int, ShopReview | None] = DataLoader(
+            rows_by_id(session_factory, ShopReview)
+        )
+        self.ticket_by_id: DataLoader[int, SupportTicket | None] = DataLoader(
+            rows_by_id(session_factory, SupportTicket)
+        )
+        self.messages_by_ticket_id: DataLoader[int, list[TicketMessage]] = DataLoader(
+            grouped(
+                session_factory,
+                lambda ids: (
+                    select(TicketMessage.ticket_id, TicketMessage)
+                    .where(TicketMessage.ticket_id.in_(ids))  # type: ignore[attr-defined]
+                    .order_by(TicketMessage.id)
+                ),
+            )
+        )
         self.invoices_by_order_id: DataLoader[int, list[Invoice]] = DataLoader(
             grouped(
                 session_factory,

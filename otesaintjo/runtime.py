@@ -10,6 +10,7 @@ from strawberry import Schema
 
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.events import EventBus, build_bus
+from otesaintjo.graphql_schema import build_schema
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
 from otesaintjo.notifications.sms import SMS_JOB, HttpSmsSender, LogSmsSender
 from otesaintjo.payments.stripe_gateway import StripeGateway
@@ -20,9 +21,9 @@ from otesaintjo.persisted_queries import (
     load_trusted_documents,
 )
 from otesaintjo.response_cache import ResponseCache
-from otesaintjo.schema.root import build_schema
-from otesaintjo.services.outbox import EMAIL_JOB
-from otesaintjo.services.payment_flow import PaymentFlow, job_handlers
+from otesaintjo.services.live_orders import SignInChecks
+from otesaintjo.services.money import PaymentFlow, job_handlers
+from otesaintjo.services.outbox import EMAIL_JOB, email_sender
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore, LocalDirStore
 from otesaintjo.worker import JobWorker
@@ -41,6 +42,7 @@ class Runtime:
     payments: PaymentFlow | None = field(default=None)
     bus: EventBus | None = field(default=None)
     sms: HttpSmsSender | LogSmsSender | None = field(default=None)
+    sign_in_checks: SignInChecks | None = field(default=None)
     persisted_queries: PersistedQueries = field(
         default_factory=lambda: PersistedQueries(MemoryDocumentStore())
     )
@@ -80,7 +82,7 @@ class Runtime:
         worker = JobWorker(
             session_factory,
             {
-                EMAIL_JOB: mailer.send,
+                EMAIL_JOB: email_sender(mailer, session_factory),
                 SMS_JOB: sms.send,
                 **(job_handlers(payments) if payments else {}),
             },
@@ -113,4 +115,7 @@ class Runtime:
             bus=bus,
             sms=sms,
             persisted_queries=persisted,
+            sign_in_checks=SignInChecks(
+                session_factory, settings.secret_key, settings.ws_session_check_seconds
+            ),
         )

@@ -100,6 +100,7 @@ async def seed(
 async def _demo_shop(
     session: AsyncSession, store: BlobStore, owner: User, data: demo.DemoShop
 ) -> None:
+    now = utcnow()
     shop = await shops.create_shop(
         session,
         owner,
@@ -137,6 +138,7 @@ async def _demo_shop(
             free_delivery_over_cents=delivery.get("free_delivery_over_cents"),
             colissimo_fee_cents=delivery.get("colissimo_fee_cents"),
         ),
+        now,
     )
     ids: dict[str, int] = {}
     for index, item in enumerate(data.products):
@@ -167,9 +169,10 @@ async def _demo_shop(
                 name=promo.name,
                 kind="PERCENT" if percent else "AMOUNT",
                 value=promo.percent_off_bp if percent else promo.amount_off_cents,  # type: ignore[arg-type]
-                ends_at=utcnow() + timedelta(days=promo.days_left),
+                ends_at=now + timedelta(days=promo.days_left),
                 product_ids=[ids[n] for n in promo.product_names] if promo.product_names else None,
             ),
+            now,
         )
 
 

@@ -16,8 +16,8 @@ from otesaintjo.db import unit_of_work
 from otesaintjo.models import StripeEvent
 from otesaintjo.payments.gateway import InvalidWebhook
 from otesaintjo.runtime import Runtime
+from otesaintjo.services.money import STRIPE_EVENT_JOB
 from otesaintjo.services.outbox import enqueue
-from otesaintjo.services.payment_flow import STRIPE_EVENT_JOB
 
 log = structlog.get_logger(__name__)
 

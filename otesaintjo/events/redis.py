@@ -10,8 +10,7 @@ import redis.asyncio as redis
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.events import CHANNEL, LocalHub
-from otesaintjo.services.order_events import Published
+from otesaintjo.events.base import CHANNEL, LocalHub, Published
 
 log = structlog.get_logger(__name__)
 RECONNECT_MAX_SECONDS = 5.0

@@ -68,7 +68,8 @@ class AccountMutations:
         ctx = info.context
         cart_token = ctx.request.headers.get(CART_TOKEN_HEADER)
         tokens, errors = await run_service(
-            info, lambda s: accounts.register(s, ctx.settings, data, ctx.client, cart_token)
+            info,
+            lambda s: accounts.register(s, ctx.settings, data, ctx.client, ctx.now, cart_token),
         )
         return (
             RegisterPayload.from_tokens(tokens) if tokens else RegisterPayload(user_errors=errors)
@@ -92,7 +93,7 @@ class AccountMutations:
         tokens, errors = await run_service(
             info,
             lambda s: accounts.login(
-                s, ctx.settings, input.email, input.password, ctx.client, cart_token
+                s, ctx.settings, input.email, input.password, ctx.client, ctx.now, cart_token
             ),
         )
         return LoginPayload.from_tokens(tokens) if tokens else LoginPayload(user_errors=errors)
@@ -111,7 +112,7 @@ class AccountMutations:
     ) -> RefreshTokenPayload:
         ctx = info.context
         tokens, errors = await run_service(
-            info, lambda s: accounts.refresh(s, ctx.settings, input.refresh_token)
+            info, lambda s: accounts.refresh(s, ctx.settings, input.refresh_token, ctx.now)
         )
         return (
             RefreshTokenPayload.from_tokens(tokens)
@@ -133,7 +134,10 @@ class AccountMutations:
         viewer = info.context.viewer
         everywhere = bool(input and input.everywhere)
         closed, errors = await run_service(
-            info, lambda s: accounts.logout(s, viewer.user, viewer.session_id, everywhere)
+            info,
+            lambda s: accounts.logout(
+                s, viewer.user, viewer.session_id, everywhere, info.context.now
+            ),
         )
         return LogoutPayload(closed_sessions=closed or 0, user_errors=errors)
 
@@ -145,11 +149,16 @@ class AccountMutations:
             UpdateProfileInput, strawberry.argument(description="Les champs à changer.")
         ],
     ) -> UpdateProfilePayload:
-        user = info.context.viewer.user
+        user, now = info.context.viewer.user, info.context.now
         updated, errors = await run_service(
             info,
             lambda s: accounts.update_profile(
-                s, user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
+                s,
+                user,
+                now,
+                first_name=input.first_name,
+                last_name=input.last_name,
+                phone=input.phone,
             ),
         )
         return UpdateProfilePayload(
@@ -171,7 +180,7 @@ class AccountMutations:
     ) -> RequestPasswordResetPayload:
         ctx = info.context
         await run_service(
-            info, lambda s: accounts.request_password_reset(s, ctx.settings, input.email)
+            info, lambda s: accounts.request_password_reset(s, ctx.settings, input.email, ctx.now)
         )
         return RequestPasswordResetPayload()
 
@@ -189,7 +198,9 @@ class AccountMutations:
         ctx = info.context
         user, errors = await run_service(
             info,
-            lambda s: accounts.reset_password(s, ctx.settings, input.token, input.new_password),
+            lambda s: accounts.reset_password(
+                s, ctx.settings, input.token, input.new_password, ctx.now
+            ),
         )
         return ResetPasswordPayload(success=user is not None, user_errors=errors)
 
@@ -222,7 +233,9 @@ class AccountMutations:
             strawberry.argument(description="Le jeton du lien de confirmation."),
         ],
     ) -> ConfirmNewsletterSubscriptionPayload:
-        sub, errors = await run_service(info, lambda s: newsletter.confirm(s, input.token))
+        sub, errors = await run_service(
+            info, lambda s: newsletter.confirm(s, input.token, info.context.now)
+        )
         return ConfirmNewsletterSubscriptionPayload(success=sub is not None, user_errors=errors)
 
     @strawberry.mutation(
@@ -238,6 +251,6 @@ class AccountMutations:
     ) -> UnsubscribeNewsletterPayload:
         ctx = info.context
         _, errors = await run_service(
-            info, lambda s: newsletter.unsubscribe(s, ctx.settings, input.token)
+            info, lambda s: newsletter.unsubscribe(s, ctx.settings, input.token, ctx.now)
         )
         return UnsubscribeNewsletterPayload(success=not errors, user_errors=errors)

@@ -10,27 +10,12 @@ from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.resolvers.common import run_service
-from otesaintjo.resolvers.orders import not_found
 from otesaintjo.schema import after_sale as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, order_page
-from otesaintjo.schema.pagination import After, First, newest_first
+from otesaintjo.schema.pagination import After, First, connection
 from otesaintjo.schema.permissions import IsAuthenticated, IsStaff, Public
 from otesaintjo.services import audit, reviews, support
-
-
-async def _review(session: AsyncSession, raw: strawberry.ID) -> models.ShopReview:
-    review = await session.get(models.ShopReview, decode_id(raw, "ShopReview", ["reviewId"]))
-    if review is None:
-        raise not_found("reviewId")
-    return review
-
-
-async def _ticket(session: AsyncSession, raw: strawberry.ID) -> models.SupportTicket:
-    ticket = await session.get(models.SupportTicket, decode_id(raw, "SupportTicket", ["ticketId"]))
-    if ticket is None:
-        raise not_found("ticketId")
-    return ticket
 
 
 def _review_payload(row, errors) -> types.ShopReviewPayload:
@@ -53,8 +38,7 @@ class AfterSaleQueries:
         status = support.support_status(info.context.now)
         return types.PlatformInfo(
             support_email=settings.support_email,
-            support_hours="Du lundi au vendredi, 10 h – 18 h (heure de La Réunion), sauf jours "
-            "fériés de La Réunion (dont le 20 décembre).",
+            support_hours=support.HOURS_TEXT,
             support_open_now=status.open_now,
             next_support_opening=status.next_opening,
             payments=types.PaymentsInfo(
@@ -80,8 +64,8 @@ class AfterSaleQueries:
         first: First = 20,
         after: After = None,
     ) -> types.SupportTicketConnection:
-        conditions = [models.SupportTicket.status == status.value] if status else []
-        return await types.ticket_page(info, *conditions, first=first, after=after)
+        wanted = status.value if status else None
+        return await types.ticket_page(info, status=wanted, first=first, after=after)
 
     @strawberry.field(
         permission_classes=[IsStaff],
@@ -105,14 +89,12 @@ class AfterSaleQueries:
     async def audit_log(
         self, info: Info, first: First = 20, after: After = None
     ) -> types.AuditEntryConnection:
-        return await newest_first(  # type: ignore[return-value]
-            info,
-            models.AuditEntry,
-            [],
-            types.AuditEntryType.from_row,
+        factory = info.context.session_factory
+        return await connection(
             types.AuditEntryConnection,
-            first=first,
-            after=after,
+            lambda limit: audit.entries_page(factory, limit=limit, after=after),
+            first,
+            lambda row: types.AuditEntryType.from_row(row[0]),
         )
 
 
@@ -153,11 +135,9 @@ class AfterSaleMutations:
         ctx = info.context
 
         async def work(session: AsyncSession) -> models.ShopReview:
-            review = await _review(session, input.review_id)
-            if review.user_id != ctx.viewer.user.id:
-                raise not_found("reviewId")
+            review_id = decode_id(input.review_id, "ShopReview", ["reviewId"])
             return await reviews.update_shop_review(
-                session, review, input.rating, input.comment, ctx.now
+                session, ctx.user, review_id, input.rating, input.comment, ctx.now
             )
 
         return _review_payload(*await run_service(info, work))
@@ -177,10 +157,8 @@ class AfterSaleMutations:
         ctx = info.context
 
         async def work(session: AsyncSession) -> models.ShopReview:
-            review = await _review(session, input.review_id)
-            if not await ctx.manages_shop(review.shop_id):
-                raise not_found("reviewId")
-            return await reviews.reply(session, review, input.reply, ctx.now)
+            review_id = decode_id(input.review_id, "ShopReview", ["reviewId"])
+            return await reviews.reply(session, ctx.user, review_id, input.reply, ctx.now)
 
         return _review_payload(*await run_service(info, work))
 
@@ -198,17 +176,8 @@ class AfterSaleMutations:
         ctx = info.context
 
         async def work(session: AsyncSession) -> models.ShopReview:
-            review = await _review(session, input.review_id)
-            hidden = await reviews.hide(session, review, input.reason, ctx.now)
-            audit.record(
-                session,
-                ctx.viewer.user,
-                "hide_review",
-                "ShopReview",
-                review.id,
-                reason=input.reason,  # type: ignore[arg-type]
-            )
-            return hidden
+            review_id = decode_id(input.review_id, "ShopReview", ["reviewId"])
+            return await reviews.hide(session, ctx.user, review_id, input.reason, ctx.now)
 
         row, errors = await run_service(info, work)
         return types.ShopReviewPayload(
@@ -260,18 +229,14 @@ class AfterSaleMutations:
         ],
     ) -> types.SupportTicketPayload:
         ctx = info.context
-        user = ctx.viewer.user
 
         async def work(session: AsyncSession) -> models.SupportTicket:
             order_id = None
             if input.order_id is not None:
                 order_id = decode_id(input.order_id, "Order", ["orderId"])
-                order = await session.get(models.Order, order_id)
-                if order is None or not (
-                    order.user_id == user.id or await ctx.manages_shop(order.shop_id)
-                ):
-                    raise not_found("orderId")
-            return await support.open_ticket(session, user, input.subject, input.message, order_id)
+            return await support.open_ticket(
+                session, ctx.user, input.subject, input.message, order_id
+            )
 
         return _ticket_payload(*await run_service(info, work))
 
@@ -289,12 +254,8 @@ class AfterSaleMutations:
         ctx = info.context
 
         async def work(session: AsyncSession) -> models.SupportTicket:
-            ticket = await _ticket(session, input.ticket_id)
-            answered = await support.answer(
-                session, ctx.settings, ctx.viewer.user, ticket, input.message
-            )
-            audit.record(session, ctx.viewer.user, "answer_ticket", "SupportTicket", ticket.id)  # type: ignore[arg-type]
-            return answered
+            ticket_id = decode_id(input.ticket_id, "SupportTicket", ["ticketId"])
+            return await support.answer(session, ctx.settings, ctx.user, ticket_id, input.message)
 
         return _ticket_payload(*await run_service(info, work))
 
@@ -309,9 +270,7 @@ class AfterSaleMutations:
         ctx = info.context
 
         async def work(session: AsyncSession) -> models.SupportTicket:
-            ticket = await _ticket(session, input.ticket_id)
-            closed = await support.close(session, ticket, ctx.now)
-            audit.record(session, ctx.viewer.user, "close_ticket", "SupportTicket", ticket.id)  # type: ignore[arg-type]
-            return closed
+            ticket_id = decode_id(input.ticket_id, "SupportTicket", ["ticketId"])
+            return await support.close(session, ctx.user, ticket_id, ctx.now)
 
         return _ticket_payload(*await run_service(info, work))

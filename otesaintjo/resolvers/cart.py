@@ -75,7 +75,9 @@ class CartMutations:
     ) -> types.CartAddItemPayload:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
-            return await carts.add_item(session, owner(info), product_id, input.quantity)
+            return await carts.add_item(
+                session, owner(info), product_id, input.quantity, info.context.now
+            )
 
         return await respond(info, types.CartAddItemPayload, work)  # type: ignore[return-value]
 
@@ -90,7 +92,9 @@ class CartMutations:
     ) -> types.CartUpdateItemPayload:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
-            return await carts.update_item(session, owner(info), product_id, input.quantity), None
+            return await carts.update_item(
+                session, owner(info), product_id, input.quantity, info.context.now
+            ), None
 
         return await respond(info, types.CartUpdateItemPayload, work)  # type: ignore[return-value]
 
@@ -104,7 +108,7 @@ class CartMutations:
     ) -> types.CartRemoveItemPayload:
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
-            return await carts.remove_item(session, owner(info), product_id), None
+            return await carts.remove_item(session, owner(info), product_id, info.context.now), None
 
         return await respond(info, types.CartRemoveItemPayload, work)  # type: ignore[return-value]
 

@@ -28,6 +28,19 @@ async def run_service(
         raise ClientError(error.message, error.code) from error
 
 
+async def run_action(
+    info: Info, action: Callable[[], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """Like ``run_service`` for a service that runs its own transactions (several, or none
+    around a call to Stripe)."""
+    try:
+        return await action(), []
+    except DomainError as error:
+        return None, user_errors(error)
+    except AuthError as error:
+        raise ClientError(error.message, error.code) from error
+
+
 def payload_of(
     payload: type[P], field: str, row: Any, errors: list[UserError], to_type: Callable[[Any], Any]
 ) -> P:

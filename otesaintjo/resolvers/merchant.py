@@ -8,7 +8,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from otesaintjo import images, models
+from otesaintjo import images
 from otesaintjo.resolvers.common import payload_of, run_service
 from otesaintjo.schema import merchant_inputs as inputs
 from otesaintjo.schema.catalogue import ProductImageType, ProductType, PromotionType
@@ -102,7 +102,9 @@ class MerchantMutations:
 
         async def work(session: AsyncSession):
             shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
-            return await shops.update_shop(session, user, shop_id, shop_changes(input))
+            return await shops.update_shop(
+                session, user, shop_id, shop_changes(input), info.context.now
+            )
 
         shop, errors = await run_service(info, work)
         return payload_of(inputs.UpdateShopPayload, "shop", shop, errors, ShopType.from_row)
@@ -182,7 +184,9 @@ class MerchantMutations:
                 stock=input.stock,
             )
             product_id = decode_id(input.product_id, "Product", ["productId"])
-            return await catalogue.update_product(session, user, product_id, changes)
+            return await catalogue.update_product(
+                session, user, product_id, changes, info.context.now
+            )
 
         product, errors = await run_service(info, work)
         return payload_of(
@@ -204,7 +208,9 @@ class MerchantMutations:
 
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
-            return await catalogue.set_product_online(session, user, product_id, input.online)
+            return await catalogue.set_product_online(
+                session, user, product_id, input.online, info.context.now
+            )
 
         product, errors = await run_service(info, work)
         return payload_of(
@@ -228,8 +234,7 @@ class MerchantMutations:
 
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])
-            image = await catalogue.add_product_image(session, user, store, product_id, data)
-            return image, await session.get(models.Product, product_id)
+            return await catalogue.add_product_image(session, user, store, product_id, data)
 
         result, errors = await run_service(info, work)
         if result is None:
@@ -311,7 +316,7 @@ class MerchantMutations:
                 starts_at=input.starts_at,
                 product_ids=product_ids,
             )
-            return await promotions.create_promotion(session, user, shop_id, data)
+            return await promotions.create_promotion(session, user, shop_id, data, info.context.now)
 
         promotion, errors = await run_service(info, work)
         return payload_of(
@@ -330,7 +335,7 @@ class MerchantMutations:
 
         async def work(session: AsyncSession):
             promotion_id = decode_id(input.promotion_id, "Promotion", ["promotionId"])
-            return await promotions.end_promotion(session, user, promotion_id)
+            return await promotions.end_promotion(session, user, promotion_id, info.context.now)
 
         promotion, errors = await run_service(info, work)
         return payload_of(

@@ -6,49 +6,34 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import strawberry
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo import models
-from otesaintjo.errors import DomainError, ErrorCode
-from otesaintjo.payments.gateway import PaymentsUnavailable
-from otesaintjo.resolvers.common import run_service
+from otesaintjo.resolvers.common import run_action, run_service
 from otesaintjo.schema import orders as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated, Public
-from otesaintjo.services import audit, orders, payouts
 from otesaintjo.services import checkout as checkouts
+from otesaintjo.services import orders, payouts
 
-OrderAction = Callable[[AsyncSession, models.Order], Awaitable[models.Order]]
-
-
-def not_found(field: str) -> DomainError:
-    return DomainError(ErrorCode.NOT_FOUND, "Introuvable.", [field])
+OrderStep = Callable[[AsyncSession, models.Order], Awaitable[models.Order]]
 
 
-async def run_on_order(
-    info: Info, raw_id: strawberry.ID, action: OrderAction
+async def run_step(
+    info: Info, raw_id: strawberry.ID, action: str, step: OrderStep
 ) -> types.OrderPayload:
-    """Load the order for one of its shop's merchants (others: not found), then act."""
+    """A merchant's step on an order, through the service's door (access and audit)."""
+    user = info.context.user
 
     async def work(session: AsyncSession) -> models.Order:
-        order = await session.get(models.Order, decode_id(raw_id, "Order", ["orderId"]))
-        if order is None or not await info.context.manages_shop(order.shop_id):
-            raise not_found("orderId")
-        return await action(session, order)
+        order_id = decode_id(raw_id, "Order", ["orderId"])
+        return await step(session, await orders.order_for_merchant(session, user, order_id, action))
 
     order, errors = await run_service(info, work)
     return types.OrderPayload(
         order=types.OrderType.from_row(order) if order else None, user_errors=errors
     )
-
-
-async def managed_shop_id(info: Info, raw_id: strawberry.ID) -> int:
-    shop_id = decode_id(raw_id, "Shop", ["shopId"])
-    if not await info.context.manages_shop(shop_id):
-        raise not_found("shopId")
-    return shop_id
 
 
 @strawberry.type
@@ -98,25 +83,17 @@ class OrderMutations:
             if address
             else None,
         )
-
-        async def place(session: AsyncSession) -> int:
-            ctx.payment_flow()  # refuse before reserving anything when payments are off
-            purchase = await checkouts.place(
-                session, ctx.settings, ctx.viewer.user, request, ctx.now
-            )
-            return purchase.id  # type: ignore[return-value]
-
-        try:
-            purchase_id, errors = await run_service(info, place)
-        except IntegrityError:  # a concurrent call with the same key placed it first
-            purchase_id, errors = await run_service(info, place)
-        if purchase_id is None:
-            return types.CheckoutPayload(user_errors=errors)
-
-        async def attach(session: AsyncSession) -> models.Purchase:
-            return await checkouts.attach_payment(session, ctx.payment_flow().gateway, purchase_id)
-
-        purchase, errors = await run_service(info, attach)
+        purchase, errors = await run_action(
+            info,
+            lambda: checkouts.checkout(
+                ctx.unit_of_work,
+                ctx.payment_flow().gateway,
+                ctx.settings,
+                ctx.user,
+                request,
+                ctx.now,
+            ),
+        )
         return types.CheckoutPayload(
             purchase=types.PurchaseType.from_row(purchase) if purchase else None,
             user_errors=errors,
@@ -136,25 +113,11 @@ class OrderMutations:
     ) -> types.ConfirmPaymentPayload:
         ctx = info.context
 
-        async def work(_session: AsyncSession) -> models.Purchase:
-            # The outer session stays unused: holding its connection while ``settle`` takes
-            # another would exhaust the pool under concurrent confirmations.
-            flow = ctx.payment_flow()
+        async def confirm() -> models.Purchase:
             purchase_id = decode_id(input.purchase_id, "Purchase", ["purchaseId"])
-            async with ctx.session_factory() as session:
-                purchase = await session.get(models.Purchase, purchase_id)
-            if purchase is None or purchase.user_id != ctx.viewer.user.id:
-                raise not_found("purchaseId")
-            try:
-                settled = await flow.settle(purchase_id)
-            except PaymentsUnavailable as exc:
-                raise DomainError(
-                    ErrorCode.PAYMENT_UNAVAILABLE, "Stripe ne répond pas ; réessayez."
-                ) from exc
-            assert settled is not None
-            return settled
+            return await ctx.payment_flow().confirm(ctx.user, purchase_id)
 
-        purchase, errors = await run_service(info, work)
+        purchase, errors = await run_action(info, confirm)
         return types.ConfirmPaymentPayload(
             purchase=types.PurchaseType.from_row(purchase) if purchase else None,
             user_errors=errors,
@@ -172,8 +135,8 @@ class OrderMutations:
         ],
     ) -> types.OrderPayload:
         now = info.context.now
-        return await run_on_order(
-            info, input.order_id, lambda s, order: orders.mark_ready(s, order, now)
+        return await run_step(
+            info, input.order_id, "mark_order_ready", lambda s, o: orders.mark_ready(s, o, now)
         )
 
     @strawberry.mutation(
@@ -191,9 +154,10 @@ class OrderMutations:
         ],
     ) -> types.OrderPayload:
         now = info.context.now
-        return await run_on_order(
+        return await run_step(
             info,
             input.order_id,
+            "mark_order_collected",
             lambda s, order: orders.mark_collected(s, order, input.pickup_code, now),
         )
 
@@ -209,9 +173,10 @@ class OrderMutations:
         ],
     ) -> types.OrderPayload:
         now = info.context.now
-        return await run_on_order(
+        return await run_step(
             info,
             input.order_id,
+            "mark_order_shipped",
             lambda s, order: orders.mark_shipped(
                 s, order, input.carrier, input.tracking_number, now
             ),
@@ -226,8 +191,11 @@ class OrderMutations:
         input: Annotated[types.OrderInput, strawberry.argument(description="La commande livrée.")],
     ) -> types.OrderPayload:
         now = info.context.now
-        return await run_on_order(
-            info, input.order_id, lambda s, order: orders.mark_delivered(s, order, now)
+        return await run_step(
+            info,
+            input.order_id,
+            "mark_order_delivered",
+            lambda s, order: orders.mark_delivered(s, order, now),
         )
 
     @strawberry.mutation(
@@ -244,9 +212,10 @@ class OrderMutations:
         ],
     ) -> types.OrderPayload:
         ctx = info.context
-        return await run_on_order(
+        return await run_step(
             info,
             input.order_id,
+            "report_order_problem",
             lambda s, order: orders.report_problem(s, ctx.settings, order, input.message, ctx.now),
         )
 
@@ -263,15 +232,10 @@ class OrderMutations:
         ],
     ) -> types.OrderPayload:
         ctx = info.context
-        user = ctx.viewer.user
 
         async def work(session: AsyncSession) -> models.Order:
-            order = await session.get(models.Order, decode_id(input.order_id, "Order", ["orderId"]))
-            if order is None or not (user.is_staff or order.user_id == user.id):
-                raise not_found("orderId")
-            if user.is_staff:
-                audit.record(session, user, "cancel_order", "Order", order.id)  # type: ignore[arg-type]
-            return await orders.cancel(session, order, ctx.now, by_staff=user.is_staff)
+            order_id = decode_id(input.order_id, "Order", ["orderId"])
+            return await orders.cancel_order(session, ctx.user, order_id, ctx.now)
 
         order, errors = await run_service(info, work)
         return types.OrderPayload(
@@ -292,15 +256,14 @@ class OrderMutations:
     ) -> types.StartPayoutOnboardingPayload:
         ctx = info.context
 
-        async def work(session: AsyncSession) -> tuple[str, models.Shop]:
-            shop_id = await managed_shop_id(info, input.shop_id)
+        async def start() -> tuple[str, models.Shop]:
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
             flow = ctx.payment_flow()
-            url = await payouts.onboarding_link(
-                ctx.session_factory, flow.gateway, ctx.settings, shop_id
+            return await payouts.start_onboarding(
+                ctx.session_factory, flow.gateway, ctx.settings, ctx.user, shop_id
             )
-            return url, await session.get(models.Shop, shop_id, populate_existing=True)
 
-        result, errors = await run_service(info, work)
+        result, errors = await run_action(info, start)
         if result is None:
             return types.StartPayoutOnboardingPayload(user_errors=errors)
         url, shop = result
@@ -324,17 +287,14 @@ class OrderMutations:
         ctx = info.context
         content = await input.file.read(payouts.MAX_DOCUMENT_BYTES + 1)  # type: ignore[attr-defined]
 
-        async def work(session: AsyncSession) -> models.Shop:
-            shop_id = await managed_shop_id(info, input.shop_id)
+        async def submit() -> models.Shop:
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
             flow = ctx.payment_flow()
-            account = await payouts.upload_kyc_document(
-                ctx.session_factory, flow.gateway, shop_id, input.kind.value, content
+            return await payouts.submit_kyc_document(
+                ctx.session_factory, flow, ctx.user, shop_id, input.kind.value, content
             )
-            if account.payouts_enabled:
-                await flow.account_updated(account.id)  # waiting transfers go out now
-            return await session.get(models.Shop, shop_id, populate_existing=True)
 
-        shop, errors = await run_service(info, work)
+        shop, errors = await run_action(info, submit)
         return types.UploadKycDocumentPayload(
             payouts=types.ShopPayouts.from_row(shop) if shop else None, user_errors=errors
         )

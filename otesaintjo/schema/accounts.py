@@ -13,10 +13,9 @@ from strawberry.types import Info
 from otesaintjo import models
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
-from otesaintjo.schema.pagination import After, CountedConnection, First, paginate
+from otesaintjo.schema.pagination import After, CountedConnection, First, connection
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import accounts
-from otesaintjo.sorting import SortKey
 
 if TYPE_CHECKING:
     from otesaintjo.schema.after_sale import SupportTicketConnection
@@ -76,7 +75,7 @@ class UserType(relay.Node):
     ) -> Annotated[OrderConnection, strawberry.lazy("otesaintjo.schema.orders")]:
         from otesaintjo.schema.orders import order_page
 
-        return await order_page(info, models.Order.user_id == self.id, first=first, after=after)
+        return await order_page(info, user_id=self.id, first=first, after=after)
 
     @strawberry.field(description="Ses demandes au service client, récentes d'abord.")
     async def support_tickets(
@@ -84,9 +83,7 @@ class UserType(relay.Node):
     ) -> Annotated[SupportTicketConnection, strawberry.lazy("otesaintjo.schema.after_sale")]:
         from otesaintjo.schema.after_sale import ticket_page
 
-        return await ticket_page(
-            info, models.SupportTicket.user_id == self.id, first=first, after=after
-        )
+        return await ticket_page(info, user_id=self.id, first=first, after=after)
 
     @strawberry.field(
         description="Appareils connectés à ce compte (sessions actives), récentes d'abord."
@@ -94,14 +91,15 @@ class UserType(relay.Node):
     async def sessions(
         self, info: Info, first: First = 20, after: After = None
     ) -> Annotated[SessionConnection, strawberry.lazy("otesaintjo.schema.accounts")]:
-        return await paginate(  # type: ignore[return-value]
-            info.context.session_factory,
-            accounts.active_sessions_query(self.id),
-            [SortKey(models.AuthSession.created_at, True), SortKey(models.AuthSession.id, True)],
-            first=first,
-            after=after,
-            to_node=lambda row: SessionType.from_row(row[0], info.context.viewer),
-            connection=SessionConnection,
+        ctx = info.context
+        factory = ctx.session_factory
+        return await connection(
+            SessionConnection,
+            lambda limit: accounts.sessions_page(
+                factory, self.id, ctx.now, limit=limit, after=after
+            ),
+            first,
+            lambda row: SessionType.from_row(row[0], ctx.viewer),
         )
 
 

@@ -7,14 +7,14 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from sqlalchemy import select
 from strawberry import enum_value, relay
 from strawberry.types import Info
 
 from otesaintjo import models
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
-from otesaintjo.schema.pagination import CountedConnection, newest_first
+from otesaintjo.schema.pagination import CountedConnection, connection
+from otesaintjo.services import access, reviews, support
 
 
 @strawberry.type(description="Note moyenne de la boutique (avis visibles, acheteurs vérifiés).")
@@ -57,20 +57,11 @@ class ShopReviewType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ShopReviewType | None]:
-        viewer = info.context.viewer
-        staff = viewer is not None and viewer.user.is_staff
-        async with info.context.session_factory() as session:
-            rows = {
-                r.id: r
-                for r in await session.scalars(
-                    select(models.ShopReview).where(
-                        models.ShopReview.id.in_(primary_keys(node_ids))  # type: ignore[union-attr]
-                    )
-                )
-            }
-        found = [rows.get(pk) for pk in primary_keys(node_ids)]
+        user = info.context.user
+        rows = await info.context.loaders.review_by_id.load_many(primary_keys(node_ids))
+        staff = user is not None and user.is_staff
         return [
-            cls.from_row(r, staff) if r and (r.hidden_at is None or staff) else None for r in found
+            cls.from_row(r, staff) if r and access.may_see_review(user, r) else None for r in rows
         ]
 
     @strawberry.field(description="Prénom et initiale de l'auteur.")
@@ -92,18 +83,12 @@ class ShopReviewConnection(CountedConnection[ShopReviewType]):
 async def review_page(
     info: Info, shop_id: int, first: int | None, after: str | None
 ) -> ShopReviewConnection:
-    visible = [
-        models.ShopReview.shop_id == shop_id,
-        models.ShopReview.hidden_at.is_(None),  # type: ignore[union-attr]
-    ]
-    return await newest_first(  # type: ignore[return-value]
-        info,
-        models.ShopReview,
-        visible,
-        ShopReviewType.from_row,
+    factory = info.context.session_factory
+    return await connection(
         ShopReviewConnection,
-        first=first,
-        after=after,
+        lambda limit: reviews.shop_reviews_page(factory, shop_id, limit=limit, after=after),
+        first,
+        lambda row: ShopReviewType.from_row(row[0]),
     )
 
 
@@ -155,35 +140,17 @@ class SupportTicketType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[SupportTicketType | None]:
         """Its author and staff; anyone else gets null."""
-        viewer = info.context.viewer
-        async with info.context.session_factory() as session:
-            rows = {
-                r.id: r
-                for r in await session.scalars(
-                    select(models.SupportTicket).where(
-                        models.SupportTicket.id.in_(primary_keys(node_ids))  # type: ignore[union-attr]
-                    )
-                )
-            }
-        return [
-            cls.from_row(r)
-            if r and viewer and (viewer.user.is_staff or viewer.user.id == r.user_id)
-            else None
-            for r in (rows.get(pk) for pk in primary_keys(node_ids))
-        ]
+        user = info.context.user
+        rows = await info.context.loaders.ticket_by_id.load_many(primary_keys(node_ids))
+        return [cls.from_row(r) if r and access.may_see_ticket(user, r) else None for r in rows]
 
     @strawberry.field
     async def messages(self, info: Info) -> list[TicketMessageType]:
-        async with info.context.session_factory() as session:
-            rows = await session.scalars(
-                select(models.TicketMessage)
-                .where(models.TicketMessage.ticket_id == self.row.id)
-                .order_by(models.TicketMessage.id)  # type: ignore[arg-type]
-            )
-            return [
-                TicketMessageType(body=r.body, from_staff=r.from_staff, created_at=r.created_at)
-                for r in rows
-            ]
+        rows = await info.context.loaders.messages_by_ticket_id.load(self.row.id)
+        return [
+            TicketMessageType(body=r.body, from_staff=r.from_staff, created_at=r.created_at)
+            for r in rows
+        ]
 
 
 @strawberry.type(name="SupportTicketConnection")
@@ -192,16 +159,22 @@ class SupportTicketConnection(CountedConnection[SupportTicketType]):
 
 
 async def ticket_page(
-    info: Info, *conditions: object, first: int | None, after: str | None
+    info: Info,
+    *,
+    first: int | None,
+    after: str | None,
+    user_id: int | None = None,
+    status: str | None = None,
 ) -> SupportTicketConnection:
-    return await newest_first(  # type: ignore[return-value]
-        info,
-        models.SupportTicket,
-        conditions,
-        SupportTicketType.from_row,
+    """A user's tickets, or every ticket (staff), newest first."""
+    factory = info.context.session_factory
+    return await connection(
         SupportTicketConnection,
-        first=first,
-        after=after,
+        lambda limit: support.tickets_page(
+            factory, user_id=user_id, status=status, limit=limit, after=after
+        ),
+        first,
+        lambda row: SupportTicketType.from_row(row[0]),
     )
 
 
@@ -272,9 +245,7 @@ class PaymentsInfo:
 @strawberry.type(description="Informations de la plateforme.")
 class PlatformInfo:
     support_email: str
-    support_hours: str = strawberry.field(
-        description="Du lundi au vendredi, 10 h – 18 h (heure de La Réunion), sauf jours fériés."
-    )
+    support_hours: str = strawberry.field(description=support.HOURS_TEXT)
     support_open_now: bool
     next_support_opening: datetime
     payments: PaymentsInfo = strawberry.field(description="Pour payer depuis une page web.")

@@ -12,9 +12,10 @@ from strawberry.types import Info
 from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
-from otesaintjo.schema.pagination import CountedConnection, paginate
+from otesaintjo.schema.pagination import CountedConnection, connection
 from otesaintjo.schema.shops import ShopType
-from otesaintjo.services.browse import ProductFilters, ShopFilters, products_listing, shops_listing
+from otesaintjo.services import browse
+from otesaintjo.services.browse import ProductFilters, ShopFilters
 from otesaintjo.services.pricing import best_offer
 
 
@@ -206,15 +207,14 @@ async def list_products(
     info: Info, filters: ProductFilters, first: int | None, after: str | None
 ) -> ProductConnection:
     ctx = info.context
-    query, keys = products_listing(filters, ctx.settings.database_dialect, ctx.now)
-    return await paginate(  # type: ignore[return-value]
-        ctx.session_factory,
-        query,
-        keys,
-        first=first,
-        after=after,
-        to_node=lambda row: ProductType.from_row(row[0]),
-        connection=ProductConnection,
+    factory, dialect = ctx.session_factory, ctx.settings.database_dialect
+    return await connection(
+        ProductConnection,
+        lambda limit: browse.products_page(
+            factory, filters, dialect, ctx.now, limit=limit, after=after
+        ),
+        first,
+        lambda row: ProductType.from_row(row[0]),
     )
 
 
@@ -222,13 +222,10 @@ async def list_shops(
     info: Info, filters: ShopFilters, first: int | None, after: str | None
 ) -> ShopConnection:
     ctx = info.context
-    query, keys = shops_listing(filters, ctx.settings.database_dialect)
-    return await paginate(  # type: ignore[return-value]
-        ctx.session_factory,
-        query,
-        keys,
-        first=first,
-        after=after,
-        to_node=lambda row: ShopType.from_row(row[0]),
-        connection=ShopConnection,
+    factory, dialect = ctx.session_factory, ctx.settings.database_dialect
+    return await connection(
+        ShopConnection,
+        lambda limit: browse.shops_page(factory, filters, dialect, limit=limit, after=after),
+        first,
+        lambda row: ShopType.from_row(row[0]),
     )

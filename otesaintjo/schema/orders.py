@@ -23,9 +23,9 @@ from otesaintjo.schema.catalogue import ProductType, VatRate
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id, primary_keys
-from otesaintjo.schema.pagination import CountedConnection, newest_first
+from otesaintjo.schema.pagination import CountedConnection, connection
 from otesaintjo.schema.shops import ShopType
-from otesaintjo.services import returns as returns_service
+from otesaintjo.services import access, invoice_links, orders, withdrawal
 
 if TYPE_CHECKING:
     from otesaintjo.schema.returns import ReturnType
@@ -137,15 +137,11 @@ class OrderCustomer:
 
 
 async def can_see_order(info: Info, order: models.Order) -> bool:
-    viewer = info.context.viewer
-    if viewer is None:
-        return False
-    return viewer.user.id == order.user_id or await info.context.manages_shop(order.shop_id)
+    return await access.may_see_order(info.context.user, order, info.context.member_of)
 
 
 def can_see_purchase(info: Info, purchase: models.Purchase) -> bool:
-    viewer = info.context.viewer
-    return viewer is not None and (viewer.user.id == purchase.user_id or viewer.user.is_staff)
+    return access.may_see_purchase(info.context.user, purchase)
 
 
 @strawberry.type(name="Order", description="La part d'un achat pour une boutique.")
@@ -217,16 +213,11 @@ class OrderType(relay.Node):
         description="Fin du droit de rétractation : 14 jours après réception (livrée ou retirée)."
     )
     def withdrawal_deadline(self) -> datetime | None:
-        return returns_service.withdrawal_deadline(self.row)
+        return withdrawal.withdrawal_deadline(self.row)
 
     @strawberry.field(description="Le client peut encore se rétracter (bouton « retourner »).")
     def viewer_can_request_return(self, info: Info) -> bool:
-        viewer = info.context.viewer
-        return (
-            viewer is not None
-            and viewer.user.id == self.row.user_id
-            and returns_service.can_request(self.row, info.context.now)
-        )
+        return access.may_request_return(info.context.user, self.row, info.context.now)
 
     @strawberry.field(description="Sa facture (au nom de la boutique) et ses avoirs.")
     async def invoices(self, info: Info) -> list[InvoiceType]:
@@ -295,12 +286,7 @@ class OrderType(relay.Node):
         "est alors annulé) ; le personnel peut annuler à tout moment, avec remboursement."
     )
     def viewer_can_cancel(self, info: Info) -> bool:
-        viewer = info.context.viewer
-        if viewer is None or self.row.status == S.CANCELLED:
-            return False
-        if viewer.user.is_staff:
-            return True
-        return viewer.user.id == self.row.user_id and self.row.status == S.PENDING_PAYMENT
+        return access.may_cancel(info.context.user, self.row)
 
 
 @strawberry.enum(name="InvoiceKind", description="Facture, ou avoir (un remboursement).")
@@ -332,9 +318,9 @@ class InvoiceType:
 
     @strawberry.field(description="Lien de téléchargement du PDF, valable 15 minutes.")
     def download_url(self, info: Info) -> str:
-        from otesaintjo.invoice_files import download_url
-
-        return download_url(info.context.settings, self.row.id, info.context.viewer.user.id)  # type: ignore[arg-type]
+        ctx = info.context
+        user_id = ctx.viewer.user.id
+        return invoice_links.download_url(ctx.settings, self.row.id, user_id, ctx.now)  # type: ignore[arg-type]
 
 
 @strawberry.type(name="OrderConnection")
@@ -553,15 +539,27 @@ OrderConnectionRef = Annotated[OrderConnection, strawberry.lazy("otesaintjo.sche
 
 async def order_page(
     info: Info,
-    *conditions: Any,
+    *,
     first: int | None,
     after: str | None,
+    shop_id: int | None = None,
+    user_id: int | None = None,
     status: OrderStatusEnum | None = None,
 ) -> OrderConnection:
-    """A page of orders, newest first (keyset on the id; indexes on shop/user + id)."""
-    wanted = [*conditions, models.Order.status == status.value] if status else list(conditions)
-    return await newest_first(  # type: ignore[return-value]
-        info, models.Order, wanted, OrderType.from_row, OrderConnection, first=first, after=after
+    """A page of orders, newest first: a shop's, a customer's, or all (staff)."""
+    factory = info.context.session_factory
+    return await connection(
+        OrderConnection,
+        lambda limit: orders.orders_page(
+            factory,
+            shop_id=shop_id,
+            user_id=user_id,
+            status=status.value if status else None,
+            limit=limit,
+            after=after,
+        ),
+        first,
+        lambda row: OrderType.from_row(row[0]),
     )
 
 

@@ -14,8 +14,9 @@ from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
-from otesaintjo.schema.pagination import CountedConnection, newest_first
-from otesaintjo.services.returns import WITHDRAWAL_DAYS
+from otesaintjo.schema.pagination import CountedConnection, connection
+from otesaintjo.services import access, returns
+from otesaintjo.services.withdrawal import WITHDRAWAL_DAYS
 
 
 @strawberry.enum(
@@ -43,10 +44,7 @@ class ReturnCondition(Enum):
 
 
 async def can_see_return(info: Info, row: models.OrderReturn) -> bool:
-    viewer = info.context.viewer
-    if viewer is None:
-        return False
-    return viewer.user.id == row.user_id or await info.context.manages_shop(row.shop_id)
+    return await access.may_see_return(info.context.user, row, info.context.member_of)
 
 
 @strawberry.type(
@@ -107,17 +105,13 @@ async def return_page(
     after: str | None,
     status: ReturnStatusEnum | None,
 ) -> ReturnConnection:
-    wanted = [models.OrderReturn.shop_id == shop_id]
-    if status is not None:
-        wanted.append(models.OrderReturn.status == status.value)
-    return await newest_first(  # type: ignore[return-value]
-        info,
-        models.OrderReturn,
-        wanted,
-        ReturnType.from_row,
+    factory = info.context.session_factory
+    wanted = status.value if status is not None else None
+    return await connection(
         ReturnConnection,
-        first=first,
-        after=after,
+        lambda limit: returns.returns_page(factory, shop_id, wanted, limit=limit, after=after),
+        first,
+        lambda row: ReturnType.from_row(row[0]),
     )
 
 

@@ -14,7 +14,7 @@ from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.pagination import After, First
-from otesaintjo.services.shops import website_is_public
+from otesaintjo.services import shops
 
 if TYPE_CHECKING:
     from otesaintjo.schema.after_sale import Rating, ShopReviewConnection
@@ -179,9 +179,7 @@ class ShopType(relay.Node):
             return None
         from otesaintjo.schema.orders import order_page
 
-        return await order_page(
-            info, models.Order.shop_id == self.id, first=first, after=after, status=status
-        )
+        return await order_page(info, shop_id=self.id, first=first, after=after, status=status)
 
     @strawberry.field(description="Les retours de la boutique, récents d'abord (ses commerçants).")
     async def returns(
@@ -274,10 +272,12 @@ class ShopType(relay.Node):
 
     @strawberry.field
     async def about(self, info: Info) -> ShopAbout:
+        ctx = info.context
         website = self.row.website
-        if website and not await info.context.manages_shop(self.id):
-            online = await info.context.loaders.online_products_by_shop_id.load(self.id)
-            website = website if website_is_public(online) else None
+        if website:  # the rights, then the count (only if it matters), read only for a site
+            manages = await ctx.manages_shop(self.id)
+            online = 0 if manages else await ctx.loaders.online_products_by_shop_id.load(self.id)
+            website = shops.visible_website(website, online, manages)
         return ShopAbout(description=self.row.description, website=website)
 
     @strawberry.field(

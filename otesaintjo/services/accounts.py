@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo import auth
-from otesaintjo.clock import utcnow
 from otesaintjo.db import keep_on_refusal
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import AuthSession, PasswordResetToken, RefreshToken, User
 from otesaintjo.security import hash_password, new_token, token_digest, verify_password
-from otesaintjo.services import cart, links, login_throttle, newsletter
+from otesaintjo.services import cart, links, login_throttle, newsletter, pages
 from otesaintjo.services.outbox import queue_email
 from otesaintjo.services.validation import (
     check_password,
@@ -24,6 +23,7 @@ from otesaintjo.services.validation import (
     normalize_phone,
 )
 from otesaintjo.settings import Settings
+from otesaintjo.sorting import SortKey
 
 NAME_MAX = 100
 
@@ -59,6 +59,7 @@ async def register(
     settings: Settings,
     data: SignUp,
     client: ClientInfo,
+    now: datetime,
     cart_token: str | None = None,
 ) -> Tokens:
     """Create a customer account and sign it in; the visitor's anonymous cart becomes the
@@ -93,8 +94,8 @@ async def register(
         await newsletter.subscribe(session, settings, email)
     queue_email(session, "welcome", user.email, first_name=user.first_name)
     if cart_token:
-        await cart.merge_into_user_cart(session, user, cart_token)
-    return await _open_session(session, settings, user, client)
+        await cart.merge_into_user_cart(session, user, cart_token, now)
+    return await _open_session(session, settings, user, client, now)
 
 
 async def login(
@@ -103,13 +104,14 @@ async def login(
     email: str,
     password: str,
     client: ClientInfo,
+    now: datetime,
     cart_token: str | None = None,
 ) -> Tokens:
     """Check the password (same answer and cost whether or not the account exists); the
     anonymous cart of ``cart_token`` joins the customer's cart."""
     email_key = f"account:{email.strip().lower()[:254]}"
     keys = [email_key] + ([f"ip:{client.ip_address}"] if client.ip_address else [])
-    await login_throttle.ensure_not_locked(session, keys)
+    await login_throttle.ensure_not_locked(session, keys, now)
     user = await _user_by_email(session, email.strip().lower()) if len(email) <= 254 else None
     if not await verify_password(password[:1024], user.password_hash if user else None):
         keep_on_refusal(session)
@@ -118,6 +120,7 @@ async def login(
             email_key,
             settings.login_free_failures_per_account,
             settings.login_max_lock_seconds,
+            now,
         )
         if client.ip_address:
             await login_throttle.record_failure(
@@ -125,18 +128,20 @@ async def login(
                 f"ip:{client.ip_address}",
                 settings.login_free_failures_per_ip,
                 settings.login_max_lock_seconds,
+                now,
             )
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "E-mail ou mot de passe incorrect.")
     assert user is not None
     await login_throttle.forget(session, email_key)
     if cart_token:
-        await cart.merge_into_user_cart(session, user, cart_token)
-    return await _open_session(session, settings, user, client)
+        await cart.merge_into_user_cart(session, user, cart_token, now)
+    return await _open_session(session, settings, user, client, now)
 
 
-async def refresh(session: AsyncSession, settings: Settings, refresh_token: str) -> Tokens:
+async def refresh(
+    session: AsyncSession, settings: Settings, refresh_token: str, now: datetime
+) -> Tokens:
     """Rotate a refresh token. Presenting an already rotated one revokes its whole family."""
-    now = utcnow()
     row = (
         await session.execute(
             select(RefreshToken, AuthSession, User)
@@ -162,25 +167,29 @@ async def refresh(session: AsyncSession, settings: Settings, refresh_token: str)
         # A rotated token came back: someone holds a copy. Kill the family. The revocation must
         # be committed even though we refuse, so the resolver commits userErrors too.
         keep_on_refusal(session)
-        await _revoke_sessions(session, [auth_session.id], "refresh_token_reuse")
+        await _revoke_sessions(session, [auth_session.id], "refresh_token_reuse", now)
         raise invalid
     auth_session.last_used_at = now
     auth_session.expires_at = now + timedelta(days=settings.refresh_token_days)
-    return await _issue_tokens(session, settings, user, auth_session)
+    return await _issue_tokens(session, settings, user, auth_session, now)
 
 
-async def logout(session: AsyncSession, user: User, session_id: int, everywhere: bool) -> int:
+async def logout(
+    session: AsyncSession, user: User, session_id: int, everywhere: bool, now: datetime
+) -> int:
     """Revoke this sign-in (or all of the user's); returns how many sessions were closed."""
     if everywhere:
-        return await revoke_all_sessions(session, user.id, "logout_everywhere")  # type: ignore[arg-type]
-    return await _revoke_sessions(session, [session_id], "logout")
+        return await revoke_all_sessions(session, user.id, "logout_everywhere", now)  # type: ignore[arg-type]
+    return await _revoke_sessions(session, [session_id], "logout", now)
 
 
-async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) -> int:
+async def revoke_all_sessions(
+    session: AsyncSession, user_id: int, reason: str, now: datetime
+) -> int:
     result = await session.execute(
         update(AuthSession)
         .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
-        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .values(revoked_at=now, revoked_reason=reason)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -188,6 +197,7 @@ async def revoke_all_sessions(session: AsyncSession, user_id: int, reason: str) 
 async def update_profile(
     session: AsyncSession,
     user: User,
+    now: datetime,
     *,
     first_name: str | None = None,
     last_name: str | None = None,
@@ -208,11 +218,13 @@ async def update_profile(
     user = await session.merge(user)
     for field, value in values.items():
         setattr(user, field, value)
-    user.updated_at = utcnow()
+    user.updated_at = now
     return user
 
 
-async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
+async def request_password_reset(
+    session: AsyncSession, settings: Settings, email: str, now: datetime
+) -> None:
     """Email a single-use link if the account exists; say nothing either way."""
     try:
         address = normalize_email(email, ["email"])
@@ -221,7 +233,6 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
     user = await _user_by_email(session, address)
     if user is None:
         return
-    now = utcnow()
     await session.execute(  # a newer request voids the older links
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
@@ -246,11 +257,10 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
 
 
 async def reset_password(
-    session: AsyncSession, settings: Settings, token: str, new_password: str
+    session: AsyncSession, settings: Settings, token: str, new_password: str, now: datetime
 ) -> User:
     """Set a new password from a reset link; every session of the user ends (no auto-login)."""
     check_password(new_password, ["newPassword"])
-    now = utcnow()
     row = (
         await session.execute(
             select(PasswordResetToken, User)
@@ -274,7 +284,7 @@ async def reset_password(
         raise DomainError(ErrorCode.INVALID_TOKEN, "Lien invalide ou déjà utilisé.", ["token"])
     user.password_hash = await hash_password(new_password)
     user.updated_at = now
-    await revoke_all_sessions(session, user.id, "password_reset")  # type: ignore[arg-type]
+    await revoke_all_sessions(session, user.id, "password_reset", now)  # type: ignore[arg-type]
     await login_throttle.forget(session, f"account:{user.email}")
     queue_email(
         session,
@@ -286,13 +296,17 @@ async def reset_password(
     return user
 
 
-def active_sessions_query(user_id: int) -> Select[tuple[AuthSession]]:
-    """Active sign-ins of a user (``viewer.sessions`` pages through it)."""
-    return select(AuthSession).where(
+async def sessions_page(
+    factory: pages.Factory, user_id: int, now: datetime, *, limit: int, after: str | None
+) -> pages.Page:
+    """Active sign-ins of a user, newest first (``viewer.sessions``)."""
+    query = select(AuthSession).where(
         AuthSession.user_id == user_id,
         AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-        AuthSession.expires_at > utcnow(),
+        AuthSession.expires_at > now,
     )
+    keys = [SortKey(AuthSession.created_at, True), SortKey(AuthSession.id, True)]
+    return await pages.keyset_page(factory, query, keys, limit=limit, after=after)
 
 
 async def _user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -300,9 +314,8 @@ async def _user_by_email(session: AsyncSession, email: str) -> User | None:
 
 
 async def _open_session(
-    session: AsyncSession, settings: Settings, user: User, client: ClientInfo
+    session: AsyncSession, settings: Settings, user: User, client: ClientInfo, now: datetime
 ) -> Tokens:
-    now = utcnow()
     auth_session = AuthSession(
         user_id=user.id,  # type: ignore[arg-type]
         expires_at=now + timedelta(days=settings.refresh_token_days),
@@ -311,32 +324,35 @@ async def _open_session(
     )
     session.add(auth_session)
     await session.flush()
-    return await _issue_tokens(session, settings, user, auth_session)
+    return await _issue_tokens(session, settings, user, auth_session, now)
 
 
 async def _issue_tokens(
-    session: AsyncSession, settings: Settings, user: User, auth_session: AuthSession
+    session: AsyncSession, settings: Settings, user: User, auth_session: AuthSession, now: datetime
 ) -> Tokens:
     refresh_token = new_token()
     session.add(RefreshToken(session_id=auth_session.id, token_hash=token_digest(refresh_token)))  # type: ignore[arg-type]
     access = auth.issue_access_token(
         settings.secret_key,
-        user.id,
-        auth_session.id,
-        settings.access_token_minutes,  # type: ignore[arg-type]
+        user.id,  # type: ignore[arg-type]
+        auth_session.id,  # type: ignore[arg-type]
+        settings.access_token_minutes,
+        now,
     )
     return Tokens(
         user=user,
         access_token=access,
-        access_token_expires_at=utcnow() + timedelta(minutes=settings.access_token_minutes),
+        access_token_expires_at=now + timedelta(minutes=settings.access_token_minutes),
         refresh_token=refresh_token,
     )
 
 
-async def _revoke_sessions(session: AsyncSession, ids: list[int], reason: str) -> int:
+async def _revoke_sessions(
+    session: AsyncSession, ids: list[int], reason: str, now: datetime
+) -> int:
     result = await session.execute(
         update(AuthSession)
         .where(AuthSession.id.in_(ids), AuthSession.revoked_at.is_(None))  # type: ignore[union-attr]
-        .values(revoked_at=utcnow(), revoked_reason=reason)
+        .values(revoked_at=now, revoked_reason=reason)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.models import AuditEntry, User
+from otesaintjo.services import pages
 
 
 def record(
@@ -26,3 +27,7 @@ def record(
             details=details,
         )
     )
+
+
+async def entries_page(factory: pages.Factory, *, limit: int, after: str | None) -> pages.Page:
+    return await pages.newest_first(factory, AuditEntry, [], limit=limit, after=after)

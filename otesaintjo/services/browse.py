@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import Select, and_, exists, literal, select
 
 from otesaintjo.models import Product, Shop, ShopCategory
+from otesaintjo.services import pages
 from otesaintjo.services.pricing import effective_price_sql
 from otesaintjo.services.search import apply_search
 from otesaintjo.sorting import SortKey
@@ -145,3 +146,23 @@ def _bounding_box(near: Near):
         Shop.latitude.between(near.latitude - dlat, near.latitude + dlat),  # type: ignore[union-attr]
         Shop.longitude.between(near.longitude - dlng, near.longitude + dlng),  # type: ignore[union-attr]
     )
+
+
+async def products_page(
+    factory: pages.Factory,
+    filters: ProductFilters,
+    dialect: str,
+    now: datetime,
+    *,
+    limit: int,
+    after: str | None,
+) -> pages.Page:
+    query, keys = products_listing(filters, dialect, now)
+    return await pages.keyset_page(factory, query, keys, limit=limit, after=after)
+
+
+async def shops_page(
+    factory: pages.Factory, filters: ShopFilters, dialect: str, *, limit: int, after: str | None
+) -> pages.Page:
+    query, keys = shops_listing(filters, dialect)
+    return await pages.keyset_page(factory, query, keys, limit=limit, after=after)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.clock import REUNION, utcnow
+from otesaintjo.clock import REUNION
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.labels import carrier_label
 from otesaintjo.models import (
@@ -103,11 +103,13 @@ async def find_cart(session: AsyncSession, owner: Owner) -> Cart | None:
     return (await session.execute(select(Cart).where(condition))).scalar_one_or_none()
 
 
-async def cart_for_update(session: AsyncSession, owner: Owner) -> tuple[Cart, str | None]:
+async def cart_for_update(
+    session: AsyncSession, owner: Owner, now: datetime
+) -> tuple[Cart, str | None]:
     """The owner's cart, created if needed; a new anonymous cart comes with its token."""
     cart = await find_cart(session, owner)
     if cart is not None:
-        cart.updated_at = utcnow()
+        cart.updated_at = now
         return cart, None
     token = None if owner.user is not None else new_token()
     cart = Cart(
@@ -120,10 +122,10 @@ async def cart_for_update(session: AsyncSession, owner: Owner) -> tuple[Cart, st
 
 
 async def add_item(
-    session: AsyncSession, owner: Owner, product_id: int, quantity: int
+    session: AsyncSession, owner: Owner, product_id: int, quantity: int, now: datetime
 ) -> tuple[Cart, str | None]:
     product = await _sellable(session, product_id)
-    cart, token = await cart_for_update(session, owner)
+    cart, token = await cart_for_update(session, owner, now)
     item = await session.get(CartItem, (cart.id, product_id))
     wanted = quantity + (item.quantity if item else 0)
     _check_quantity(quantity, wanted, product)
@@ -140,16 +142,18 @@ async def add_item(
     return cart, token
 
 
-async def update_item(session: AsyncSession, owner: Owner, product_id: int, quantity: int) -> Cart:
-    cart, item = await _item(session, owner, product_id)
+async def update_item(
+    session: AsyncSession, owner: Owner, product_id: int, quantity: int, now: datetime
+) -> Cart:
+    cart, item = await _item(session, owner, product_id, now)
     product = await _sellable(session, product_id)
     _check_quantity(quantity, quantity, product)
     item.quantity = quantity
     return cart
 
 
-async def remove_item(session: AsyncSession, owner: Owner, product_id: int) -> Cart:
-    cart, item = await _item(session, owner, product_id)
+async def remove_item(session: AsyncSession, owner: Owner, product_id: int, now: datetime) -> Cart:
+    cart, item = await _item(session, owner, product_id, now)
     await session.delete(item)
     await session.flush()
     return cart
@@ -255,13 +259,15 @@ async def set_delivery_postcode(
     return cart, None
 
 
-async def merge_into_user_cart(session: AsyncSession, user: User, token: str) -> None:
+async def merge_into_user_cart(
+    session: AsyncSession, user: User, token: str, now: datetime
+) -> None:
     """At sign-in, the anonymous cart's lines join the customer's cart (quantities add up,
     capped by the stock), and the anonymous cart disappears."""
     anonymous = await find_cart(session, Owner(None, token))
     if anonymous is None:
         return
-    cart, _ = await cart_for_update(session, Owner(user))
+    cart, _ = await cart_for_update(session, Owner(user), now)
     incoming = (
         await session.execute(
             select(CartItem, Product.stock)
@@ -424,12 +430,14 @@ def _check_quantity(asked: int, wanted: int, product: Product) -> None:
         )
 
 
-async def _item(session: AsyncSession, owner: Owner, product_id: int) -> tuple[Cart, CartItem]:
+async def _item(
+    session: AsyncSession, owner: Owner, product_id: int, now: datetime
+) -> tuple[Cart, CartItem]:
     cart = await find_cart(session, owner)
     item = await session.get(CartItem, (cart.id, product_id)) if cart else None
     if cart is None or item is None:
         raise DomainError(
             ErrorCode.NOT_IN_CART, "Ce produit n'est pas dans le panier.", ["productId"]
         )
-    cart.updated_at = utcnow()
+    cart.updated_at = now
     return cart, item

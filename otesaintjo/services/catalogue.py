@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo import images
-from otesaintjo.clock import utcnow
 from otesaintjo.db import after_commit
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, Shop, User
@@ -80,7 +80,7 @@ def check_category(category: str, field: list[str]) -> str:
 async def create_product(
     session: AsyncSession, user: User, shop_id: int, data: NewProduct
 ) -> Product:
-    await shop_for_merchant(session, user, shop_id)
+    await shop_for_merchant(session, user, shop_id, "create_product")
     checks = FieldChecks()
     product = Product(
         shop_id=shop_id,
@@ -105,9 +105,9 @@ async def create_product(
 
 
 async def update_product(
-    session: AsyncSession, user: User, product_id: int, changes: ProductChanges
+    session: AsyncSession, user: User, product_id: int, changes: ProductChanges, now: datetime
 ) -> Product:
-    product = await product_for_merchant(session, user, product_id)
+    product = await product_for_merchant(session, user, product_id, "update_product")
     checks = FieldChecks()
     values: dict[str, object] = {}
     if changes.name is not None:
@@ -129,32 +129,35 @@ async def update_product(
     checks.raise_if_any()
     for name, value in values.items():
         setattr(product, name, value)
-    product.updated_at = utcnow()
+    product.updated_at = now
     return product
 
 
 async def set_product_online(
-    session: AsyncSession, user: User, product_id: int, online: bool
+    session: AsyncSession, user: User, product_id: int, online: bool, now: datetime
 ) -> Product:
-    product = await product_for_merchant(session, user, product_id)
+    product = await product_for_merchant(session, user, product_id, "set_product_online")
     product.is_online = online
-    product.updated_at = utcnow()
+    product.updated_at = now
     return product
 
 
-async def product_for_merchant(session: AsyncSession, user: User, product_id: int) -> Product:
+async def product_for_merchant(
+    session: AsyncSession, user: User, product_id: int, action: str
+) -> Product:
+    """The product, through its shop's door (``shop_for_merchant``: access and audit)."""
     product = await session.get(Product, product_id)
     if product is None:
         raise DomainError(ErrorCode.NOT_FOUND, "Produit introuvable.", ["productId"])
-    await shop_for_merchant(session, user, product.shop_id)
+    await shop_for_merchant(session, user, product.shop_id, action, product_id=product_id)
     return product
 
 
 async def add_product_image(
     session: AsyncSession, user: User, store: BlobStore, product_id: int, data: bytes
-) -> ProductImage:
+) -> tuple[ProductImage, Product]:
     """Normalise the photo to 400×400 on white (whole item visible), then store it."""
-    product = await product_for_merchant(session, user, product_id)
+    product = await product_for_merchant(session, user, product_id, "add_product_image")
     count = await _image_count(session, product_id)
     if count >= MAX_IMAGES_PER_PRODUCT:
         raise DomainError(
@@ -166,14 +169,14 @@ async def add_product_image(
     image = ProductImage(product_id=product.id, key=key, position=count)  # type: ignore[arg-type]
     session.add(image)
     await session.flush()
-    return image
+    return image, product
 
 
 async def set_shop_cover_photo(
     session: AsyncSession, user: User, store: BlobStore, shop_id: int, data: bytes
 ) -> Shop:
     """A cover photo fitted in 1600×900 (never upscaled), EXIF stripped."""
-    shop = await shop_for_merchant(session, user, shop_id)
+    shop = await shop_for_merchant(session, user, shop_id, "set_shop_cover_photo")
     jpeg = await normalise(images.normalise_cover_photo, data)
     key = new_key("covers", "jpg")
     await store.put(key, jpeg, "image/jpeg")
@@ -190,7 +193,7 @@ async def remove_product_image(
     image = await session.get(ProductImage, image_id)
     if image is None:
         raise DomainError(ErrorCode.NOT_FOUND, "Photo introuvable.", ["imageId"])
-    product = await product_for_merchant(session, user, image.product_id)
+    product = await product_for_merchant(session, user, image.product_id, "remove_product_image")
     await session.delete(image)
     after_commit(session, lambda: store.delete(image.key))
     return product
@@ -199,7 +202,7 @@ async def remove_product_image(
 async def reorder_product_images(
     session: AsyncSession, user: User, product_id: int, image_ids: list[int]
 ) -> Product:
-    product = await product_for_merchant(session, user, product_id)
+    product = await product_for_merchant(session, user, product_id, "reorder_product_images")
     rows = list(
         (
             await session.execute(select(ProductImage).where(ProductImage.product_id == product_id))

@@ -1,6 +1,6 @@
 """Checkout: the cart becomes one purchase with one order per shop, stock reserved, then paid.
 
-Two short transactions, so that no row lock is held during a call to Stripe:
+``checkout`` runs two short transactions, so that no row lock is held during a call to Stripe:
 
 1. ``place``: validate the cart, reserve the stock (``stock.reserve``: conditional updates
    in id order, all or nothing), write the purchase, its orders and lines, and the expiry
@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.errors import DomainError, ErrorCode
@@ -53,6 +56,32 @@ class CheckoutRequest:
     idempotency_key: str
     contact_phone: str
     address: Address | None = None
+
+
+UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+async def checkout(
+    unit_of_work: UnitOfWork,
+    gateway: PaymentsGateway,
+    settings: Settings,
+    user: User,
+    request: CheckoutRequest,
+    now: datetime,
+) -> Purchase:
+    """The whole action: place the purchase (once more if a concurrent call with the same key
+    committed first: the second try finds it), then attach its PaymentIntent."""
+
+    async def place_once() -> int:
+        async with unit_of_work() as session:
+            return (await place(session, settings, user, request, now)).id  # type: ignore[return-value]
+
+    try:
+        purchase_id = await place_once()
+    except IntegrityError:
+        purchase_id = await place_once()
+    async with unit_of_work() as session:
+        return await attach_payment(session, gateway, purchase_id)
 
 
 async def place(

@@ -9,13 +9,15 @@ from the shop's counter row (locked until commit) in the transaction that issues
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from fpdf import FPDF
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.clock import REUNION
 from otesaintjo.db import next_in_counter
@@ -274,3 +276,27 @@ def render_pdf(invoice: Invoice) -> bytes:
 
 def filename(invoice: Invoice) -> str:
     return f"{display_number(invoice)}.pdf"
+
+
+async def pdf_attachments(
+    session_factory: async_sessionmaker[AsyncSession], invoice_ids: list[int]
+) -> list[dict[str, str]]:
+    """The documents as email attachments (base64), drawn in a thread: fpdf is synchronous
+    and must not hold the event loop."""
+    async with session_factory() as session:
+        rows = list(await session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids))))  # type: ignore[union-attr]
+    by_id = {row.id: row for row in rows}
+    attachments = []
+    for invoice_id in invoice_ids:
+        invoice = by_id.get(invoice_id)
+        if invoice is None:
+            continue
+        pdf = await asyncio.to_thread(render_pdf, invoice)
+        attachments.append(
+            {
+                "filename": filename(invoice),
+                "content": base64.b64encode(pdf).decode(),
+                "mime": "application/pdf",
+            }
+        )
+    return attachments

@@ -8,12 +8,11 @@ so concurrent attempts (or aliased ``login`` fields in one document) each count.
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.clock import utcnow
 from otesaintjo.db import upsert_insert
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import LoginThrottle
@@ -27,8 +26,7 @@ def lock_seconds(failures: int, free: int, cap: int) -> int:
     return 0 if over <= 0 else min(2 ** min(over, 30), cap)
 
 
-async def ensure_not_locked(session: AsyncSession, keys: list[str]) -> None:
-    now = utcnow()
+async def ensure_not_locked(session: AsyncSession, keys: list[str], now: datetime) -> None:
     rows = (
         await session.execute(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))  # type: ignore[attr-defined]
     ).scalars()
@@ -47,9 +45,10 @@ async def ensure_not_locked(session: AsyncSession, keys: list[str]) -> None:
         )
 
 
-async def record_failure(session: AsyncSession, key: str, free: int, cap: int) -> int:
+async def record_failure(
+    session: AsyncSession, key: str, free: int, cap: int, now: datetime
+) -> int:
     """Count one failure for ``key`` atomically; returns the failures now counted."""
-    now = utcnow()
     insert = upsert_insert(session)
     table = LoginThrottle.__table__  # type: ignore[attr-defined]
     stale = table.c.last_failure_at < now - FORGET_AFTER

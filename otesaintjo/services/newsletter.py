@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import NewsletterStatus, NewsletterSubscription
 from otesaintjo.security import new_token, read_signed_token, signed_token, token_digest
@@ -47,7 +48,7 @@ async def subscribe(session: AsyncSession, settings: Settings, email: str) -> No
     )
 
 
-async def confirm(session: AsyncSession, token: str) -> NewsletterSubscription:
+async def confirm(session: AsyncSession, token: str, now: datetime) -> NewsletterSubscription:
     subscription = (
         await session.execute(
             select(NewsletterSubscription).where(
@@ -58,12 +59,12 @@ async def confirm(session: AsyncSession, token: str) -> NewsletterSubscription:
     if subscription is None:
         raise DomainError(ErrorCode.INVALID_TOKEN, "Lien de confirmation invalide.", ["token"])
     subscription.status = NewsletterStatus.CONFIRMED
-    subscription.confirmed_at = utcnow()
+    subscription.confirmed_at = now
     subscription.confirm_token_hash = None
     return subscription
 
 
-async def unsubscribe(session: AsyncSession, settings: Settings, token: str) -> None:
+async def unsubscribe(session: AsyncSession, settings: Settings, token: str, now: datetime) -> None:
     """Works from the link in any email, without an account."""
     value = read_signed_token(settings.secret_key, UNSUBSCRIBE, token)
     subscription = (
@@ -72,7 +73,7 @@ async def unsubscribe(session: AsyncSession, settings: Settings, token: str) -> 
     if subscription is None:
         raise DomainError(ErrorCode.INVALID_TOKEN, "Lien de désinscription invalide.", ["token"])
     subscription.status = NewsletterStatus.UNSUBSCRIBED
-    subscription.unsubscribed_at = utcnow()
+    subscription.unsubscribed_at = now
     subscription.confirm_token_hash = None
 
 

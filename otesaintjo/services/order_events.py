@@ -8,35 +8,12 @@ and the notification with it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.db import next_in_counter
+from otesaintjo.events.base import Published, queue_for_publication
 from otesaintjo.models import Order, OrderEvent, ShopEventCounter
-
-PENDING_KEY = "order_events"
-
-
-@dataclass(frozen=True)
-class Published:
-    """What travels on the bus: ids only; subscribers reload and re-check access."""
-
-    event_id: int
-    shop_id: int
-    order_id: int
-    user_id: int
-    sequence: int
-    kind: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Published:
-        return cls(**{k: int(v) if k != "kind" else str(v) for k, v in data.items()})
 
 
 async def next_sequence(session: AsyncSession, shop_id: int) -> int:
@@ -60,7 +37,8 @@ async def record(session: AsyncSession, order: Order, kind: str) -> OrderEvent:
     )
     session.add(event)
     await session.flush()
-    session.info.setdefault(PENDING_KEY, []).append(
+    queue_for_publication(
+        session,
         Published(
             event_id=event.id,  # type: ignore[arg-type]
             shop_id=order.shop_id,
@@ -68,13 +46,9 @@ async def record(session: AsyncSession, order: Order, kind: str) -> OrderEvent:
             user_id=order.user_id,
             sequence=event.sequence,
             kind=kind,
-        )
+        ),
     )
     return event
-
-
-def pending(session: AsyncSession) -> list[Published]:
-    return list(session.info.get(PENDING_KEY, []))
 
 
 async def events_after(

@@ -2,7 +2,8 @@
 
 Every step is one conditional ``UPDATE … WHERE status IN (:allowed)``: two merchants clicking
 at once, or a step racing a cancellation, move the order once; anything not declared in
-``STEPS`` is ``INVALID_STATUS_TRANSITION``. Callers check who may act (resolvers).
+``STEPS`` is ``INVALID_STATUS_TRANSITION``. Who may act: ``order_for_merchant`` (the shop's
+merchants, staff — audited) and ``cancel_order`` (``access.may_cancel``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.errors import DomainError, ErrorCode, not_found
+from otesaintjo.labels import status_label
 from otesaintjo.models import (
     FulfilmentMode,
     Order,
@@ -23,19 +25,12 @@ from otesaintjo.models import (
     OrderStatus,
     Purchase,
     Shop,
-    ShopTransfer,
-    TransferStatus,
     User,
 )
-from otesaintjo.services import order_events, stock
+from otesaintjo.services import access, audit, order_events, pages, stock
+from otesaintjo.services.money import ledger, transfers
+from otesaintjo.services.money.settlement import CANCEL_PAYMENT_JOB, cancel_unpaid, quantities_of
 from otesaintjo.services.outbox import enqueue, queue_email
-from otesaintjo.services.payment_flow import (
-    CANCEL_PAYMENT_JOB,
-    REVERSAL_JOB,
-    cancel_unpaid,
-    quantities_of,
-    queue_refund,
-)
 from otesaintjo.services.validation import clean_text
 from otesaintjo.settings import Settings
 
@@ -54,9 +49,22 @@ GOODS_STILL_IN_SHOP = {S.PENDING_PAYMENT, S.PAID, S.READY_FOR_PICKUP}
 def invalid_transition(order: Order) -> DomainError:
     return DomainError(
         ErrorCode.INVALID_STATUS_TRANSITION,
-        f"Impossible depuis l'état {order.status} de la commande.",
+        f"Impossible : la commande {order.number} est {status_label(order.status)}.",
         ["orderId"],
     )
+
+
+async def order_for_merchant(
+    session: AsyncSession, actor: User, order_id: int, action: str
+) -> Order:
+    """The door of the merchant's steps: the order, if ``actor`` runs its shop or is staff
+    (anyone else: NOT_FOUND, as for an order that does not exist). Staff steps are audited."""
+    order = await session.get(Order, order_id)
+    if order is None or not await access.manages_shop_now(session, actor, order.shop_id):
+        raise not_found("orderId")
+    if actor.is_staff:
+        audit.record(session, actor, action, "Order", order_id)
+    return order
 
 
 async def _step(session: AsyncSession, order: Order, step: str, now: datetime, **values: Any):
@@ -151,10 +159,23 @@ async def report_problem(
     return order
 
 
-async def cancel(session: AsyncSession, order: Order, now: datetime, *, by_staff: bool) -> Order:
-    """Before payment the whole purchase is cancelled (it is one payment); after payment only
-    staff may cancel, and the order's money goes back: refund to the customer, transfer
-    withheld or reversed."""
+async def cancel_order(session: AsyncSession, actor: User, order_id: int, now: datetime) -> Order:
+    """``cancelOrder``: its customer or staff (anyone else: NOT_FOUND); who may cancel what is
+    ``access.may_cancel``; a staff cancellation is audited."""
+    order = await session.get(Order, order_id)
+    if order is None or not (actor.is_staff or order.user_id == actor.id):
+        raise not_found("orderId")
+    if not access.may_cancel(actor, order):
+        raise invalid_transition(order)
+    if actor.is_staff:
+        audit.record(session, actor, "cancel_order", "Order", order_id)
+    return await cancel(session, order, now)
+
+
+async def cancel(session: AsyncSession, order: Order, now: datetime) -> Order:
+    """Before payment the whole purchase is cancelled (it is one payment); after payment (a
+    staff decision) the order's money goes back: refund to the customer, transfer withheld
+    or reversed. Each branch is a conditional update: a race changes the order once."""
     if order.status == S.PENDING_PAYMENT:
         if not await cancel_unpaid(session, order.purchase_id, now):
             raise invalid_transition(order)
@@ -165,7 +186,7 @@ async def cancel(session: AsyncSession, order: Order, now: datetime, *, by_staff
             enqueue(session, CANCEL_PAYMENT_JOB, {"payment_intent_id": intent})
         await session.refresh(order)
         return order
-    if not by_staff or order.status == S.CANCELLED:
+    if order.status == S.CANCELLED:
         raise invalid_transition(order)
     previous = order.status
     moved = await session.execute(
@@ -177,14 +198,30 @@ async def cancel(session: AsyncSession, order: Order, now: datetime, *, by_staff
         raise invalid_transition(order)
     if previous in GOODS_STILL_IN_SHOP:
         await stock.release(session, await quantities_of(session, [order.id]))  # type: ignore[list-item]
-    await queue_refund(session, order, f"order:{order.id}:cancel")
-    withheld = await session.execute(
-        update(ShopTransfer)
-        .where(ShopTransfer.order_id == order.id, ShopTransfer.status == TransferStatus.PENDING)
-        .values(status=TransferStatus.CANCELLED)
-    )
-    if withheld.rowcount != 1:  # type: ignore[attr-defined]
-        enqueue(session, REVERSAL_JOB, {"order_id": order.id})
+    await ledger.refund(session, order, f"order:{order.id}:cancel", now)
+    await transfers.withhold_or_reverse(session, order)
     await session.refresh(order)
     await order_events.record(session, order, OrderEventKind.UPDATED)
     return order
+
+
+async def orders_page(
+    factory: pages.Factory,
+    *,
+    shop_id: int | None = None,
+    user_id: int | None = None,
+    status: str | None = None,
+    limit: int,
+    after: str | None,
+) -> pages.Page:
+    """Orders newest first, of a shop, of a customer, or all (indexes on shop/user + id)."""
+    conditions = [
+        condition
+        for wanted, condition in (
+            (shop_id, Order.shop_id == shop_id),
+            (user_id, Order.user_id == user_id),
+            (status, Order.status == status),
+        )
+        if wanted is not None
+    ]
+    return await pages.newest_first(factory, Order, conditions, limit=limit, after=after)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from otesaintjo.clock import utcnow
 from otesaintjo.models import Job
-from otesaintjo.notifications.email import render_email
+from otesaintjo.notifications.email import Mailer, render_email
+from otesaintjo.services import invoices
 
 EMAIL_JOB = "email.send"
 
@@ -19,7 +19,7 @@ def enqueue(
     session: AsyncSession, kind: str, payload: dict[str, Any], run_at: datetime | None = None
 ) -> Job:
     """Add a job to the current transaction: it exists if and only if the change commits."""
-    job = Job(kind=kind, payload=payload, run_at=run_at or utcnow())
+    job = Job(kind=kind, payload=payload, **({"run_at": run_at} if run_at else {}))
     session.add(job)
     session.info["jobs_enqueued"] = True
     return job
@@ -29,15 +29,29 @@ def queue_email(
     session: AsyncSession,
     template: str,
     to: str,
-    attachments: list[tuple[str, bytes, str]] | None = None,
+    invoice_ids: list[int] | None = None,
     **context: Any,
 ) -> Job:
-    """Render a French email now and hand it to the outbox (with ``(filename, bytes, mime)``
-    attachments, kept in the job as base64)."""
+    """Render a French email now and hand it to the outbox. Invoices to attach go by id: the
+    email job draws their PDFs when it sends (``email_sender``), outside this transaction."""
     payload: dict[str, Any] = render_email(template, to, **context).as_payload()
-    if attachments:
-        payload["attachments"] = [
-            {"filename": name, "content": base64.b64encode(data).decode(), "mime": mime}
-            for name, data, mime in attachments
-        ]
+    if invoice_ids:
+        payload["invoice_ids"] = list(invoice_ids)
     return enqueue(session, EMAIL_JOB, payload)
+
+
+def email_sender(
+    mailer: Mailer, session_factory: async_sessionmaker[AsyncSession]
+) -> Callable[[dict[str, Any]], Awaitable[None]]:
+    """The email job: attach the invoices it names (drawn now, in a thread), then send."""
+
+    async def send(payload: dict[str, Any]) -> None:
+        ids = payload.get("invoice_ids")
+        if ids:
+            payload = {
+                **payload,
+                "attachments": await invoices.pdf_attachments(session_factory, ids),
+            }
+        await mailer.send(payload)
+
+    return send

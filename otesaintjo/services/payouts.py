@@ -5,20 +5,52 @@ Identity documents pass through memory to Stripe's files API and are never store
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo import images
 from otesaintjo.db import unit_of_work
-from otesaintjo.errors import DomainError, ErrorCode
-from otesaintjo.models import Shop
+from otesaintjo.errors import DomainError, ErrorCode, not_found
+from otesaintjo.models import Shop, User
 from otesaintjo.payments.gateway import AccountState, PaymentsGateway, PaymentsUnavailable
-from otesaintjo.services import links
+from otesaintjo.services import access, audit, links
 from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.settings import Settings
 
 KYC_KINDS = ("IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS")
+
+
+class AccountListener(Protocol):
+    """The part of the payment flow KYC needs: the gateway, and what to do when Stripe
+    opens the shop's payouts (send the transfers that waited)."""
+
+    gateway: PaymentsGateway
+
+    async def account_updated(self, account_id: str) -> None: ...
+
+
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+async def check_merchant(
+    factory: async_sessionmaker[AsyncSession], actor: User, shop_id: int, action: str
+) -> None:
+    """The shop's merchants and staff only (audited); the Stripe calls come after, outside
+    any transaction."""
+    async with unit_of_work(factory) as session:
+        if not await access.manages_shop_now(session, actor, shop_id):
+            raise not_found("shopId")
+        if actor.is_staff:
+            audit.record(session, actor, action, "Shop", shop_id)
+
+
+async def shop_payouts(factory: async_sessionmaker[AsyncSession], shop_id: int) -> Shop:
+    async with factory() as session:
+        shop = await session.get(Shop, shop_id)
+    assert shop is not None
+    return shop
 
 
 def _unavailable(exc: Exception) -> DomainError:
@@ -114,3 +146,32 @@ async def upload_kyc_document(
             )
         )
     return account
+
+
+async def start_onboarding(
+    factory: async_sessionmaker[AsyncSession],
+    gateway: PaymentsGateway,
+    settings: Settings,
+    actor: User,
+    shop_id: int,
+) -> tuple[str, Shop]:
+    """``startPayoutOnboarding``: the shop's Stripe link, its account created if needed."""
+    await check_merchant(factory, actor, shop_id, "start_payout_onboarding")
+    url = await onboarding_link(factory, gateway, settings, shop_id)
+    return url, await shop_payouts(factory, shop_id)
+
+
+async def submit_kyc_document(
+    factory: async_sessionmaker[AsyncSession],
+    flow: AccountListener,
+    actor: User,
+    shop_id: int,
+    kind: str,
+    content: bytes,
+) -> Shop:
+    """``uploadKycDocument``: to Stripe's files API; when payouts open, waiting transfers go."""
+    await check_merchant(factory, actor, shop_id, "upload_kyc_document")
+    account = await upload_kyc_document(factory, flow.gateway, shop_id, kind, content)
+    if account.payouts_enabled:
+        await flow.account_updated(account.id)
+    return await shop_payouts(factory, shop_id)

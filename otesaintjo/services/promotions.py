@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
 from otesaintjo.services.pricing import ActivePromotion, running
@@ -40,10 +39,9 @@ def check_value(kind: str, value: int, field: list[str]) -> int:
 
 
 async def create_promotion(
-    session: AsyncSession, user: User, shop_id: int, data: NewPromotion
+    session: AsyncSession, user: User, shop_id: int, data: NewPromotion, now: datetime
 ) -> Promotion:
-    await shop_for_merchant(session, user, shop_id)
-    now = utcnow()
+    await shop_for_merchant(session, user, shop_id, "create_promotion")
     starts_at = data.starts_at or now
     checks = FieldChecks()
     name = checks.check(clean_text, data.name, ["name"], max_length=120)
@@ -94,12 +92,15 @@ def _check_products(found: set[int], asked: list[int]) -> None:
         )
 
 
-async def end_promotion(session: AsyncSession, user: User, promotion_id: int) -> Promotion:
+async def end_promotion(
+    session: AsyncSession, user: User, promotion_id: int, now: datetime
+) -> Promotion:
     promotion = await session.get(Promotion, promotion_id)
     if promotion is None:
         raise DomainError(ErrorCode.NOT_FOUND, "Promotion introuvable.", ["promotionId"])
-    await shop_for_merchant(session, user, promotion.shop_id)
-    now = utcnow()
+    await shop_for_merchant(
+        session, user, promotion.shop_id, "end_promotion", promotion_id=promotion_id
+    )
     if promotion.ended_at is not None or promotion.ends_at <= now:
         raise DomainError(ErrorCode.PROMOTION_ALREADY_ENDED, "Cette promotion est déjà terminée.")
     promotion.ended_at = now

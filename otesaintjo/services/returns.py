@@ -14,35 +14,25 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.errors import DomainError, ErrorCode, not_found
 from otesaintjo.models import (
     Order,
     OrderEventKind,
     OrderLine,
     OrderReturn,
-    OrderStatus,
-    Refund,
     ReturnLine,
     ReturnStatus,
     Shop,
-    ShopTransfer,
-    TransferStatus,
     User,
 )
-from otesaintjo.services import invoices, order_events
-from otesaintjo.services.outbox import enqueue, queue_email
-from otesaintjo.services.payment_flow import (
-    REFUND_DEADLINE_JOB,
-    REFUND_JOB,
-    REVERSAL_JOB,
-    commission,
-)
+from otesaintjo.services import access, audit, order_events, pages
+from otesaintjo.services.money import ledger, transfers
+from otesaintjo.services.outbox import queue_email
 from otesaintjo.services.validation import clean_text
+from otesaintjo.services.withdrawal import WITHDRAWAL_DAYS, can_request
 from otesaintjo.settings import Settings
 
-WITHDRAWAL_DAYS = 14
 REFUND_ALERT_DAYS = 10  # staff are alerted if a refund is still not done (the law: 14)
-RECEIVED_STATUSES = {OrderStatus.DELIVERED, OrderStatus.COLLECTED}
 LIVE_RETURN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED, ReturnStatus.REFUNDED)
 
 
@@ -50,17 +40,6 @@ LIVE_RETURN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.RECEIVED, ReturnSta
 class WantedLine:
     order_line_id: int
     quantity: int
-
-
-def withdrawal_deadline(order: Order) -> datetime | None:
-    if order.received_at is None:
-        return None
-    return order.received_at + timedelta(days=WITHDRAWAL_DAYS)
-
-
-def can_request(order: Order, now: datetime) -> bool:
-    deadline = withdrawal_deadline(order)
-    return order.status in RECEIVED_STATUSES and deadline is not None and now <= deadline
 
 
 async def returned_quantities(session: AsyncSession, order_id: int) -> dict[int, int]:
@@ -80,11 +59,16 @@ async def returned_quantities(session: AsyncSession, order_id: int) -> dict[int,
 async def request_return(
     session: AsyncSession,
     settings: Settings,
-    order: Order,
+    customer: User,
+    order_id: int,
     wanted: list[WantedLine],
     reason: str | None,
     now: datetime,
 ) -> OrderReturn:
+    """The withdrawal button: the order's customer only (anyone else: NOT_FOUND)."""
+    order = await session.get(Order, order_id)
+    if order is None or order.user_id != customer.id:
+        raise not_found("orderId")
     if not can_request(order, now):
         raise DomainError(
             ErrorCode.RETURN_WINDOW_CLOSED,
@@ -146,13 +130,21 @@ async def request_return(
 async def confirm_received(
     session: AsyncSession,
     settings: Settings,
-    back: OrderReturn,
+    actor: User,
+    return_id: int,
     good: bool,
     note: str | None,
     now: datetime,
 ) -> OrderReturn:
-    """GOOD: refund now (a job, retried until Stripe takes it) and take back the shop's share.
-    DAMAGED: refused, no refund, the customer gets the merchant's note."""
+    """The shop's merchants (or staff, audited) got the goods back. GOOD: refund now (a job,
+    retried until Stripe takes it) and take back the shop's share. DAMAGED: refused, no
+    refund, the customer gets the merchant's note."""
+    back = await session.get(OrderReturn, return_id)
+    if back is None or not await access.manages_shop_now(session, actor, back.shop_id):
+        raise not_found("returnId")
+    if actor.is_staff:
+        condition = "GOOD" if good else "DAMAGED"
+        audit.record(session, actor, "confirm_return", "Return", return_id, condition=condition)
     target = ReturnStatus.RECEIVED if good else ReturnStatus.REFUSED
     moved = await session.execute(
         update(OrderReturn)
@@ -185,51 +177,20 @@ async def confirm_received(
 async def _refund(
     session: AsyncSession, settings: Settings, order: Order, back: OrderReturn, now: datetime
 ) -> None:
-    amount = back.refund_cents
-    refunded = await session.scalar(
-        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(Refund.order_id == order.id)
-    )
-    if int(refunded or 0) + amount > order.total_cents:
-        raise DomainError(
-            ErrorCode.REFUND_EXCEEDS_PAYMENT,
-            "Ce remboursement dépasserait ce que le client a payé pour la commande.",
-            ["returnId"],
-        )
-    refund = Refund(
-        key=f"return:{back.id}",
-        order_id=order.id,
-        amount_cents=amount,
-        created_at=now,  # type: ignore[arg-type]
-    )
-    session.add(refund)
-    await session.flush()
-    back.refund_id = refund.id
-    await invoices.issue_credit_note(session, refund, now, return_id=back.id)
-    enqueue(session, REFUND_JOB, {"refund_id": refund.id})
-    enqueue(
+    """The return's refund in the ledger (never beyond what was paid), then the shop gives
+    back its share of it."""
+    refund = await ledger.refund(
         session,
-        REFUND_DEADLINE_JOB,
-        {"refund_id": refund.id},
-        run_at=now + timedelta(days=REFUND_ALERT_DAYS),
+        order,
+        f"return:{back.id}",
+        now,
+        amount_cents=back.refund_cents,
+        return_id=back.id,
+        alert_after=timedelta(days=REFUND_ALERT_DAYS),
     )
-    await _take_back_shop_share(session, settings, order, amount)
-
-
-async def _take_back_shop_share(
-    session: AsyncSession, settings: Settings, order: Order, refunded_cents: int
-) -> None:
-    """The shop gives back the refund minus the platform's commission on it: a waiting
-    transfer shrinks, a sent one is partly reversed (by a job)."""
-    share = refunded_cents - commission(refunded_cents, settings.commission_bp)
-    transfer = (
-        await session.execute(select(ShopTransfer).where(ShopTransfer.order_id == order.id))
-    ).scalar_one_or_none()
-    if transfer is None or share <= 0:
-        return
-    if transfer.status == TransferStatus.PENDING:
-        transfer.amount_cents = max(transfer.amount_cents - share, 0)
-    elif transfer.status == TransferStatus.SENT:
-        enqueue(session, REVERSAL_JOB, {"order_id": order.id, "amount_cents": share})
+    assert refund is not None  # the return moved to RECEIVED once: its key is new
+    back.refund_id = refund.id
+    await transfers.take_back(session, order, back.refund_cents, settings.commission_bp)
 
 
 async def _tell(session: AsyncSession, back: OrderReturn, template: str, settings: Settings):
@@ -246,3 +207,12 @@ async def _tell(session: AsyncSession, back: OrderReturn, template: str, setting
         support_email=settings.support_email,
         days=WITHDRAWAL_DAYS,
     )
+
+
+async def returns_page(
+    factory: pages.Factory, shop_id: int, status: str | None, *, limit: int, after: str | None
+) -> pages.Page:
+    conditions = [OrderReturn.shop_id == shop_id]
+    if status is not None:
+        conditions.append(OrderReturn.status == status)
+    return await pages.newest_first(factory, OrderReturn, conditions, limit=limit, after=after)

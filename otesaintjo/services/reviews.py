@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.db import upsert_insert
-from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.errors import DomainError, ErrorCode, not_found
 from otesaintjo.models import Order, OrderStatus, PlatformReview, ShopRating, ShopReview, User
+from otesaintjo.services import access, audit, pages
 from otesaintjo.services.validation import clean_text
 
 MAX_COMMENT = 2000
@@ -83,8 +84,12 @@ async def create_shop_review(
 
 
 async def update_shop_review(
-    session: AsyncSession, review: ShopReview, rating: int, comment: str, now: datetime
+    session: AsyncSession, author: User, review_id: int, rating: int, comment: str, now: datetime
 ) -> ShopReview:
+    """Its author only (anyone else: NOT_FOUND)."""
+    review = await _review(session, review_id)
+    if review.user_id != author.id:
+        raise not_found("reviewId")
     rating = check_rating(rating)
     comment = clean_text(comment, ["comment"], max_length=MAX_COMMENT, required=False)
     previous = review.rating
@@ -99,7 +104,22 @@ async def update_shop_review(
     return review
 
 
-async def reply(session: AsyncSession, review: ShopReview, text: str, now: datetime) -> ShopReview:
+async def _review(session: AsyncSession, review_id: int) -> ShopReview:
+    review = await session.get(ShopReview, review_id)
+    if review is None:
+        raise not_found("reviewId")
+    return review
+
+
+async def reply(
+    session: AsyncSession, actor: User, review_id: int, text: str, now: datetime
+) -> ShopReview:
+    """The shop's one public reply: its merchants (or staff, audited)."""
+    review = await _review(session, review_id)
+    if not await access.manages_shop_now(session, actor, review.shop_id):
+        raise not_found("reviewId")
+    if actor.is_staff:
+        audit.record(session, actor, "reply_to_review", "ShopReview", review_id)
     text = clean_text(text, ["reply"], max_length=MAX_COMMENT)
     replied = await session.execute(
         update(ShopReview)
@@ -112,8 +132,13 @@ async def reply(session: AsyncSession, review: ShopReview, text: str, now: datet
     return review
 
 
-async def hide(session: AsyncSession, review: ShopReview, reason: str, now: datetime) -> ShopReview:
+async def hide(
+    session: AsyncSession, staff: User, review_id: int, reason: str, now: datetime
+) -> ShopReview:
+    """Moderation (staff only, audited): the review leaves the page and the rating."""
+    review = await _review(session, review_id)
     reason = clean_text(reason, ["reason"], max_length=500)
+    audit.record(session, staff, "hide_review", "ShopReview", review_id, reason=reason)
     hidden = await session.execute(
         update(ShopReview)
         .where(ShopReview.id == review.id, ShopReview.hidden_at.is_(None))  # type: ignore[union-attr]
@@ -137,3 +162,11 @@ async def create_platform_review(
     session.add(review)
     await session.flush()
     return review
+
+
+async def shop_reviews_page(
+    factory: pages.Factory, shop_id: int, *, limit: int, after: str | None
+) -> pages.Page:
+    """A shop's visible reviews, newest first."""
+    visible = [ShopReview.shop_id == shop_id, ShopReview.hidden_at.is_(None)]  # type: ignore[union-attr]
+    return await pages.newest_first(factory, ShopReview, visible, limit=limit, after=after)

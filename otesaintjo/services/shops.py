@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
-from otesaintjo.services import order_numbers
+from otesaintjo.services import access, audit, order_numbers
 from otesaintjo.services import shop_rules as rules
 from otesaintjo.services.validation import clean_text, normalize_email, normalize_phone
 
@@ -103,9 +103,9 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
 
 
 async def update_shop(
-    session: AsyncSession, user: User, shop_id: int, changes: ShopChanges
+    session: AsyncSession, user: User, shop_id: int, changes: ShopChanges, now: datetime
 ) -> Shop:
-    shop = await shop_for_merchant(session, user, shop_id)
+    shop = await shop_for_merchant(session, user, shop_id, "update_shop")
     checks = FieldChecks()
     text_fields = {
         "name": (120, ["name"]),
@@ -148,7 +148,7 @@ async def update_shop(
     checks.raise_if_any()
     for name, value in values.items():
         setattr(shop, name, value)
-    shop.updated_at = utcnow()
+    shop.updated_at = now
     if categories is not None:
         await session.execute(delete(ShopCategory).where(ShopCategory.shop_id == shop.id))  # type: ignore[arg-type]
         session.add_all(ShopCategory(shop_id=shop.id, category=c) for c in categories)  # type: ignore[arg-type]
@@ -177,13 +177,19 @@ def _delivery_values(changes: ShopChanges, checks: FieldChecks, values: dict[str
         )
 
 
-async def shop_for_merchant(session: AsyncSession, user: User, shop_id: int) -> Shop:
-    """The shop, if ``user`` runs it (or is staff); FORBIDDEN otherwise, NOT_FOUND if absent."""
+async def shop_for_merchant(
+    session: AsyncSession, user: User, shop_id: int, action: str, **details: Any
+) -> Shop:
+    """The door of every merchant action: the shop, if ``user`` runs it (or is staff);
+    FORBIDDEN otherwise, NOT_FOUND if absent. A staff member's action is written to the
+    audit log, in the action's transaction (``action`` names it)."""
     shop = await session.get(Shop, shop_id)
     if shop is None:
         raise DomainError(ErrorCode.NOT_FOUND, "Boutique introuvable.", ["shopId"])
-    if not user.is_staff and not await is_member(session, user.id, shop_id):  # type: ignore[arg-type]
+    if not await access.manages_shop_now(session, user, shop_id):
         raise forbidden("Vous ne gérez pas cette boutique.")
+    if user.is_staff:
+        audit.record(session, user, action, "Shop", shop_id, **details)
     return shop
 
 
@@ -227,7 +233,7 @@ async def remove_member(session: AsyncSession, user: User, shop_id: int, member_
 
 
 async def _shop_for_owner(session: AsyncSession, user: User, shop_id: int) -> Shop:
-    shop = await shop_for_merchant(session, user, shop_id)
+    shop = await shop_for_merchant(session, user, shop_id, "manage_shop_team")
     if not user.is_staff:
         role = await session.scalar(
             select(ShopMember.role).where(
@@ -262,6 +268,14 @@ async def online_products_count(session: AsyncSession, shop_id: int) -> int:
             )
         ).scalar_one()
     )
+
+
+def visible_website(website: str | None, online_products: int, viewer_manages: bool) -> str | None:
+    """What a visitor sees of the merchant's own site: its merchants always; the public once
+    2 products are online (FAQ)."""
+    if website and (viewer_manages or website_is_public(online_products)):
+        return website
+    return None
 
 
 def website_is_public(online_products: int) -> bool:

@@ -13,14 +13,19 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.clock import REUNION
-from otesaintjo.errors import DomainError, ErrorCode
-from otesaintjo.models import SupportTicket, TicketMessage, TicketStatus, User
+from otesaintjo.errors import DomainError, ErrorCode, not_found
+from otesaintjo.models import Order, SupportTicket, TicketMessage, TicketStatus, User
+from otesaintjo.services import access, audit, pages
 from otesaintjo.services.outbox import queue_email
 from otesaintjo.services.reunion_calendar import is_working_day
 from otesaintjo.services.validation import clean_text
 from otesaintjo.settings import Settings
 
 OPENS, CLOSES = time(10, 0), time(18, 0)
+HOURS_TEXT = (
+    "Du lundi au vendredi, 10 h – 18 h (heure de La Réunion), sauf jours fériés de La Réunion"
+    " (dont le 20 décembre)."
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,13 @@ def support_status(now: datetime) -> SupportStatus:
 async def open_ticket(
     session: AsyncSession, user: User, subject: str, message: str, order_id: int | None
 ) -> SupportTicket:
+    """From a customer or a merchant; an order named must be one they may see."""
+    if order_id is not None:
+        order = await session.get(Order, order_id)
+        if order is None or not await access.may_see_order(
+            user, order, access.fresh_member_of(session, user)
+        ):
+            raise not_found("orderId")
     ticket = SupportTicket(
         user_id=user.id,  # type: ignore[arg-type]
         order_id=order_id,
@@ -65,9 +77,19 @@ async def open_ticket(
     return ticket
 
 
+async def _ticket(session: AsyncSession, ticket_id: int) -> SupportTicket:
+    ticket = await session.get(SupportTicket, ticket_id)
+    if ticket is None:
+        raise not_found("ticketId")
+    return ticket
+
+
 async def answer(
-    session: AsyncSession, settings: Settings, staff: User, ticket: SupportTicket, text: str
+    session: AsyncSession, settings: Settings, staff: User, ticket_id: int, text: str
 ) -> SupportTicket:
+    """Staff answer (audited); the author gets it by email."""
+    ticket = await _ticket(session, ticket_id)
+    audit.record(session, staff, "answer_ticket", "SupportTicket", ticket_id)
     if ticket.status == TicketStatus.CLOSED:
         raise DomainError(ErrorCode.TICKET_CLOSED, "Ce ticket est fermé.", ["ticketId"])
     body = clean_text(text, ["message"], max_length=5000)
@@ -95,7 +117,10 @@ async def answer(
     return ticket
 
 
-async def close(session: AsyncSession, ticket: SupportTicket, now: datetime) -> SupportTicket:
+async def close(session: AsyncSession, staff: User, ticket_id: int, now: datetime) -> SupportTicket:
+    """Staff close a ticket (audited)."""
+    ticket = await _ticket(session, ticket_id)
+    audit.record(session, staff, "close_ticket", "SupportTicket", ticket_id)
     closed = await session.execute(
         update(SupportTicket)
         .where(SupportTicket.id == ticket.id, SupportTicket.status != TicketStatus.CLOSED)
@@ -105,3 +130,20 @@ async def close(session: AsyncSession, ticket: SupportTicket, now: datetime) -> 
         raise DomainError(ErrorCode.TICKET_CLOSED, "Ce ticket est déjà fermé.", ["ticketId"])
     await session.refresh(ticket)
     return ticket
+
+
+async def tickets_page(
+    factory: pages.Factory,
+    *,
+    user_id: int | None = None,
+    status: str | None = None,
+    limit: int,
+    after: str | None,
+) -> pages.Page:
+    """Tickets newest first: one user's, or every ticket for staff (optionally by status)."""
+    conditions = []
+    if user_id is not None:
+        conditions.append(SupportTicket.user_id == user_id)
+    if status is not None:
+        conditions.append(SupportTicket.status == status)
+    return await pages.newest_first(factory, SupportTicket, conditions, limit=limit, after=after)

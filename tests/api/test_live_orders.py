@@ -172,7 +172,7 @@ async def test_reconnect_with_after_gets_exactly_the_missed_events(
 async def test_a_rolled_back_payment_pushes_nothing(
     client, live_server, offline_stripe, session_factory, monkeypatch, mailbox, sms_gateway
 ) -> None:
-    from otesaintjo.services import payment_flow
+    from otesaintjo.services.money import settlement
 
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
@@ -187,7 +187,7 @@ async def test_a_rolled_back_payment_pushes_nothing(
         raise RuntimeError("the disk is full")
 
     # The payment's transaction fails after the event and the alerts were written.
-    monkeypatch.setattr(payment_flow, "_empty_cart_of", broken)
+    monkeypatch.setattr(settlement, "empty_cart_of", broken)
     failed = await client.post(
         "mutation($id: ID!) { confirmPayment(input: {purchaseId: $id}) { purchase { id } } }",
         {"id": purchase["id"]},

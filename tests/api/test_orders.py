@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from otesaintjo.models import Product, Refund, ShopTransfer, User
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
-from otesaintjo.services.payment_flow import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
+from otesaintjo.services.money import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
 from tests.api.test_checkout import (
     DELIVERED,
     KYC,

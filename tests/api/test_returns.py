@@ -14,7 +14,7 @@ from otesaintjo.clock import utcnow
 from otesaintjo.models import Job, Purchase, Refund, ShopTransfer, User
 from otesaintjo.payments.gateway import PaymentsUnavailable
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
-from otesaintjo.services.payment_flow import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
+from otesaintjo.services.money import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
 from tests.api.test_checkout import DELIVERED, SHIPPED, enable_payouts
 from tests.api.test_live_orders import buy
 from tests.buying_helpers import Town, jobs_done, ok
@@ -287,7 +287,7 @@ async def test_staff_are_alerted_when_a_refund_is_still_not_done(
             await session.execute(select(Job).where(Job.kind == "payments.refund_deadline"))
         ).scalar_one()
     assert deadline.run_at - refund.created_at == timedelta(days=10)
-    await flow.refund_overdue(refund.id)  # what the job does on day 10
+    await flow.refunds.overdue(refund.id)  # what the job does on day 10
     (alert,) = await mailbox.wait_for_subject(
         f"Remboursement en retard : n° {refund.id} (8,50\u00a0€)"
     )

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import strawberry
 
+from otesaintjo.graphql_schema import assert_permissions_declared, build_schema
 from otesaintjo.schema.permissions import Public
-from otesaintjo.schema.root import assert_permissions_declared, build_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from graphql import (
     GraphQLSchema,
 )
 
-from otesaintjo.schema.root import build_schema
+from otesaintjo.graphql_schema import build_schema
 
 
 @dataclass

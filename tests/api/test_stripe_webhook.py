@@ -14,7 +14,7 @@ import stripe
 from sqlalchemy import func, select
 
 from otesaintjo.models import Job, Purchase, ShopTransfer, StripeEvent
-from otesaintjo.services.payment_flow import STRIPE_EVENT_JOB
+from otesaintjo.services.money import STRIPE_EVENT_JOB
 from tests.buying_helpers import Town, intent_id, jobs_done, pay
 from tests.doubles.smtp import wait_until
 

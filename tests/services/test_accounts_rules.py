@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, DomainErrors
 from otesaintjo.models import AuthSession, RefreshToken
 from otesaintjo.services import accounts
@@ -32,20 +33,20 @@ async def test_register_reports_every_bad_field(session_factory, settings) -> No
     async with session_factory() as session:
         with pytest.raises(DomainErrors) as refused:
             await accounts.register(
-                session, settings, sign_up("x", password="court", first_name=""), CLIENT
+                session, settings, sign_up("x", password="court", first_name=""), CLIENT, utcnow()
             )
     assert [e.field for e in refused.value.errors] == [["email"], ["password"], ["firstName"]]
 
 
 async def test_refresh_rotates_and_reuse_revokes_the_family(session_factory, settings) -> None:
     async with session_factory() as session, session.begin():
-        tokens = await accounts.register(session, settings, sign_up(), CLIENT)
+        tokens = await accounts.register(session, settings, sign_up(), CLIENT, utcnow())
     async with session_factory() as session, session.begin():
-        rotated = await accounts.refresh(session, settings, tokens.refresh_token)
+        rotated = await accounts.refresh(session, settings, tokens.refresh_token, utcnow())
     assert rotated.refresh_token != tokens.refresh_token
     async with session_factory() as session:
         with pytest.raises(DomainError):
-            await accounts.refresh(session, settings, tokens.refresh_token)
+            await accounts.refresh(session, settings, tokens.refresh_token, utcnow())
         await session.commit()  # the service asked to keep the revocation
     async with session_factory() as session:
         auth_session = (await session.execute(select(AuthSession))).scalar_one()
@@ -57,14 +58,14 @@ async def test_refresh_token_expires_after_30_idle_days(session_factory, setting
     start = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as traveller:
         async with session_factory() as session, session.begin():
-            tokens = await accounts.register(session, settings, sign_up(), CLIENT)
+            tokens = await accounts.register(session, settings, sign_up(), CLIENT, utcnow())
         traveller.shift(timedelta(days=29))
         async with session_factory() as session, session.begin():
-            tokens = await accounts.refresh(session, settings, tokens.refresh_token)
+            tokens = await accounts.refresh(session, settings, tokens.refresh_token, utcnow())
         traveller.shift(timedelta(days=30, seconds=1))
         async with session_factory() as session:
             with pytest.raises(DomainError) as refused:
-                await accounts.refresh(session, settings, tokens.refresh_token)
+                await accounts.refresh(session, settings, tokens.refresh_token, utcnow())
     assert refused.value.code == "INVALID_TOKEN"
 
 
@@ -108,7 +109,7 @@ async def test_unknown_email_costs_one_argon2_check_too(
     from otesaintjo import security
 
     async with session_factory() as session, session.begin():
-        await accounts.register(session, settings, sign_up(), CLIENT)
+        await accounts.register(session, settings, sign_up(), CLIENT, utcnow())
     calls: list[str] = []
     real_verify = security.PASSWORD_HASH.verify
 
@@ -120,7 +121,9 @@ async def test_unknown_email_costs_one_argon2_check_too(
     for email in ("lea@example.re", "personne@example.re"):
         async with session_factory() as session:
             with pytest.raises(DomainError) as refused:
-                await accounts.login(session, settings, email, "mauvais-mot-de-passe", CLIENT)
+                await accounts.login(
+                    session, settings, email, "mauvais-mot-de-passe", CLIENT, utcnow()
+                )
             assert refused.value.code == "INVALID_CREDENTIALS"
     assert len(calls) == 2
     assert all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in calls)

@@ -1,4 +1,6 @@
-"""Builds the one Schema: root types, limits, error masking, and the default-deny check."""
+"""The one GraphQL schema: root types (queries, mutations, subscriptions from `resolvers/`),
+node lookup, limits, error codes and masking, and the default-deny check. It sits above
+`schema/` (types) and `resolvers/` (fields): neither imports it."""
 
 from __future__ import annotations
 

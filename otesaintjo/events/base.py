@@ -1,0 +1,136 @@
+"""The event bus's message, its per-process hub, the bus protocol, the in-memory bus, and
+the hand-over from a unit of work (staged before commit, published after)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from otesaintjo.db import after_commit, before_commit
+
+log = structlog.get_logger(__name__)
+CHANNEL = "otesaintjo_order_events"
+PENDING_KEY = "order_events"
+
+
+@dataclass(frozen=True)
+class Published:
+    """What travels on the bus: ids only; subscribers reload and re-check access."""
+
+    event_id: int
+    shop_id: int
+    order_id: int
+    user_id: int
+    sequence: int
+    kind: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Published:
+        return cls(**{k: int(v) if k != "kind" else str(v) for k, v in data.items()})
+
+
+def queue_for_publication(session: AsyncSession, event: Published) -> None:
+    """Keep an event with its unit of work: ``attach`` hands it to the bus at commit."""
+    session.info.setdefault(PENDING_KEY, []).append(event)
+
+
+def pending(session: AsyncSession) -> list[Published]:
+    return list(session.info.get(PENDING_KEY, []))
+
+
+def shop_channel(shop_id: int) -> str:
+    return f"shop:{shop_id}"
+
+
+def order_channel(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+class LocalHub:
+    """This process's subscribers, by channel; each gets its own queue."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Published]]] = defaultdict(set)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[asyncio.Queue[Published]]:
+        queue: asyncio.Queue[Published] = asyncio.Queue()
+        for channel in channels:
+            self._queues[channel].add(queue)
+        try:
+            yield queue
+        finally:
+            for channel in channels:
+                self._queues[channel].discard(queue)
+                if not self._queues[channel]:
+                    del self._queues[channel]
+
+    def dispatch(self, event: Published) -> None:
+        targets: set[asyncio.Queue[Published]] = set()
+        for channel in (shop_channel(event.shop_id), order_channel(event.order_id)):
+            targets |= self._queues.get(channel, set())
+        for queue in targets:
+            queue.put_nowait(event)
+
+    @property
+    def subscribers(self) -> int:
+        return len({id(q) for queues in self._queues.values() for q in queues})
+
+
+class EventBus(Protocol):
+    hub: LocalHub
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def stage(self, session: AsyncSession, events: list[Published]) -> None:
+        """Inside the transaction, before commit."""
+
+    async def publish(self, events: list[Published]) -> None:
+        """After commit."""
+
+
+class MemoryBus:
+    def __init__(self) -> None:
+        self.hub = LocalHub()
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def stage(self, session: AsyncSession, events: list[Published]) -> None:
+        return None
+
+    async def publish(self, events: list[Published]) -> None:
+        for event in events:
+            self.hub.dispatch(event)
+
+
+def attach(session: AsyncSession, bus: EventBus) -> None:
+    """Hand this unit of work's order events to the bus: staged before commit, published after."""
+
+    async def stage() -> None:
+        events = pending(session)
+        if events:
+            await bus.stage(session, events)
+
+    async def publish() -> None:
+        events = pending(session)
+        if events:
+            await bus.publish(events)
+
+    before_commit(session, stage)
+    after_commit(session, publish)

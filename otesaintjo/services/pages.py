@@ -1,0 +1,106 @@
+"""Keyset pages: ``WHERE (k1, k2) < (:a, :b) … LIMIT n+1``, the SQL half of every list.
+
+The cursor carries the sort-key values of the page's last row, so a page never skips or repeats
+rows when others are inserted meanwhile, and the database walks an index instead of an OFFSET.
+The total is a separate COUNT, run only if the client asks for it (``Page.count``). The GraphQL
+half (Relay connections, ``first`` limits) is ``schema/pagination.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Select
+
+from otesaintjo.sorting import SortKey
+
+Factory = async_sessionmaker[AsyncSession]
+
+
+class InvalidCursor(ValueError):
+    """A cursor this API did not make (the client's error)."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """Result rows (the entity first, then labelled computed columns), one cursor each."""
+
+    rows: list[Any]
+    cursors: list[str]
+    has_next: bool
+    after: str | None
+    count: Callable[[], Awaitable[int]]
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    plain = [{"dt": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError
+        return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) else v for v in values]
+    except (ValueError, TypeError, KeyError, UnicodeError) as exc:
+        raise InvalidCursor(cursor) from exc
+
+
+def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order of ``keys`` (mixed directions allowed)."""
+    clauses = []
+    for i, key in enumerate(keys):
+        equal_prefix = [keys[j].column == values[j] for j in range(i)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal_prefix, beyond))
+    return or_(*clauses)
+
+
+async def keyset_page(
+    factory: Factory,
+    query: Select[Any],
+    keys: Sequence[SortKey],
+    *,
+    limit: int,
+    after: str | None,
+) -> Page:
+    """One page of ``query`` in keyset order."""
+    count_query = select(func.count()).select_from(query.order_by(None).subquery())
+    paged = query.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    if after:
+        paged = paged.where(after_condition(keys, decode_cursor(after, len(keys))))
+    async with factory() as session:
+        rows = list((await session.execute(paged.limit(limit + 1))).all())
+
+    async def count() -> int:
+        async with factory() as session:
+            return int((await session.execute(count_query)).scalar_one())
+
+    return Page(
+        rows=rows[:limit],
+        cursors=[encode_cursor([k.value(row) for k in keys]) for row in rows[:limit]],
+        has_next=len(rows) > limit,
+        after=after,
+        count=count,
+    )
+
+
+async def newest_first(
+    factory: Factory, model: Any, conditions: Sequence[Any], *, limit: int, after: str | None
+) -> Page:
+    """``model`` rows matching ``conditions``, newest first (keyset on the id)."""
+    return await keyset_page(
+        factory,
+        select(model).where(*conditions),
+        [SortKey(model.id, True)],
+        limit=limit,
+        after=after,
+    )
