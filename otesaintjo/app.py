@@ -26,6 +26,7 @@ from otesaintjo.http_guards import (
 )
 from otesaintjo.invoice_files import invoice_pdf
 from otesaintjo.log_config import configure_logging
+from otesaintjo.merchant_pages import merchant_routes
 from otesaintjo.migrations import upgrade
 from otesaintjo.runtime import Runtime
 from otesaintjo.settings import Settings, get_settings
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/invoices/{invoice_id:int}.pdf", invoice_pdf, methods=["GET"]),
             Mount("/media", app=StaticFiles(directory=media), name="media"),
             Mount(VENDOR_URL, app=StaticFiles(directory=VENDOR_DIR), name="vendor"),
+            *merchant_routes(),
         ],
         middleware=[
             # Outermost: a preflight is answered before any route or guard sees it. No
