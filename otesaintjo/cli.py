@@ -30,8 +30,10 @@ def _settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        typer.secho(f"Configuration refusée : {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+        # The messages only: pydantic's own text repeats the values given (secrets included).
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        typer.secho(f"Configuration refusée : {reasons}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
 
 
 async def _migrate_and_seed(settings: Settings, *, seed_demo: bool, scale: int = 0) -> None:
@@ -79,7 +81,10 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            proxy_headers=True,
+            # X-Forwarded-For is believed only from the proxies named in the settings.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=settings.trusted_proxies or None,
+            server_header=False,
             log_level="info",
         )
     finally:

@@ -20,6 +20,8 @@ from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.events import EventBus, attach
 from otesaintjo.loaders import Loaders
 from otesaintjo.models import User
+from otesaintjo.rate_limits import Buckets, per_hour, seconds_to_wait
+from otesaintjo.schema.errors import ClientError
 from otesaintjo.services import access
 from otesaintjo.services.accounts import ClientInfo
 from otesaintjo.services.live_orders import SignInChecks
@@ -41,6 +43,7 @@ class Context:
     payments: PaymentFlow | None = None
     bus: EventBus | None = None
     sign_in_checks: SignInChecks | None = None
+    buckets: Buckets | None = None
     viewer: Viewer | None = None
     access_token: str | None = None
     """The token a WebSocket connection signed in with (re-checked while it lives)."""
@@ -70,6 +73,29 @@ class Context:
                 "Le paiement n'est pas configuré sur ce serveur (OTESAINTJO_STRIPE_API_KEY).",
             )
         return self.payments
+
+    async def throttle(self, action: str, **targets: str) -> None:
+        """One point from each bucket of ``action`` (``settings.throttles_per_hour``): the
+        client's address and the targets named; an empty one refuses the request (THROTTLED)."""
+        if self.buckets is None:
+            return
+        keys = {"ip": self.client.ip_address or "unknown", **targets}
+        for name, count in self.settings.throttles_per_hour[action].items():
+            wait = await self.buckets.take(f"{action}:{name}:{keys[name]}", per_hour(count), 1)
+            if wait:
+                seconds = seconds_to_wait(wait)
+                raise ClientError(
+                    f"Trop de demandes : réessayez dans {seconds} s.",
+                    "THROTTLED",
+                    retryAfter=seconds,
+                )
+
+    @property
+    def client_key(self) -> str:
+        """Whose budget a request spends: the signed-in user's, else its address's."""
+        if self.viewer is not None:
+            return f"user:{self.viewer.user.id}"
+        return f"ip:{self.client.ip_address}"
 
     @property
     def client(self) -> ClientInfo:

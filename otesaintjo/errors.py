@@ -69,6 +69,7 @@ class ErrorCode(StrEnum):
     REVIEW_EXISTS = "REVIEW_EXISTS"
     REPLY_EXISTS = "REPLY_EXISTS"
     TICKET_CLOSED = "TICKET_CLOSED"
+    SHOP_NAME_TAKEN = "SHOP_NAME_TAKEN"
 
 
 class DomainError(Exception):

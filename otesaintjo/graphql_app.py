@@ -6,8 +6,9 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -23,7 +24,7 @@ from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
 from otesaintjo.response_cache import request_key
 from otesaintjo.runtime import Runtime
-from otesaintjo.schema.extensions import ensure_codes
+from otesaintjo.schema.extensions import ensure_codes, hide_suggestions
 from otesaintjo.web_assets import offline_graphiql_html
 
 MAX_SUBSCRIPTIONS = 10  # per WebSocket connection
@@ -86,7 +87,10 @@ class GraphQLApp(GraphQL[Context, None]):
         version = await cache.current_version()
         cached = cache.lookup(key, version)
         if cached is None:
-            response = await self.run(Request(scope, receive=_replay(body, receive)))
+            try:
+                response = await self.run(Request(scope, receive=_replay(body, receive)))
+            except HTTPException as refused:  # as strawberry's own __call__ answers it
+                response = PlainTextResponse(refused.reason, status_code=refused.status_code)
             if response.status_code == 200:
                 await cache.store(key, version, bytes(response.body))
         else:
@@ -119,16 +123,13 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         ensure_codes(result.errors)
+        if self.runtime.settings.is_production:
+            hide_suggestions(result.errors)
         return await super().process_result(request, result)
 
     def decode_json(self, data: str | bytes) -> object:
-        """Strict UTF-8: other bytes are a 400, like any body that is not JSON."""
-        if isinstance(data, bytes):
-            try:
-                data = data.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise json.JSONDecodeError("request body is not UTF-8", "", 0) from exc
-        return json.loads(data)
+        """Strict: UTF-8 only, nested at most ``MAX_JSON_DEPTH`` deep; else a 400."""
+        return parse_json(data)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -149,6 +150,7 @@ class GraphQLApp(GraphQL[Context, None]):
             payments=runtime.payments,
             bus=runtime.bus,
             sign_in_checks=runtime.sign_in_checks,
+            buckets=runtime.buckets,
             viewer=viewer,
             now=now,
         )
@@ -176,9 +178,36 @@ class GraphQLApp(GraphQL[Context, None]):
             return await load_viewer(session, self.runtime.settings.secret_key, token)
 
 
+MAX_JSON_DEPTH = 32  # a GraphQL request's variables are never deeper; a deeper body is an attack
+
+
+def parse_json(data: str | bytes) -> object:
+    """JSON the way a client must send it: UTF-8 (json.loads would guess UTF-16 and -32 from
+    bytes), and shallow (a body nested 10,000 deep exhausts recursion further down)."""
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError("request body is not UTF-8", "", 0) from exc
+    try:
+        value = json.loads(data)
+    except RecursionError as exc:
+        raise json.JSONDecodeError("request body nested too deep", "", 0) from exc
+    pending = [(value, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise json.JSONDecodeError("request body nested too deep", "", 0)
+        children = (
+            node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        )
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return value
+
+
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
-        value = json.loads(body)
+        value = parse_json(body)
     except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -25,6 +25,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
+from otesaintjo.rate_limits import Bucket, Buckets
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.after_sale import AfterSaleMutations, AfterSaleQueries
 from otesaintjo.resolvers.browse import BrowseQueries
@@ -35,6 +36,7 @@ from otesaintjo.resolvers.orders import OrderMutations, OrderQueries
 from otesaintjo.resolvers.returns import ReturnMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
+from otesaintjo.schema.cost import CostLimit, DocumentGuard
 from otesaintjo.schema.errors import bad_input
 from otesaintjo.schema.extensions import (
     CodedMaskErrors,
@@ -45,6 +47,7 @@ from otesaintjo.schema.extensions import (
 )
 from otesaintjo.schema.permissions import Public
 from otesaintjo.schema.scalars import DateTime
+from otesaintjo.schema.text_inputs import TextInputs
 
 MAX_DEPTH = 10  # counted like graphql-depth-limit: root fields are at depth 0
 MAX_ALIASES = 15
@@ -146,7 +149,11 @@ def assert_permissions_declared(schema: strawberry.Schema) -> None:
 
 
 def build_schema(
-    *, production: bool = False, trusted_documents: frozenset[str] | None = None
+    *,
+    production: bool = False,
+    trusted_documents: frozenset[str] | None = None,
+    buckets: Buckets | None = None,
+    budget: Bucket | None = None,
 ) -> strawberry.Schema:
     """The schema; ``trusted_documents`` (SHA-256 of each) makes it run nothing else."""
     # The limiters build a new rule class per instance: created per request, they would make
@@ -158,7 +165,10 @@ def build_schema(
     if production:
         limit_rules.append(NoSchemaIntrospectionCustomRule)
     extensions: list = [
+        DocumentGuard,  # first: a linear count refuses a huge document before validation
         OperationNameRequired,
+        TextInputs,
+        partial(CostLimit, buckets=buckets, budget=budget),
         partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=512),

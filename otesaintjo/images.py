@@ -134,6 +134,13 @@ def check_image(data: bytes, *, max_bytes: int = MAX_IMAGE_BYTES) -> tuple[str, 
     return fmt, width, height
 
 
+def decode_fully(data: bytes) -> None:
+    """Decode every pixel (after ``check_image``): a truncated or corrupt JPEG, which
+    ``verify()`` lets through, is refused here. CPU-bound: call it in a thread."""
+    with _pillow_errors(), _open(data) as image:
+        image.load()
+
+
 def _decode_upright(data: bytes, longest_needed: int) -> tuple[Image.Image, bytes | None]:
     """Decode, rotate per EXIF orientation; also return the embedded ICC profile, if any.
 

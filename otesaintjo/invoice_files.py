@@ -10,6 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from otesaintjo.auth import bearer_token, load_viewer
 from otesaintjo.clock import utcnow
 from otesaintjo.models import Invoice, User
+from otesaintjo.models.base import MAX_PK
 from otesaintjo.runtime import Runtime
 from otesaintjo.services import access
 from otesaintjo.services.invoice_links import linked_user_id
@@ -21,6 +22,8 @@ async def invoice_pdf(request: Request) -> Response:
     settings = runtime.settings
     not_found = PlainTextResponse("Introuvable.", status_code=404)
     invoice_id = int(request.path_params["invoice_id"])
+    if invoice_id > MAX_PK:  # no such row; and PostgreSQL would refuse the number
+        return not_found
     now = utcnow()
     async with runtime.session_factory() as session:
         invoice = await session.get(Invoice, invoice_id)

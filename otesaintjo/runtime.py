@@ -8,11 +8,17 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry import Schema
 
+from otesaintjo.clock import utcnow
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.events import EventBus, build_bus
 from otesaintjo.graphql_schema import build_schema
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
-from otesaintjo.notifications.sms import SMS_JOB, HttpSmsSender, LogSmsSender
+from otesaintjo.notifications.sms import (
+    SMS_JOB,
+    DisabledSmsSender,
+    HttpSmsSender,
+    LogSmsSender,
+)
 from otesaintjo.payments.stripe_gateway import StripeGateway
 from otesaintjo.persisted_queries import (
     MemoryDocumentStore,
@@ -20,7 +26,9 @@ from otesaintjo.persisted_queries import (
     RedisDocumentStore,
     load_trusted_documents,
 )
+from otesaintjo.rate_limits import Bucket, MemoryBuckets, RedisBuckets
 from otesaintjo.response_cache import ResponseCache
+from otesaintjo.services.accounts import PASSWORD_RESET_JOB, send_password_reset
 from otesaintjo.services.live_orders import SignInChecks
 from otesaintjo.services.money import PaymentFlow, job_handlers
 from otesaintjo.services.outbox import EMAIL_JOB, email_sender
@@ -41,8 +49,9 @@ class Runtime:
     response_cache: ResponseCache | None = field(default=None)
     payments: PaymentFlow | None = field(default=None)
     bus: EventBus | None = field(default=None)
-    sms: HttpSmsSender | LogSmsSender | None = field(default=None)
+    sms: HttpSmsSender | LogSmsSender | DisabledSmsSender | None = field(default=None)
     sign_in_checks: SignInChecks | None = field(default=None)
+    buckets: MemoryBuckets | RedisBuckets | None = field(default=None)
     persisted_queries: PersistedQueries = field(
         default_factory=lambda: PersistedQueries(MemoryDocumentStore())
     )
@@ -57,11 +66,13 @@ class Runtime:
             else LogMailer(settings.mail_from)
         )
         bus = build_bus(settings)
-        sms = (
-            HttpSmsSender(settings.sms_gateway_url, settings.sms_gateway_token, settings.sms_sender)
-            if settings.sms_gateway_url
-            else LogSmsSender()
-        )
+        sms: HttpSmsSender | LogSmsSender | DisabledSmsSender
+        if settings.sms_gateway_url:
+            sms = HttpSmsSender(
+                settings.sms_gateway_url, settings.sms_gateway_token, settings.sms_sender
+            )
+        else:
+            sms = DisabledSmsSender() if settings.sms_disabled else LogSmsSender()
         payments = (
             PaymentFlow(
                 session_factory,
@@ -83,6 +94,9 @@ class Runtime:
             session_factory,
             {
                 EMAIL_JOB: email_sender(mailer, session_factory),
+                PASSWORD_RESET_JOB: lambda p: send_password_reset(
+                    session_factory, settings, p["email"], utcnow()
+                ),
                 SMS_JOB: sms.send,
                 **(job_handlers(payments) if payments else {}),
             },
@@ -99,11 +113,16 @@ class Runtime:
             trusted,
             trusted_only=settings.trusted_documents_only,
         )
+        buckets = (
+            RedisBuckets(settings.redis_url) if settings.rate_limits == "redis" else MemoryBuckets()
+        )
         return cls(
             settings=settings,
             schema=build_schema(
                 production=settings.is_production,
                 trusted_documents=frozenset(trusted) if settings.trusted_documents_only else None,
+                buckets=buckets,
+                budget=Bucket(settings.cost_budget, settings.cost_refill_per_second),
             ),
             engine=engine,
             session_factory=session_factory,
@@ -115,6 +134,7 @@ class Runtime:
             bus=bus,
             sms=sms,
             persisted_queries=persisted,
+            buckets=buckets,
             sign_in_checks=SignInChecks(
                 session_factory, settings.secret_key, settings.ws_session_check_seconds
             ),

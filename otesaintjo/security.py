@@ -48,6 +48,8 @@ def signed_token(secret_key: str, purpose: str, value: str) -> str:
 def read_signed_token(secret_key: str, purpose: str, token: str) -> str | None:
     """The value inside a token made by ``signed_token``, or None when forged."""
     value, _, _sig = token.rpartition(".")
-    if not value or not hmac.compare_digest(signed_token(secret_key, purpose, value), token):
+    if not value or not token.isascii():  # compare_digest takes ASCII only: anything else is forged
+        return None
+    if not hmac.compare_digest(signed_token(secret_key, purpose, value), token):
         return None
     return value

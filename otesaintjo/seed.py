@@ -22,7 +22,7 @@ from otesaintjo.clock import utcnow
 from otesaintjo.db import unit_of_work
 from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
 from otesaintjo.security import hash_password
-from otesaintjo.services import catalogue, order_numbers, promotions, shops
+from otesaintjo.services import catalogue, order_numbers, promotions, shop_names, shops
 from otesaintjo.storage import BlobStore, new_key
 
 
@@ -205,6 +205,7 @@ async def seed_scale(
             shop = Shop(
                 slug=f"{base.slug}-{n}",
                 name=f"{base.name} {n}",
+                name_skeleton=shop_names.skeleton(f"{base.name} {n}"),
                 order_code=await order_numbers.choose_shop_code(session, base.name),
                 description=base.description,
                 manager_first_name=base.manager_first_name,

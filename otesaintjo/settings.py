@@ -53,9 +53,11 @@ class Settings(BaseSettings):
     refresh_token_days: int = 30
     password_reset_minutes: int = 60
 
-    # Login throttling: free attempts before a growing lock, per account and per client IP.
+    # Login throttling: failures allowed before a growing wait (2 s, 4 s … 15 min): per account
+    # and client address, per client address, and per account from every address together.
     login_free_failures_per_account: int = 5
     login_free_failures_per_ip: int = 20
+    login_free_failures_account_wide: int = 100
     login_max_lock_seconds: int = 15 * 60
 
     # Outbox worker.
@@ -89,7 +91,25 @@ class Settings(BaseSettings):
     persisted_queries: Literal["memory", "redis"] = "memory"
     trusted_documents: str | None = None  # a JSON manifest produced by the front end's build
     trusted_documents_only: bool = False  # run nothing but those (and the API's own pages)
+    # Where clients' cost budgets and the throttles are counted: "redis" to share them between
+    # API processes (at redis_url), "memory" for one process.
+    rate_limits: Literal["memory", "redis"] = "memory"
+    # A client's GraphQL budget (schema/cost.py): a bucket of nodes refilled every second.
+    cost_budget: int = 60_000
+    cost_refill_per_second: int = 2_000
+    # The actions anyone can repeat to flood inboxes or probe accounts: at most N at once, then
+    # N an hour, per client address ("ip") and per target (the address, the account, the shop).
+    throttles_per_hour: dict[str, dict[str, int]] = {
+        "register": {"ip": 10},
+        "password_reset": {"ip": 10, "email": 3},
+        "newsletter": {"ip": 10, "email": 3},
+        "support": {"ip": 30, "user": 10},
+        "kyc": {"ip": 30, "shop": 20},
+    }
     workers: int = 1
+    # The reverse proxies in front (IPs or CIDRs, as uvicorn's forwarded_allow_ips): only their
+    # X-Forwarded-For is believed for the client's address (login throttles, rate limits).
+    trusted_proxies: list[str] = []
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     # WebSockets: how often a live subscription re-checks its sign-in (logout, expiry).
@@ -101,6 +121,7 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
     sms_sender: str = "Otesaintjo"
+    sms_disabled: bool = False  # production without a gateway must say so: no SMS at all
 
     @property
     def is_production(self) -> bool:
@@ -172,6 +193,16 @@ class Settings(BaseSettings):
             raise ValueError(
                 "OTESAINTJO_STRIPE_API_KEY, OTESAINTJO_STRIPE_PUBLISHABLE_KEY (pk_…) and"
                 " OTESAINTJO_STRIPE_WEBHOOK_SECRETS are required in production"
+            )
+        if self.is_production and not self.smtp_url:
+            raise ValueError(
+                "OTESAINTJO_SMTP_URL is required in production (emails carry sign-in links:"
+                " they are never written to the log)"
+            )
+        if self.is_production and not (self.sms_gateway_url or self.sms_disabled):
+            raise ValueError(
+                "OTESAINTJO_SMS_GATEWAY_URL is required in production, or OTESAINTJO_SMS_DISABLED"
+                "=true to send no SMS to merchants"
             )
         if self.is_production and not self.frontend_url:
             raise ValueError(

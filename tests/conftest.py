@@ -31,9 +31,8 @@ from otesaintjo.settings import Settings
 from tests.doubles.sms_gateway import TOKEN as SMS_TOKEN
 from tests.doubles.sms_gateway import SmsGateway
 from tests.doubles.smtp import Mailbox
-from tests.helpers import GraphQLClient, serving
-
-TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+from tests.support.graphql import GraphQLClient, serving
+from tests.support.settings import TEST_SECRET
 
 
 def _test_database_url() -> str:
@@ -145,6 +144,14 @@ def settings(
         sms_gateway_url=sms_gateway.url,
         sms_gateway_token=SMS_TOKEN,
         ws_session_check_seconds=0.2,
+        # The whole suite talks from one address: the throttles and the cost budget are tested
+        # on their own (tests/api/test_abuse.py), with their real figures.
+        throttles_per_hour={
+            action: dict.fromkeys(targets, 100_000)
+            for action, targets in Settings.model_fields["throttles_per_hour"].default.items()
+        },
+        cost_budget=100_000_000,
+        cost_refill_per_second=1_000_000,
     )
 
 

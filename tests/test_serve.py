@@ -60,12 +60,14 @@ def test_serve_stops_with_its_payment_doubles(tmp_path: Path, stop: signal.Signa
     )
     try:
         wait_for_health(f"http://127.0.0.1:{port}/healthz", server)
-        answer = httpx.post(
+        response = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
             json={
                 "query": "{ shops(first: 1) { totalCount } platformInfo { payments { offline } } }"
             },
-        ).json()
+        )
+        assert "server" not in response.headers  # no software and version given away
+        answer = response.json()
         assert answer["data"]["shops"]["totalCount"] >= 12  # the demo town
         assert answer["data"]["platformInfo"]["payments"]["offline"] is True
         running = session_members(server.pid)
@@ -81,3 +83,27 @@ def test_serve_stops_with_its_payment_doubles(tmp_path: Path, stop: signal.Signa
             os.kill(pid, signal.SIGKILL)
         if server.poll() is None:
             server.kill()
+
+
+def test_a_refused_configuration_names_the_problem_not_the_secrets(tmp_path: Path) -> None:
+    secrets = ["sk_live_do_not_print_me", "whsec_do_not_print_me", "too-short-key"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OTESAINTJO_")}
+    environment |= {
+        "OTESAINTJO_ENV": "production",
+        "OTESAINTJO_STRIPE_API_KEY": secrets[0],
+        "OTESAINTJO_STRIPE_WEBHOOK_SECRETS": f'["{secrets[1]}"]',
+        "OTESAINTJO_SECRET_KEY": secrets[2],
+    }
+    refused = subprocess.run(
+        [str(SERVE), "serve", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        timeout=60,
+    )
+    output = (refused.stdout + refused.stderr).decode()
+    assert refused.returncode == 2, output
+    assert "Configuration refusée" in output
+    assert "OTESAINTJO_SECRET_KEY" in output
+    assert not [secret for secret in secrets if secret in output]
+    assert "Traceback" not in output

@@ -18,6 +18,8 @@ def test_production_refuses_the_default_or_a_short_secret() -> None:
         "stripe_publishable_key": "pk_live_x",
         "stripe_webhook_secrets": ["whsec_x"],
         "frontend_url": "https://boutique.example",
+        "smtp_url": "smtp://mail.example:587",
+        "sms_disabled": True,
     }
     assert Settings(_env_file=None, env="production", secret_key="k" * 40, **ready).is_production
 
@@ -27,6 +29,8 @@ def test_production_needs_the_storefront_address_for_email_links() -> None:
         "stripe_api_key": "sk_live_x",
         "stripe_publishable_key": "pk_live_x",
         "stripe_webhook_secrets": ["whsec_x"],
+        "smtp_url": "smtp://mail.example:587",
+        "sms_disabled": True,
     }
     with pytest.raises(ValidationError, match="OTESAINTJO_FRONTEND_URL"):
         Settings(_env_file=None, env="production", secret_key="k" * 40, **stripe)
@@ -44,6 +48,8 @@ def test_cors_origins_default_by_environment_and_refuse_wildcards() -> None:
         stripe_publishable_key="pk_live_x",
         stripe_webhook_secrets=["whsec_x"],
         frontend_url="https://boutique.example",
+        smtp_url="smtp://mail.example:587",
+        sms_disabled=True,
     )
     assert production.allowed_origins == []  # same origin only, unless listed
     listed = Settings(_env_file=None, cors_origins=["https://Boutique.example/"])
@@ -82,3 +88,21 @@ def test_settings_come_from_the_environment(monkeypatch) -> None:
     assert settings.database_url.startswith("postgresql+asyncpg://")
     assert settings.public_url == "https://otesaintjo.re"
     assert not settings.is_sqlite
+
+
+def test_production_never_writes_emails_or_sms_to_the_log() -> None:
+    """Emails carry sign-in links: production needs SMTP, and an SMS gateway or a decision."""
+    ready = {
+        "env": "production",
+        "secret_key": "k" * 40,
+        "stripe_api_key": "sk_live_x",
+        "stripe_publishable_key": "pk_live_x",
+        "stripe_webhook_secrets": ["whsec_x"],
+        "frontend_url": "https://boutique.example",
+    }
+    with pytest.raises(ValidationError, match="OTESAINTJO_SMTP_URL"):
+        Settings(_env_file=None, **ready, sms_disabled=True)
+    with pytest.raises(ValidationError, match="OTESAINTJO_SMS_DISABLED"):
+        Settings(_env_file=None, **ready, smtp_url="smtp://mail.example:587")
+    gateway = {"sms_gateway_url": "https://sms.example/send"}
+    assert Settings(_env_file=None, **ready, smtp_url="smtp://m.example:587", **gateway)

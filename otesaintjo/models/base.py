@@ -20,6 +20,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+MAX_PK = 2**31 - 1  # primary keys are 32-bit integers: a larger id exists nowhere
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -17,6 +17,7 @@ class Shop(SQLModel, table=True):
     __tablename__ = "shop"
     __table_args__ = (
         Index("ix_shop_active_name", "is_active", "name", "id"),
+        Index("ix_shop_name_skeleton", "name_skeleton", unique=True),
         Index("ix_shop_location", "latitude", "longitude"),
     )
 
@@ -24,6 +25,8 @@ class Shop(SQLModel, table=True):
     slug: str = Field(max_length=80, unique=True)
     name: str = Field(max_length=120)
     order_code: str = Field(max_length=8, unique=True)  # prefix of its order numbers: FOU-0001
+    # What the name looks like (services/shop_names.py): no two shops may look alike.
+    name_skeleton: str | None = Field(default=None, max_length=120)
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     manager_first_name: str = Field(max_length=100)
     manager_last_name: str = Field(max_length=100)

@@ -40,10 +40,22 @@ class HttpSmsSender:
 
 
 class LogSmsSender:
+    """Development: the text goes to the log (it carries no secret: a link to the board)."""
+
     async def send(self, payload: dict[str, Any]) -> None:
         log.info(
             "SMS (not sent: no OTESAINTJO_SMS_GATEWAY_URL)", to=payload["to"], text=payload["text"]
         )
+
+    async def close(self) -> None:
+        return None
+
+
+class DisabledSmsSender:
+    """``OTESAINTJO_SMS_DISABLED``: merchants get the recap email and the board, no SMS."""
+
+    async def send(self, payload: dict[str, Any]) -> None:
+        return None
 
     async def close(self) -> None:
         return None

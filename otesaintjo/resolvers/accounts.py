@@ -66,6 +66,7 @@ class AccountMutations:
             newsletter=input.newsletter,
         )
         ctx = info.context
+        await ctx.throttle("register")
         cart_token = ctx.request.headers.get(CART_TOKEN_HEADER)
         tokens, errors = await run_service(
             info,
@@ -178,10 +179,8 @@ class AccountMutations:
             strawberry.argument(description="L'adresse e-mail du compte."),
         ],
     ) -> RequestPasswordResetPayload:
-        ctx = info.context
-        await run_service(
-            info, lambda s: accounts.request_password_reset(s, ctx.settings, input.email, ctx.now)
-        )
+        await info.context.throttle("password_reset", email=input.email.strip().lower()[:254])
+        await run_service(info, lambda s: accounts.request_password_reset(s, input.email))
         return RequestPasswordResetPayload()
 
     @strawberry.mutation(
@@ -217,6 +216,7 @@ class AccountMutations:
         ],
     ) -> SubscribeNewsletterPayload:
         ctx = info.context
+        await ctx.throttle("newsletter", email=input.email.strip().lower()[:254])
         _, errors = await run_service(
             info, lambda s: newsletter.subscribe(s, ctx.settings, input.email)
         )

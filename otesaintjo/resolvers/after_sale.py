@@ -229,6 +229,7 @@ class AfterSaleMutations:
         ],
     ) -> types.SupportTicketPayload:
         ctx = info.context
+        await ctx.throttle("support", user=str(ctx.user.id))
 
         async def work(session: AsyncSession) -> models.SupportTicket:
             order_id = None

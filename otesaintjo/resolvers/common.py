@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo.errors import AuthError, DomainError
-from otesaintjo.schema.errors import ClientError, UserError, user_errors
+from otesaintjo.schema.errors import ClientError, UserError, bad_input, user_errors
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -39,6 +39,15 @@ async def run_action(
         return None, user_errors(error)
     except AuthError as error:
         raise ClientError(error.message, error.code) from error
+
+
+async def read_upload(upload: object, limit: int) -> bytes:
+    """At most one byte past ``limit``: enough to refuse a bigger file without reading it
+    all. A ``file`` that is not an uploaded file (a string in the JSON) is the client's error."""
+    read = getattr(upload, "read", None)
+    if read is None or isinstance(upload, str | bytes):
+        raise bad_input("« file » doit être un fichier envoyé en multipart.")
+    return await read(limit + 1)
 
 
 def payload_of(

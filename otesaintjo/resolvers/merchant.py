@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo import images
-from otesaintjo.resolvers.common import payload_of, run_service
+from otesaintjo.resolvers.common import payload_of, read_upload, run_service
 from otesaintjo.schema import merchant_inputs as inputs
 from otesaintjo.schema.catalogue import ProductImageType, ProductType, PromotionType
 from otesaintjo.schema.ids import decode_id
@@ -18,11 +18,6 @@ from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import catalogue, promotions, shops
 
 CLEAR = -1  # in DeliveryOptionsInput: remove the threshold / the Colissimo offer
-
-
-async def read_upload(upload: object) -> bytes:
-    """At most one byte past the limit: enough to refuse a bigger file without reading it all."""
-    return await upload.read(images.MAX_IMAGE_BYTES + 1)  # type: ignore[attr-defined]
 
 
 def shop_changes(data: inputs.UpdateShopInput) -> shops.ShopChanges:
@@ -121,7 +116,7 @@ class MerchantMutations:
         ],
     ) -> inputs.SetShopCoverPhotoPayload:
         user, store = info.context.viewer.user, info.context.store
-        data = await read_upload(input.file)
+        data = await read_upload(input.file, images.MAX_IMAGE_BYTES)
 
         async def work(session: AsyncSession):
             shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
@@ -230,7 +225,7 @@ class MerchantMutations:
         ],
     ) -> inputs.AddProductImagePayload:
         user, store = info.context.viewer.user, info.context.store
-        data = await read_upload(input.file)
+        data = await read_upload(input.file, images.MAX_IMAGE_BYTES)
 
         async def work(session: AsyncSession):
             product_id = decode_id(input.product_id, "Product", ["productId"])

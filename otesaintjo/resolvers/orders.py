@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from otesaintjo import models
-from otesaintjo.resolvers.common import run_action, run_service
+from otesaintjo.resolvers.common import read_upload, run_action, run_service
 from otesaintjo.schema import orders as types
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated, Public
@@ -285,7 +285,8 @@ class OrderMutations:
         ],
     ) -> types.UploadKycDocumentPayload:
         ctx = info.context
-        content = await input.file.read(payouts.MAX_DOCUMENT_BYTES + 1)  # type: ignore[attr-defined]
+        await ctx.throttle("kyc", shop=str(input.shop_id)[:100])
+        content = await read_upload(input.file, payouts.MAX_DOCUMENT_BYTES)
 
         async def submit() -> models.Shop:
             shop_id = decode_id(input.shop_id, "Shop", ["shopId"])

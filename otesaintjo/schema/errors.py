@@ -226,6 +226,11 @@ class ErrorCode(Enum):
         D.REPLY_EXISTS.value, description="La boutique a déjà répondu à cet avis."
     )
     TICKET_CLOSED = enum_value(D.TICKET_CLOSED.value, description="Ce ticket est fermé.")
+    SHOP_NAME_TAKEN = enum_value(
+        D.SHOP_NAME_TAKEN.value,
+        description="Une boutique porte déjà ce nom, ou un nom qui s'y confond (lettres d'un"
+        " autre alphabet, accents, casse, espaces ou ponctuation près).",
+    )
 
 
 _drift = {(c.name, c.value) for c in DomainErrorCode} ^ {(c.name, c.value) for c in ErrorCode}
@@ -253,10 +258,10 @@ def user_errors(error: DomainError) -> list[UserError]:
 
 
 class ClientError(GraphQLError):
-    """An error meant for the client as is (never masked): bad arguments, auth."""
+    """An error meant for the client as is (never masked): bad arguments, auth, limits."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message, extensions={"code": code})
+    def __init__(self, message: str, code: str, **extensions: object) -> None:
+        super().__init__(message, extensions={"code": code, **extensions})
 
 
 def bad_input(message: str) -> ClientError:

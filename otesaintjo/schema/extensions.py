@@ -9,6 +9,7 @@ their types (never masked: the client sent them), ``UNAUTHENTICATED``/``FORBIDDE
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -77,6 +78,16 @@ class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         _set_code(getattr(self.execution_context.result, "errors", None), INTERNAL)
+
+
+SUGGESTION = re.compile(r"\s*Did you mean .*\?$", re.DOTALL)
+
+
+def hide_suggestions(errors: list[GraphQLError] | None) -> None:
+    """Production tells nothing of the schema: no « Did you mean 'first'? » (fields,
+    arguments, types, enum values, input fields alike)."""
+    for error in errors or []:
+        error.message = SUGGESTION.sub("", error.message)
 
 
 def ensure_codes(errors: list[GraphQLError] | None) -> None:

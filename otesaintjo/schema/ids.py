@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 from otesaintjo.errors import DomainError, ErrorCode
+from otesaintjo.models.base import MAX_PK
 
 
 def decode_id(value: strawberry.ID, type_name: str, field: list[str]) -> int:
@@ -15,7 +16,10 @@ def decode_id(value: strawberry.ID, type_name: str, field: list[str]) -> int:
         global_id = relay.GlobalID.from_id(value)
         if global_id.type_name != type_name:
             raise ValueError(global_id.type_name)
-        return int(global_id.node_id)
+        pk = int(global_id.node_id)
+        if not 0 < pk <= MAX_PK:
+            raise ValueError(pk)
+        return pk
     except Exception as exc:
         raise DomainError(
             ErrorCode.NOT_FOUND, f"Identifiant invalide : un {type_name} est attendu.", field
@@ -27,5 +31,7 @@ def encode_id(type_name: str, pk: int) -> strawberry.ID:
 
 
 def primary_keys(node_ids: Iterable[str]) -> list[int]:
-    """The integer keys inside a type's node ids; a non-numeric one becomes -1 (not found)."""
-    return [int(i) if str(i).isdigit() else -1 for i in node_ids]
+    """The integer keys inside a type's node ids; a non-numeric or out-of-range one becomes
+    -1 (not found)."""
+    keys = [int(i) if str(i).isdigit() and len(str(i)) <= 10 else -1 for i in node_ids]
+    return [k if 0 < k <= MAX_PK else -1 for k in keys]

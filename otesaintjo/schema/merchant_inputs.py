@@ -282,7 +282,9 @@ class CreatePromotionInput:
     name: str = strawberry.field(description="Le nom de la promotion, 120 caractères au plus.")
     kind: PromotionKindEnum = strawberry.field(description="Pourcentage ou montant.")
     value: int = strawberry.field(
-        description="PERCENT : en points de base (1500 = 15 %) ; AMOUNT : en centimes."
+        description="PERCENT : en points de base (1500 = 15 %, 90 % au plus) ; AMOUNT : en"
+        " centimes, inférieure au prix de chaque produit couvert (un prix en promotion ne"
+        " descend jamais sous 1 centime ; sinon INVALID_AMOUNT)."
     )
     ends_at: datetime = strawberry.field(
         description="Obligatoire : le prix habituel revient après."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 
@@ -15,12 +15,21 @@ def _serialize(value: datetime) -> str:
     return value.astimezone(REUNION).isoformat()
 
 
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def _parse(value: object) -> datetime:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 40:
         raise ValueError("DateTime attend une chaîne ISO 8601")
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("DateTime doit préciser son décalage horaire (ex. +04:00)")
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("DateTime doit préciser son décalage horaire (ex. +04:00)")
+        in_utc = parsed.astimezone(UTC)  # 9999-12-31T23:59:59-12:00 overflows here
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"DateTime invalide : {exc}") from None
+    if not EARLIEST <= in_utc < LATEST:
+        raise ValueError("DateTime hors des années 2000 à 2199")
     return parsed
 
 

@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo import auth
-from otesaintjo.db import keep_on_refusal
+from otesaintjo.db import keep_on_refusal, unit_of_work
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import AuthSession, PasswordResetToken, RefreshToken, User
 from otesaintjo.security import hash_password, new_token, token_digest, verify_password
 from otesaintjo.services import cart, links, login_throttle, newsletter, pages
-from otesaintjo.services.outbox import queue_email
+from otesaintjo.services.outbox import enqueue, queue_email
 from otesaintjo.services.validation import (
     check_password,
     clean_text,
@@ -26,6 +26,7 @@ from otesaintjo.settings import Settings
 from otesaintjo.sorting import SortKey
 
 NAME_MAX = 100
+PASSWORD_RESET_JOB = "accounts.password_reset"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,31 +109,30 @@ async def login(
     cart_token: str | None = None,
 ) -> Tokens:
     """Check the password (same answer and cost whether or not the account exists); the
-    anonymous cart of ``cart_token`` joins the customer's cart."""
-    email_key = f"account:{email.strip().lower()[:254]}"
-    keys = [email_key] + ([f"ip:{client.ip_address}"] if client.ip_address else [])
-    await login_throttle.ensure_not_locked(session, keys, now)
-    user = await _user_by_email(session, email.strip().lower()) if len(email) <= 254 else None
+    anonymous cart of ``cart_token`` joins the customer's cart.
+
+    Failures are counted three ways, each with its own free attempts then a growing wait:
+    per account *and* address (the guessing: 5), per address (one machine trying many
+    accounts: 20), and per account from anywhere (a distributed guess: 100). A stranger's
+    failures from elsewhere therefore never lock the owner out before 100."""
+    address = email.strip().lower()[:254]
+    ip = client.ip_address or "unknown"
+    counted = {
+        f"pair:{address}|{ip}": settings.login_free_failures_per_account,
+        f"ip:{ip}": settings.login_free_failures_per_ip,
+        f"account:{address}": settings.login_free_failures_account_wide,
+    }
+    await login_throttle.ensure_not_locked(session, list(counted), now)
+    user = await _user_by_email(session, address) if len(email) <= 254 else None
     if not await verify_password(password[:1024], user.password_hash if user else None):
         keep_on_refusal(session)
-        await login_throttle.record_failure(
-            session,
-            email_key,
-            settings.login_free_failures_per_account,
-            settings.login_max_lock_seconds,
-            now,
-        )
-        if client.ip_address:
+        for key, free in counted.items():
             await login_throttle.record_failure(
-                session,
-                f"ip:{client.ip_address}",
-                settings.login_free_failures_per_ip,
-                settings.login_max_lock_seconds,
-                now,
+                session, key, free, settings.login_max_lock_seconds, now
             )
         raise DomainError(ErrorCode.INVALID_CREDENTIALS, "E-mail ou mot de passe incorrect.")
     assert user is not None
-    await login_throttle.forget(session, email_key)
+    await login_throttle.forget(session, f"pair:{address}|{ip}")
     if cart_token:
         await cart.merge_into_user_cart(session, user, cart_token, now)
     return await _open_session(session, settings, user, client, now)
@@ -222,14 +222,27 @@ async def update_profile(
     return user
 
 
-async def request_password_reset(
-    session: AsyncSession, settings: Settings, email: str, now: datetime
-) -> None:
-    """Email a single-use link if the account exists; say nothing either way."""
+async def request_password_reset(session: AsyncSession, email: str) -> None:
+    """Hand the request to the outbox and answer at once: the same answer, in the same time,
+    whether or not the account exists (the lookup happens in the job)."""
     try:
         address = normalize_email(email, ["email"])
     except DomainError:
         return
+    enqueue(session, PASSWORD_RESET_JOB, {"email": address})
+
+
+async def send_password_reset(
+    factory: async_sessionmaker[AsyncSession], settings: Settings, email: str, now: datetime
+) -> None:
+    """The job: email a single-use link if the account exists; nothing otherwise."""
+    async with unit_of_work(factory) as session:
+        await _send_password_reset(session, settings, email, now)
+
+
+async def _send_password_reset(
+    session: AsyncSession, settings: Settings, address: str, now: datetime
+) -> None:
     user = await _user_by_email(session, address)
     if user is None:
         return

@@ -21,8 +21,9 @@ FORGET_AFTER = timedelta(hours=1)
 
 
 def lock_seconds(failures: int, free: int, cap: int) -> int:
-    """0 while within the free failures, then 2^(failures - free) seconds, at most ``cap``."""
-    over = failures - free
+    """0 before ``free`` failures; from the ``free``-th on, 2, 4, 8… seconds, at most ``cap``
+    (with free=5: attempts 1 to 5 are free, the 6th waits 2 s)."""
+    over = failures - free + 1
     return 0 if over <= 0 else min(2 ** min(over, 30), cap)
 
 

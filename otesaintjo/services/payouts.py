@@ -5,6 +5,7 @@ Identity documents pass through memory to Stripe's files API and are never store
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -128,6 +129,14 @@ async def upload_kyc_document(
     content: bytes,
 ) -> AccountState:
     check_document(content)
+    try:  # the whole picture, before it goes to Stripe: a truncated file is refused here
+        await asyncio.to_thread(images.decode_fully, content)
+    except images.ImageRejected as exc:
+        raise DomainError(
+            ErrorCode.UNSUPPORTED_DOCUMENT_FORMAT,
+            "Ce fichier est abîmé ou incomplet : envoyez à nouveau la photo ou le scan.",
+            ["file"],
+        ) from exc
     account_id = await ensure_account(factory, gateway, shop_id)
     extension = "png" if images.sniff_format(content) == "PNG" else "jpg"
     try:

@@ -17,12 +17,16 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct
 
+MIN_PRICE_CENTS = 1  # a promotion never makes a product free
+
 
 def discounted(price_cents: int, kind: str, value: int) -> int:
-    """Price after one promotion: percent in basis points (rounded half up), or cents off."""
+    """Price after one promotion: percent in basis points (rounded half up), or cents off;
+    never below one cent (an amount promotion may meet a product priced after it began)."""
+    floor = min(price_cents, MIN_PRICE_CENTS)  # a free product stays free, nothing else gets so
     if kind == PromotionKind.PERCENT:
-        return price_cents - (price_cents * value + 5000) // 10000
-    return max(price_cents - value, 0)
+        return max(price_cents - (price_cents * value + 5000) // 10000, floor)
+    return max(price_cents - value, floor)
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,15 @@ def running(now: datetime) -> ColumnElement[bool]:
 def effective_price_sql(now: datetime) -> ColumnElement[int]:
     """Correlated SQL for ``best_offer(...).price_cents`` of each ``product`` row."""
     price = Product.price_cents
-    cut = case(
+    lowered = case(
         (
             Promotion.kind == PromotionKind.PERCENT,
             price - (price * Promotion.value + 5000) // 10000,
         ),
-        else_=case((price - Promotion.value < 0, 0), else_=price - Promotion.value),
+        else_=price - Promotion.value,
     )
+    floor = case((price < MIN_PRICE_CENTS, price), else_=MIN_PRICE_CENTS)
+    cut = case((lowered < floor, floor), else_=lowered)
     covers = or_(
         Promotion.all_products.is_(True),  # type: ignore[attr-defined]
         exists()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
+from otesaintjo.money import format_cents
 from otesaintjo.services.pricing import ActivePromotion, running
 from otesaintjo.services.shops import shop_for_merchant
 from otesaintjo.services.validation import clean_text
@@ -60,6 +61,18 @@ async def create_promotion(
             await _shop_product_ids(session, shop_id, data.product_ids),
             data.product_ids,
         )
+    if data.kind == PromotionKind.AMOUNT and data.value > 0:
+        cheapest = await _cheapest_covered(session, shop_id, data.product_ids)
+        if cheapest is not None and data.value >= cheapest[1]:
+            name, price = cheapest
+            checks.errors.append(
+                DomainError(
+                    ErrorCode.INVALID_AMOUNT,
+                    f"La remise dépasse le prix de « {name} » ({format_cents(price)}) : un prix"
+                    " en promotion ne descend pas sous 1 centime.",
+                    ["value"],
+                )
+            )
     checks.raise_if_any()
     promotion = Promotion(
         shop_id=shop_id,
@@ -77,6 +90,17 @@ async def create_promotion(
         for p in sorted(set(data.product_ids or []))
     )
     return promotion
+
+
+async def _cheapest_covered(
+    session: AsyncSession, shop_id: int, product_ids: list[int] | None
+) -> tuple[str, int] | None:
+    """The name and price of the cheapest product a promotion would cover."""
+    query = select(Product.name, Product.price_cents).where(Product.shop_id == shop_id)
+    if product_ids is not None:
+        query = query.where(Product.id.in_(product_ids))  # type: ignore[attr-defined]
+    row = (await session.execute(query.order_by(Product.price_cents).limit(1))).first()
+    return (row[0], row[1]) if row else None
 
 
 def _check_products(found: set[int], asked: list[int]) -> None:

@@ -85,6 +85,10 @@ async def request_return(
     already = await returned_quantities(session, order.id)  # type: ignore[arg-type]
     if not wanted:
         raise DomainError(ErrorCode.INVALID_QUANTITY, "Choisissez au moins un produit.", ["lines"])
+    if len({item.order_line_id for item in wanted}) != len(wanted):
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "Chaque ligne une seule fois, avec sa quantité.", ["lines"]
+        )
     total = 0
     for index, item in enumerate(wanted):
         line = lines.get(item.order_line_id)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
-from otesaintjo.services import access, audit, order_numbers
+from otesaintjo.services import access, audit, order_numbers, shop_names
 from otesaintjo.services import shop_rules as rules
 from otesaintjo.services.validation import clean_text, normalize_email, normalize_phone
 
@@ -66,7 +66,7 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     """Open a shop in one step; the caller becomes its owner. Every bad field is reported."""
     checks = FieldChecks()
     values = {
-        "name": checks.check(clean_text, data.name, ["name"], max_length=120),
+        "name": checks.check(shop_names.clean_shop_name, data.name, ["name"]),
         "manager_first_name": checks.check(
             clean_text, data.manager_first_name, ["managerFirstName"], max_length=100
         ),
@@ -87,7 +87,9 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     checks.check(rules.check_coordinates, data.latitude, data.longitude, ["address", "latitude"])
     categories = checks.check(rules.check_categories, data.categories, ["categories"])
     checks.raise_if_any()
+    name_skeleton = await _free_name(session, values["name"], None)  # type: ignore[arg-type]
     shop = Shop(
+        name_skeleton=name_skeleton,
         slug=await _free_slug(session, rules.slugify(values["name"])),  # type: ignore[arg-type]
         order_code=await order_numbers.choose_shop_code(session, values["name"]),  # type: ignore[arg-type]
         latitude=data.latitude,
@@ -107,13 +109,14 @@ async def update_shop(
 ) -> Shop:
     shop = await shop_for_merchant(session, user, shop_id, "update_shop")
     checks = FieldChecks()
+    values: dict[str, object] = {}
+    if changes.name is not None:
+        values["name"] = checks.check(shop_names.clean_shop_name, changes.name, ["name"])
     text_fields = {
-        "name": (120, ["name"]),
         "description": (5000, ["description"]),
         "street": (200, ["address", "street"]),
         "town": (100, ["address", "town"]),
     }
-    values: dict[str, object] = {}
     for name, (max_length, path) in text_fields.items():
         value = getattr(changes, name)
         if value is not None:
@@ -146,6 +149,8 @@ async def update_shop(
         else None
     )
     checks.raise_if_any()
+    if "name" in values:
+        values["name_skeleton"] = await _free_name(session, values["name"], shop.id)  # type: ignore[arg-type]
     for name, value in values.items():
         setattr(shop, name, value)
     shop.updated_at = now
@@ -281,6 +286,18 @@ def visible_website(website: str | None, online_products: int, viewer_manages: b
 def website_is_public(online_products: int) -> bool:
     """The FAQ's rule: the merchant's own site is shown once 2 products are online."""
     return online_products >= WEBSITE_MIN_ONLINE_PRODUCTS
+
+
+async def _free_name(session: AsyncSession, name: str, shop_id: int | None) -> str:
+    """The name's skeleton, if no other shop's name looks like it (the unique index is the
+    last word under a race)."""
+    wanted = shop_names.skeleton(name)
+    other = await session.scalar(
+        select(Shop.id).where(Shop.name_skeleton == wanted, Shop.id != (shop_id or 0))
+    )
+    if other is not None:
+        raise shop_names.name_taken(["name"])
+    return wanted
 
 
 async def _free_slug(session: AsyncSession, base: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import LOGIN, PASSWORD, VIEWER, error_codes
+from tests.support.graphql import LOGIN, PASSWORD, VIEWER, error_codes
 
 REFRESH = """
 mutation Refresh($token: String!) {

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from otesaintjo.models import Job
-from tests.helpers import PASSWORD, REGISTER
+from tests.support.graphql import PASSWORD, REGISTER
 
 
 async def _register(client, **fields) -> list[dict]:
@@ -51,6 +51,8 @@ async def test_a_one_megabyte_field_is_refused_before_parsing(client) -> None:
     [
         (b"{not json", "application/json"),
         (b'{"query": 42}', "application/json"),
+        (b'{"query": "{ __typename }", "variables": []}', "application/json"),
+        (b'{"query": "{ __typename }", "extensions": "x"}', "application/json"),
         (b"[]", "application/json"),
         (b"query { viewer { id } }", "text/plain"),
         (b"\xff\xfe\x00", "application/json"),

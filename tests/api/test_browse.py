@@ -8,9 +8,9 @@ from sqlalchemy import insert
 
 from otesaintjo.clock import utcnow
 from otesaintjo.models import ProductImage, Promotion
-from tests.api.test_pagination import count_statements
-from tests.catalogue_factory import make_catalogue
-from tests.helpers import error_codes
+from tests.support.catalogue import make_catalogue
+from tests.support.graphql import error_codes
+from tests.support.statements import count_statements
 
 STOREFRONT = """
 query($first: Int, $after: String) {

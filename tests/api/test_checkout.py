@@ -16,59 +16,14 @@ from sqlalchemy import func, select
 from otesaintjo.models import Job, Product, Purchase
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
 from otesaintjo.services.checkout import EXPIRE_JOB
-from tests.buying_helpers import CHECKOUT, ORDER_FIELDS, Town, intent_id, ok, pay
 from tests.doubles.smtp import wait_until
-from tests.helpers import pk_of
-from tests.merchant_helpers import upload
+from tests.support.buying import CHECKOUT, ORDER_FIELDS, Town, intent_id, ok, pay
+from tests.support.graphql import pk_of
+from tests.support.orders import COLLECTED, DELIVERED, READY, SHIPPED, SHOP_ORDERS
+from tests.support.payouts import ONBOARD, enable_payouts
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
-ONBOARD = """mutation($s: ID!) { startPayoutOnboarding(input: {shopId: $s}) {
-  url payouts { status requirementsDue } userErrors { field code } } }"""
-KYC = """mutation($input: UploadKycDocumentInput!) { uploadKycDocument(input: $input) {
-  payouts { status requirementsDue } userErrors { field code } } }"""
 MY_ORDERS = f"{{ viewer {{ orders {{ totalCount edges {{ node {{ {ORDER_FIELDS} }} }} }} }} }}"
-SHOP_ORDERS = """query($s: ID!) { node(id: $s) { ... on Shop { payouts { status }
-  orders { edges { node { id status pickupCode
-    customer { firstName lastName phone address { street } } } } } } } }"""
-READY = """mutation($o: ID!) { markOrderReady(input: {orderId: $o}) {
-  order { status pickupCode } userErrors { field code } } }"""
-COLLECTED = """mutation($o: ID!, $c: String!) { markOrderCollected(input: {orderId: $o,
-  pickupCode: $c}) { order { status } userErrors { field code } } }"""
-SHIPPED = """mutation($o: ID!) { markOrderShipped(input: {orderId: $o, carrier: "Colissimo",
-  trackingNumber: "6A123456789"}) { order { status fulfilment { trackingNumber } }
-  userErrors { field code } } }"""
-DELIVERED = """mutation($o: ID!) { markOrderDelivered(input: {orderId: $o}) {
-  order { status } userErrors { field code } } }"""
-
-
-def png(size: tuple[int, int] = (40, 30)) -> bytes:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 10, 10)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-async def enable_payouts(client, token: str, shop_id: str) -> dict[str, Any]:
-    """Onboarding through our API: the account is created, both documents go to Stripe."""
-    onboard = await ok(client(ONBOARD, {"s": shop_id}, token=token), "startPayoutOnboarding")
-    assert onboard["payouts"]["status"] == "PENDING"
-    assert "/_double/onboarding/acct_" in onboard["url"]
-    payload: dict[str, Any] = {}
-    for kind in ("IDENTITY_DOCUMENT", "PROOF_OF_ADDRESS"):
-        response = await upload(
-            client,
-            token,
-            KYC,
-            {"input": {"shopId": shop_id, "kind": kind, "file": None}},
-            "variables.input.file",
-            png(),
-        )
-        payload = response.json()["data"]["uploadKycDocument"]
-        assert payload["userErrors"] == [], payload
-    return payload["payouts"]
 
 
 async def transfers_of(offline, session_factory, purchase_id: str) -> list[dict[str, Any]]:

@@ -10,9 +10,9 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from otesaintjo.models import Order, Product, Purchase
-from tests.buying_helpers import ADD, FULFIL, Town, ok
-from tests.helpers import pk_of
-from tests.merchant_helpers import add_product
+from tests.support.buying import ADD, FULFIL, Town, ok
+from tests.support.graphql import pk_of
+from tests.support.merchants import add_product
 
 CUSTOMERS = 100
 STOCK = 10

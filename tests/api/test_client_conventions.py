@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 
 from otesaintjo.app import create_app
 from otesaintjo.settings import Settings
-from tests.helpers import error_codes
+from tests.support.graphql import error_codes
 
 QUERY = "{ platformInfo { supportEmail } }"
 ANSWER = {"data": {"platformInfo": {"supportEmail": "support@otesaintjo.re"}}}

@@ -16,12 +16,12 @@ import pytest
 
 from otesaintjo.events.postgres import APPLICATION_NAME, asyncpg_dsn
 from otesaintjo.payments.offline.processes import OfflineStripe, free_port
-from tests.api.test_live_orders import PLACED, buy, data
-from tests.buying_helpers import Town
-from tests.conftest import TEST_SECRET
 from tests.doubles.smtp import wait_until
-from tests.helpers import GraphQLClient
-from tests.ws_client import LiveClient
+from tests.support.buying import Town, buy
+from tests.support.graphql import GraphQLClient
+from tests.support.orders import PLACED
+from tests.support.settings import TEST_SECRET
+from tests.support.ws import LiveClient, data
 
 REDIS_URL = os.environ.get("OTESAINTJO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

@@ -11,12 +11,11 @@ import pypdf
 from sqlalchemy import select
 
 from otesaintjo.models import Invoice
-from tests.api.test_checkout import DELIVERED, SHIPPED
-from tests.api.test_live_orders import buy
-from tests.api.test_returns import CONFIRM, REQUEST
-from tests.buying_helpers import ADD, FULFIL, Town, ok, pay
-from tests.helpers import pk_of
-from tests.merchant_helpers import add_product
+from tests.support.buying import ADD, FULFIL, Town, buy, ok, pay
+from tests.support.graphql import pk_of
+from tests.support.merchants import add_product
+from tests.support.orders import DELIVERED, SHIPPED
+from tests.support.returns import CONFIRM, REQUEST
 
 INVOICES = """query($id: ID!) { node(id: $id) { ... on Order {
   lines { id } invoices { number kind total { cents } downloadUrl } } } }"""

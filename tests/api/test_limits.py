@@ -10,7 +10,7 @@ from asgi_lifespan import LifespanManager
 
 from otesaintjo.app import create_app
 from otesaintjo.services import accounts
-from tests.helpers import GraphQLClient, error_codes
+from tests.support.graphql import GraphQLClient, error_codes
 
 
 def nested(depth: int) -> str:

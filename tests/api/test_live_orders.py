@@ -11,24 +11,14 @@ from sqlalchemy import func, select
 from websockets.exceptions import ConnectionClosed
 
 from otesaintjo.models import Job, OrderEvent
-from tests.api.test_checkout import COLLECTED, READY
-from tests.buying_helpers import Town, ok, pay
-from tests.ws_client import PROTOCOL, LiveClient
+from tests.support.buying import Town, buy, ok, pay
+from tests.support.orders import COLLECTED, PLACED, READY
+from tests.support.ws import PROTOCOL, LiveClient, data
 
-PLACED = """subscription($s: ID!, $after: ID) { orderPlaced(shopId: $s, after: $after) {
-  id status total { cents } shop { id } event { id sequence kind } } }"""
 UPDATED = """subscription($o: ID!) { orderUpdated(orderId: $o) { id status pickupCode } }"""
 EVENTS = """query($s: ID!, $after: ID) { orderEvents(shopId: $s, after: $after) {
   id sequence kind status order { id } } }"""
 LOGOUT = "mutation { logout { userErrors { code } } }"
-
-
-async def buy(client, offline_stripe, town: Town, token: str, bread: int, rice: int) -> dict:
-    """A paid purchase (confirmed through the API, as the storefront does after Stripe.js)."""
-    await town.fill_cart(token, bread=bread, rice=rice)
-    purchase = (await town.checkout(token))["purchase"]
-    assert (await pay(offline_stripe, purchase["payment"]["clientSecret"])).status_code == 200
-    return (await town.confirm(token, purchase["id"]))["purchase"]
 
 
 def error_code(message: dict[str, Any]) -> str:
@@ -36,11 +26,6 @@ def error_code(message: dict[str, Any]) -> str:
     assert message["type"] in ("error", "next"), message
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     return errors[0]["extensions"]["code"]
-
-
-def data(message: dict[str, Any], field: str) -> dict[str, Any]:
-    assert message["type"] == "next", message
-    return message["payload"]["data"][field]
 
 
 async def test_merchant_gets_its_new_orders_only(client, live_server, offline_stripe) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from otesaintjo.services import newsletter
 from tests.doubles.smtp import text_of
-from tests.helpers import PASSWORD, token_from_link
+from tests.support.graphql import PASSWORD, token_from_link
 
 SUBSCRIBE = "mutation($e: String!) { subscribeNewsletter(input: {email: $e}) { userErrors { field code } } }"
 CONFIRM = """mutation($t: String!) {

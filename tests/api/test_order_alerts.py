@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from otesaintjo.models import Job
 from otesaintjo.notifications.sms import SMS_JOB
-from tests.api.test_live_orders import buy
-from tests.buying_helpers import Town
 from tests.doubles.smtp import wait_until
+from tests.support.buying import Town, buy
 
 EURO = r"\s€"  # the amount, a (non-breaking) space, the euro sign: « 12,50 € »
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.test_pagination import count_statements
-from tests.buying_helpers import ORDER_FIELDS, Town
+from tests.support.buying import ORDER_FIELDS, Town
+from tests.support.statements import count_statements
 
 MY_ORDERS = f"""{{ viewer {{ orders(first: 50) {{ totalCount edges {{ node {{ {ORDER_FIELDS}
   customer {{ firstName phone address {{ town }} }}

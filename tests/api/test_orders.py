@@ -11,19 +11,12 @@ from sqlalchemy import select, update
 from otesaintjo.models import Product, Refund, ShopTransfer, User
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
 from otesaintjo.services.money import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
-from tests.api.test_checkout import (
-    DELIVERED,
-    KYC,
-    READY,
-    SHIPPED,
-    SHOP_ORDERS,
-    enable_payouts,
-    png,
-)
-from tests.buying_helpers import ORDER_FIELDS, Town, intent_id, jobs_done, pay
 from tests.doubles.smtp import wait_until
-from tests.helpers import pk_of
-from tests.merchant_helpers import upload
+from tests.support.buying import ORDER_FIELDS, Town, intent_id, jobs_done, pay
+from tests.support.graphql import pk_of
+from tests.support.merchants import upload
+from tests.support.orders import DELIVERED, READY, SHIPPED, SHOP_ORDERS
+from tests.support.payouts import KYC, enable_payouts, png
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
 CANCEL = """mutation($o: ID!) { cancelOrder(input: {orderId: $o}) {
@@ -240,7 +233,7 @@ async def test_kyc_documents_are_checked_before_stripe(client) -> None:
 
 
 async def _other_shop(client) -> tuple[str, dict]:
-    from tests.merchant_helpers import merchant
+    from tests.support.merchants import merchant
 
     return await merchant(client, "autre@example.re", name="Autre boutique")
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from otesaintjo.models import Job, User
 from tests.doubles.smtp import wait_until
-from tests.helpers import PASSWORD, REGISTER
+from tests.support.graphql import PASSWORD, REGISTER
 
 
 async def test_email_waits_in_the_outbox_while_smtp_is_down(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from strawberry.relay import to_base64
 
 from otesaintjo.clock import utcnow
 from otesaintjo.models import AuthSession, User
-from tests.helpers import error_codes
+from tests.support.graphql import error_codes
+from tests.support.statements import count_statements
 
 SESSIONS = """
 query($after: String) {
@@ -18,21 +18,6 @@ query($after: String) {
     totalCount edges { cursor node { id isCurrent } } pageInfo { hasNextPage endCursor }
   } }
 }"""
-
-
-@contextmanager
-def count_statements(engine):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if " job" not in statement:  # the outbox worker polls on the same engine
-            statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 async def test_250_sessions_page_without_gaps_or_repeats(client, session_factory) -> None:

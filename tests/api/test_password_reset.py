@@ -8,7 +8,7 @@ import time_machine
 
 from otesaintjo.clock import utcnow
 from tests.doubles.smtp import text_of
-from tests.helpers import VIEWER, token_from_link
+from tests.support.graphql import VIEWER, token_from_link
 
 REQUEST = (
     "mutation($e: String!) { requestPasswordReset(input: {email: $e}) { userErrors { code } } }"

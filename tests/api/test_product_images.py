@@ -8,7 +8,7 @@ import zlib
 
 from PIL import Image
 
-from tests.merchant_helpers import ADD_IMAGE, add_product, merchant, upload
+from tests.support.merchants import ADD_IMAGE, add_product, merchant, upload
 
 REMOVE = """mutation($id: ID!) { removeProductImage(input: {imageId: $id}) { product { images { id } } userErrors { code } } }"""
 REORDER = """mutation($p: ID!, $ids: [ID!]!) {

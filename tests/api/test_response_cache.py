@@ -10,9 +10,9 @@ from sqlalchemy import text
 
 from otesaintjo.models import Promotion
 from otesaintjo.response_cache import is_cacheable_document
-from tests.api.test_pagination import count_statements
-from tests.catalogue_factory import make_catalogue
-from tests.merchant_helpers import add_product, merchant
+from tests.support.catalogue import make_catalogue
+from tests.support.merchants import add_product, merchant
+from tests.support.statements import count_statements
 
 PAGE = "{ products(first: 5) { edges { node { name stock price { cents } } } } }"
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)

@@ -15,17 +15,14 @@ from otesaintjo.models import Job, Purchase, Refund, ShopTransfer, User
 from otesaintjo.payments.gateway import PaymentsUnavailable
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
 from otesaintjo.services.money import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
-from tests.api.test_checkout import DELIVERED, SHIPPED, enable_payouts
-from tests.api.test_live_orders import buy
-from tests.buying_helpers import Town, jobs_done, ok
 from tests.doubles.smtp import wait_until
-from tests.helpers import PASSWORD, pk_of
+from tests.support.buying import Town, buy, jobs_done, ok
+from tests.support.graphql import PASSWORD, pk_of
+from tests.support.orders import DELIVERED, SHIPPED
+from tests.support.payouts import enable_payouts
+from tests.support.returns import CONFIRM, REQUEST
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
-REQUEST = """mutation($input: RequestReturnInput!) { requestReturn(input: $input) {
-  return { id status refund { cents } deliveryFeeRefunded { cents } } userErrors { field code } } }"""
-CONFIRM = """mutation($input: ConfirmReturnReceivedInput!) { confirmReturnReceived(input: $input) {
-  return { id status condition merchantNote refund { cents } } userErrors { field code } } }"""
 ORDER = """query($id: ID!) { node(id: $id) { ... on Order { status withdrawalDeadline
   viewerCanRequestReturn lines { id quantity } returns { id status refund { cents } } } } }"""
 RETURN = """query($id: ID!) { node(id: $id) { ... on Return { id status } } }"""

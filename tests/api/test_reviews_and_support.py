@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from otesaintjo.clock import REUNION
 from otesaintjo.models import AuditEntry, User
-from tests.api.test_checkout import COLLECTED, READY
-from tests.api.test_live_orders import buy
-from tests.buying_helpers import Town, ok
+from tests.support.buying import Town, buy, ok
+from tests.support.orders import COLLECTED, READY
 
 REVIEW = """mutation($input: CreateShopReviewInput!) { createShopReview(input: $input) {
   review { id rating comment verifiedPurchase authorName } userErrors { field code } } }"""

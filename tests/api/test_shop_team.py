@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.helpers import error_codes
-from tests.merchant_helpers import add_product, merchant
+from tests.support.graphql import error_codes
+from tests.support.merchants import add_product, merchant
 
 ADD = """mutation($shop: ID!, $email: String!) {
   addShopMember(input: {shopId: $shop, email: $email}) {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time_machine
 
-from tests.api.test_cart import ADD, CART_FIELDS, MONDAY_9, post, two_shops
-from tests.buying_helpers import Town, ok
-from tests.helpers import REGISTER
+from tests.support.buying import Town, ok
+from tests.support.cart import ADD, CART_FIELDS, MONDAY_9, post, two_shops
+from tests.support.graphql import REGISTER
 
 POSTCODE = """mutation($p: String!) { cartSetDeliveryPostcode(input: {postcode: $p}) {
   userErrors { field code message } cart { deliveryPostcode shops { shop { name }

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from otesaintjo.models import Job, Purchase, ShopTransfer, StripeEvent
 from otesaintjo.services.money import STRIPE_EVENT_JOB
-from tests.buying_helpers import Town, intent_id, jobs_done, pay
 from tests.doubles.smtp import wait_until
+from tests.support.buying import Town, intent_id, jobs_done, pay
 
 
 def signed(payload: str, secret: str, timestamp: int | None = None) -> dict[str, str]:

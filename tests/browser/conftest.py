@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright
+from playwright.async_api import Browser, async_playwright
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from otesaintjo.settings import Settings
-from tests.helpers import serving
+from tests.support.browser import Watched
+from tests.support.graphql import serving
 
 PAGES = Path(__file__).parent / "storefront"
 # The flags the machine's notes give for Chromium as root on a closed network.
@@ -33,7 +32,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @pytest.fixture
@@ -47,39 +45,11 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-@dataclass
-class Watched:
-    """A browser context whose pages may only talk to loopback; what else they tried, and
-    every script error, is kept for the test to assert on."""
-
-    context: BrowserContext
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    async def page(self) -> Page:
-        page = await self.context.new_page()
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: self.errors.append(message.text) if message.type == "error" else None,
-        )
-        return page
-
-
 @pytest.fixture
 async def watched(browser: Browser) -> AsyncIterator[Watched]:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     state = Watched(context)
-
-    async def only_loopback(route: Route) -> None:
-        host = urlsplit(route.request.url).hostname or ""
-        if route.request.url.startswith(("data:", "blob:")) or host in LOOPBACK:
-            await route.continue_()
-        else:
-            state.blocked.append(route.request.url)
-            await route.abort()
-
-    await context.route("**/*", only_loopback)
+    await context.route("**/*", state.only_loopback)
     yield state
     await context.close()
 

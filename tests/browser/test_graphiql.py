@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from tests.browser.conftest import Watched
+from tests.support.browser import Watched
 
 TIMEOUT_MS = 15_000
 

@@ -28,10 +28,10 @@ from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from otesaintjo.graphql_schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, build_schema
 from otesaintjo.merchant_pages import MERCHANT_DIR
 from otesaintjo.payments.offline.processes import OfflineStripe
-from tests.browser.conftest import Watched
-from tests.buying_helpers import Town, pay
-from tests.helpers import PASSWORD, GraphQLClient
-from tests.merchant_helpers import open_shop
+from tests.support.browser import Watched
+from tests.support.buying import Town, pay
+from tests.support.graphql import PASSWORD, GraphQLClient
+from tests.support.merchants import open_shop
 
 TIMEOUT_MS = 10_000
 LIVE_MS = 2_000  # a new order is on the board within 2 s
@@ -252,7 +252,7 @@ def free_port() -> int:
 
 @asynccontextmanager
 async def serving_on(app: ASGIApp, port: int) -> AsyncIterator[str]:
-    """Like ``tests.helpers.serving``, on a chosen port (to restart the server there)."""
+    """Like ``tests.support.graphql.serving``, on a chosen port (to restart the server there)."""
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

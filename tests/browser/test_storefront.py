@@ -9,9 +9,9 @@ import re
 from playwright.async_api import expect
 
 from otesaintjo.web_assets import vendor_url
-from tests.browser.conftest import Watched
-from tests.buying_helpers import Town
-from tests.helpers import PASSWORD
+from tests.support.browser import Watched
+from tests.support.buying import Town
+from tests.support.graphql import PASSWORD
 
 TIMEOUT_MS = 10_000
 

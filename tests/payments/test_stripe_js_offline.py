@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 
 from otesaintjo.payments.offline.processes import OFFLINE_PUBLISHABLE_KEY
-from tests.buying_helpers import Town, intent_id
+from tests.support.buying import Town, intent_id
 
 PAYMENTS = """{ platformInfo { payments { available publishableKey stripeJsUrl offline
   paymentMethodTypes currency } } }"""

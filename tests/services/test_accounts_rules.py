@@ -70,7 +70,7 @@ async def test_refresh_token_expires_after_30_idle_days(session_factory, setting
 
 
 @pytest.mark.parametrize(
-    ("failures", "seconds"), [(1, 0), (5, 0), (6, 2), (7, 4), (10, 32), (15, 900), (1000, 900)]
+    ("failures", "seconds"), [(1, 0), (4, 0), (5, 2), (6, 4), (9, 32), (14, 900), (1000, 900)]
 )
 def test_lock_grows_then_caps(failures: int, seconds: int) -> None:
     assert lock_seconds(failures, free=5, cap=900) == seconds

@@ -7,7 +7,7 @@ import pytest
 from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError
 from otesaintjo.services import cart as carts
-from tests.catalogue_factory import make_catalogue
+from tests.support.catalogue import make_catalogue
 
 
 async def test_a_cart_holds_at_most_100_lines(session_factory) -> None:

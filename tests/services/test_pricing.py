@@ -11,14 +11,15 @@ from otesaintjo.clock import utcnow
 from otesaintjo.models import Product, Promotion, PromotionProduct
 from otesaintjo.services.pricing import best_offer, discounted, effective_price_sql
 from otesaintjo.services.promotions import active_promotions
-from tests.catalogue_factory import make_catalogue
+from tests.support.catalogue import make_catalogue
 
 
 def test_discount_rounding() -> None:
     assert discounted(999, "PERCENT", 1500) == 849  # 149.85 off → 150 (half up)
     assert discounted(1000, "PERCENT", 1500) == 850
-    assert discounted(1, "PERCENT", 5000) == 0  # 0.5 rounds up
-    assert discounted(300, "AMOUNT", 500) == 0  # never below zero
+    assert discounted(3, "PERCENT", 5000) == 1  # 1.5 off rounds up to 2
+    assert discounted(300, "AMOUNT", 500) == 1  # never below one cent
+    assert discounted(1, "PERCENT", 5000) == 1  # a promotion never makes a product free
 
 
 async def test_sql_and_python_prices_agree(session_factory) -> None:

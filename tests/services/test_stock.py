@@ -11,7 +11,7 @@ from otesaintjo.db import unit_of_work
 from otesaintjo.errors import DomainError
 from otesaintjo.models import Product
 from otesaintjo.services import stock
-from tests.catalogue_factory import make_catalogue
+from tests.support.catalogue import make_catalogue
 
 
 async def stock_of(factory, product_id: int) -> int:

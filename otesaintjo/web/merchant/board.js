@@ -9,7 +9,7 @@
   const TZ = "Indian/Reunion";
   const STORE = "otesaintjo.commercant.";
   const ORDER_PATH = /^\/commercant\/commandes\/([^/]+)\/?$/;
-  const BOARD_PAGE = 100; // orders per group (the API's page limit)
+  const BOARD_PAGE = 50; // orders per group: 3 groups of 50 stay within the API's cost limit
   const EVENTS_PAGE = 100;
   const REFRESH_BEFORE_MS = 60_000; // refresh the access token a minute before it expires
   const BACKOFF_FIRST_MS = 500;

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.helpers import GraphQLClient
+from tests.support.graphql import GraphQLClient
 
 VALID_SIRET = "73282932000074"
 LA_POSTE_SIRET = "35600000000001"  # Luhn fails, digit sum divisible by 5: INSEE's exception

@@ -47,3 +47,8 @@ class LiveClient:
 
     async def close(self) -> None:
         await self.ws.close()
+
+
+def data(message: dict[str, Any], field: str) -> dict[str, Any]:
+    assert message["type"] == "next", message
+    return message["payload"]["data"][field]

@@ -1,4 +1,4 @@
-"""Shared steps of the buying tests: two shops, a filled cart, checkout, paying like Stripe.js."""
+"""Shared steps of the buying tests: two shops, a cart, checkout, paying as Stripe.js, a paid buy."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.models import Job
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY, OfflineStripe
-from tests.helpers import GraphQLClient
-from tests.merchant_helpers import add_product, merchant, open_shop
+from tests.support.graphql import GraphQLClient
+from tests.support.merchants import add_product, merchant, open_shop
 
 EVERY_DAY = [
     {"day": d, "opens": "00:00", "closes": "23:59"}
@@ -155,3 +155,11 @@ async def jobs_done(factory: async_sessionmaker[AsyncSession], kind: str) -> boo
             await session.execute(select(Job).where(Job.kind == kind, Job.done_at.is_(None)))  # type: ignore[union-attr]
         ).first()
     return pending is None
+
+
+async def buy(client, offline_stripe, town: Town, token: str, bread: int, rice: int) -> dict:
+    """A paid purchase (confirmed through the API, as the storefront does after Stripe.js)."""
+    await town.fill_cart(token, bread=bread, rice=rice)
+    purchase = (await town.checkout(token))["purchase"]
+    assert (await pay(offline_stripe, purchase["payment"]["clientSecret"])).status_code == 200
+    return (await town.confirm(token, purchase["id"]))["purchase"]
