@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from otesaintjo.gc_policy import settle_after_start
 from otesaintjo.graphql_app import GraphQLApp
 from otesaintjo.http_guards import (
     CORS_EXPOSED_HEADERS,
@@ -27,7 +28,9 @@ from otesaintjo.http_guards import (
 from otesaintjo.invoice_files import invoice_pdf
 from otesaintjo.log_config import configure_logging
 from otesaintjo.merchant_pages import merchant_routes
+from otesaintjo.metrics import metrics_endpoint, observe
 from otesaintjo.migrations import upgrade
+from otesaintjo.readiness import readiness_endpoint
 from otesaintjo.runtime import Runtime
 from otesaintjo.settings import Settings, get_settings
 from otesaintjo.web_assets import VENDOR_DIR, VENDOR_URL
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings)
     runtime = Runtime.build(settings)
     graphql = GraphQLApp(runtime)
+    observe(runtime)  # what /metrics reads at scrape time; the worker's heartbeat
 
     async def healthz(_request: Request) -> JSONResponse:
         try:
@@ -69,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 api=settings.stripe_api_base,
                 connect=settings.stripe_connect_api_base,
             )
+        if settings.gc_freeze_after_start:
+            settle_after_start()
         try:
             yield
         finally:
@@ -89,6 +95,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readiness_endpoint(runtime), methods=["GET"]),
+            Route("/metrics", metrics_endpoint(runtime), methods=["GET"]),
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Route("/invoices/{invoice_id:int}.pdf", invoice_pdf, methods=["GET"]),
             Mount("/media", app=StaticFiles(directory=media), name="media"),

@@ -21,6 +21,8 @@ from otesaintjo.events import EventBus, attach
 from otesaintjo.loaders import Loaders
 from otesaintjo.models import User
 from otesaintjo.rate_limits import Buckets, per_hour, seconds_to_wait
+from otesaintjo.request_reads import SessionSource
+from otesaintjo.response_cache import CacheScope
 from otesaintjo.schema.errors import ClientError
 from otesaintjo.services import access
 from otesaintjo.services.accounts import ClientInfo
@@ -37,6 +39,9 @@ class Context:
     response: Response | WebSocket | None
     settings: Settings
     session_factory: async_sessionmaker[AsyncSession]
+    """Sessions for writes (``unit_of_work``): each its own transaction."""
+    reads: SessionSource
+    """Sessions for reads: on HTTP, all on the request's one connection (``request_reads``)."""
     loaders: Loaders
     worker: JobWorker | None
     store: BlobStore
@@ -50,6 +55,9 @@ class Context:
     connection_params: dict[str, Any] | None = field(default=None)
     now: datetime = field(default_factory=utcnow)
     """One instant per request, so every price of a page uses the same promotions."""
+    cache_scope: CacheScope | None = None
+    """Set when the response cache may keep this answer: a resolver whose answer depends on
+    more than the shops it shows calls ``cache_scope.refuse``."""
 
     @property
     def user(self) -> User | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
 from otesaintjo.errors import DomainError
 
 AfterCommit = Callable[[], Awaitable[None] | None]
+SessionSource = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+"""Where reads take a session from: an ``async_sessionmaker``, or a request's one
+connection (``request_reads.RequestReads``)."""
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -37,7 +42,37 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     # 20 kept open: a burst (a push to 20 subscribers, 32 checkouts) reuses them instead of
     # opening and closing overflow connections each time; 30 at most per process.
-    return create_async_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10, **kwargs)
+    engine = create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=3600, **kwargs)
+    ping_when_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING_SECONDS = 30.0
+
+
+def ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a connection before use only if it sat idle in the pool for a while.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip per request on the hot path, for
+    connections that were in use a millisecond ago. A connection idle for 30 s may have been
+    closed by the server or a proxy: that one is pinged, and replaced if dead (the pool
+    retries the checkout on ``DisconnectionError``). A connection that dies while in use
+    raises a disconnect error, after which SQLAlchemy discards the pool's connections.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: the connection is not usable
+            raise DisconnectionError("idle connection failed its ping") from exc
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -22,12 +22,16 @@ from otesaintjo.auth import Viewer, bearer_token, load_viewer
 from otesaintjo.clock import utcnow
 from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
-from otesaintjo.response_cache import request_key
+from otesaintjo.request_reads import RequestReads, SessionSource
+from otesaintjo.response_cache import CacheScope, request_key
 from otesaintjo.runtime import Runtime
 from otesaintjo.schema.extensions import ensure_codes, hide_suggestions
 from otesaintjo.web_assets import offline_graphiql_html
 
 MAX_SUBSCRIPTIONS = 10  # per WebSocket connection
+# Keys in the ASGI scope's per-request state.
+READS = "otesaintjo.reads"  # the request's RequestReads, closed when the response is sent
+CACHE_SCOPE = "otesaintjo.cache_scope"  # set when the response cache may keep the answer
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -56,10 +60,20 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Resolve persisted queries (APQ), then serve anonymous catalogue reads from the
-        response cache when it is exact to do so; strawberry does the rest."""
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+        response cache when it is exact to do so; strawberry does the rest. The request's
+        database connection (``RequestReads``) goes back to the pool at the end."""
+        if scope["type"] != "http":  # a WebSocket, counted while open (metrics.py)
+            await self.runtime.metrics.serve_websocket(super().__call__, scope, receive, send)
             return
+        state = scope.setdefault("state", {})
+        try:
+            await self._http(scope, receive, send)
+        finally:
+            reads = state.pop(READS, None)
+            if reads is not None:
+                await reads.close()
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] == "GET":
             await self._get(scope, receive, send)
             return
@@ -84,15 +98,16 @@ class GraphQLApp(GraphQL[Context, None]):
         if cache is None or key is None:
             await super().__call__(scope, _replay(body, receive), send)
             return
-        version = await cache.current_version()
-        cached = cache.lookup(key, version)
+        cached = await cache.lookup(key)
         if cached is None:
+            cache_scope = scope["state"][CACHE_SCOPE] = CacheScope()
             try:
                 response = await self.run(Request(scope, receive=_replay(body, receive)))
             except HTTPException as refused:  # as strawberry's own __call__ answers it
                 response = PlainTextResponse(refused.reason, status_code=refused.status_code)
-            if response.status_code == 200:
-                await cache.store(key, version, bytes(response.body))
+            reads = scope["state"].get(READS)
+            if response.status_code == 200 and reads is not None:
+                await cache.store(key, cache_scope, bytes(response.body), reads.run)
         else:
             response = Response(cached, media_type="application/json")
         await response(scope, receive, send)
@@ -135,16 +150,28 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         runtime = self.runtime
-        viewer = None
-        if isinstance(request, Request):
-            viewer = await self._viewer(bearer_token(request.headers.get("authorization")))
         now = utcnow()
+        viewer = None
+        reads: SessionSource = runtime.session_factory  # a socket lives long: short sessions
+        cache_scope: CacheScope | None = None
+        if isinstance(request, Request):
+            state = request.scope.setdefault("state", {})
+            cache_scope = state.get(CACHE_SCOPE)
+            options = None
+            if cache_scope is not None:
+                cache_scope.now, options = now, cache_scope.session_options
+            reads = state[READS] = RequestReads(
+                runtime.engine, snapshot=cache_scope is not None, session_options=options
+            )
+            viewer = await self._viewer(bearer_token(request.headers.get("authorization")), reads)
         return Context(
             request=request,
             response=response,
             settings=runtime.settings,
             session_factory=runtime.session_factory,
-            loaders=Loaders(runtime.session_factory, now),
+            reads=reads,
+            cache_scope=cache_scope,
+            loaders=Loaders(reads, now),
             worker=runtime.worker,
             store=runtime.store,
             payments=runtime.payments,
@@ -165,16 +192,16 @@ class GraphQLApp(GraphQL[Context, None]):
         if value is None:
             return UNSET
         token = bearer_token(value) if isinstance(value, str) else None
-        viewer = await self._viewer(token)
+        viewer = await self._viewer(token, self.runtime.session_factory)
         if viewer is None:
             raise ConnectionRejectionError()
         context.viewer, context.access_token = viewer, token
         return UNSET
 
-    async def _viewer(self, token: str | None) -> Viewer | None:
+    async def _viewer(self, token: str | None, reads: SessionSource) -> Viewer | None:
         if not token:
             return None
-        async with self.runtime.session_factory() as session:
+        async with reads() as session:
             return await load_viewer(session, self.runtime.settings.secret_key, token)
 
 

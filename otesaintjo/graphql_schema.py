@@ -25,6 +25,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.base import get_object_definition
 
+from otesaintjo.metrics import GraphQLMetrics, Metrics
 from otesaintjo.rate_limits import Bucket, Buckets
 from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.after_sale import AfterSaleMutations, AfterSaleQueries
@@ -154,6 +155,7 @@ def build_schema(
     trusted_documents: frozenset[str] | None = None,
     buckets: Buckets | None = None,
     budget: Bucket | None = None,
+    metrics: Metrics | None = None,
 ) -> strawberry.Schema:
     """The schema; ``trusted_documents`` (SHA-256 of each) makes it run nothing else."""
     # The limiters build a new rule class per instance: created per request, they would make
@@ -176,6 +178,8 @@ def build_schema(
     ]
     if trusted_documents is not None:
         extensions.insert(0, partial(TrustedDocumentsOnly, trusted=trusted_documents))
+    if metrics is not None:  # first: it sees every error, with the code it finally gets
+        extensions.insert(0, partial(GraphQLMetrics, metrics=metrics))
     if production:
         extensions.append(
             partial(CodedMaskErrors, should_mask_error=should_mask, error_message=INTERNAL_ERROR)

@@ -1,8 +1,9 @@
 """Every DataLoader, built per request (aiodataloader binds the running event loop).
 
-Batch functions open their own short session: sibling resolvers run concurrently and one
-AsyncSession must never be shared between them. Each loader costs one query per batch,
-whatever the page size.
+Batch functions take a session from ``reads`` for each batch: on HTTP, a fresh session on the
+request's one connection (``request_reads``), handed out one batch at a time since sibling
+resolvers run concurrently; on a WebSocket, a short session from the pool. Each loader costs
+one query per batch, whatever the page size.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.models import (
     Invoice,
@@ -33,11 +33,11 @@ from otesaintjo.models import (
     TicketMessage,
     User,
 )
+from otesaintjo.request_reads import SessionSource as Factory
 from otesaintjo.services.pricing import ActivePromotion
 from otesaintjo.services.promotions import active_promotions
 
 RowT = TypeVar("RowT")
-Factory = async_sessionmaker[AsyncSession]
 
 
 def rows_by_id(

@@ -1,19 +1,23 @@
-"""Whole-response cache for anonymous catalogue reads, with exact invalidation.
+"""Whole-response cache for anonymous catalogue reads, exact, and scoped to what changed.
 
 A response is reused only when all of these hold, so it is always what a fresh execution
 would return:
 
 - the request is anonymous (no ``Authorization``): nothing in it depends on a viewer;
-- the document is one query whose root fields are all in ``CACHEABLE_ROOT_FIELDS`` (public
-  catalogue reads whose answer depends only on the database and the promotion calendar);
-- the catalogue version is unchanged: database triggers bump it in the same transaction as
-  any write to shops, products, photos or promotions (migration 0004), whichever process
-  or path wrote; the version is read before executing, so a write racing with the execution
-  leaves an entry that can never match again;
+- the document is one query whose root fields are all in ``CACHEABLE_ROOT_FIELDS``;
+- its execution read only catalogue tables (``CacheScope`` watches every statement and every
+  row loaded; a review's author, an order, anything else makes it uncacheable);
+- none of what it showed has changed since: it records the shops whose rows it loaded, and
+  the versions of those shops plus the sum of the listing shards (migration 0012), read
+  **in the same snapshot as the data** after the execution. A hit re-reads those versions
+  (one statement) and compares. A sale bumps its shop's version only: pages of other shops
+  stay cached; a catalogue edit also bumps one listing shard, so every listing (which rows,
+  in which order) is recomputed;
 - no promotion has started or ended since: each entry expires at the next such instant;
 - the execution returned data without errors.
 
-Entries live in each process (bounded LRU); only the version is shared, through the database.
+Entries live in each process (bounded LRU); versions are shared through the database, so a
+write committed by any process or path is never served stale after its commit.
 """
 
 from __future__ import annotations
@@ -21,20 +25,48 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from graphql import FieldNode, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
-from sqlalchemy import func, select, union_all
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import event, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from otesaintjo.clock import utcnow
-from otesaintjo.models import CatalogueState, Promotion
+from otesaintjo.models import (
+    CatalogueListingVersion,
+    Product,
+    ProductImage,
+    Promotion,
+    PromotionProduct,
+    Shop,
+    ShopCatalogueVersion,
+    ShopCategory,
+    ShopRating,
+    ShopReview,
+)
 
-CACHEABLE_ROOT_FIELDS = frozenset({"products", "shops", "shop", "__typename"})
+CACHEABLE_ROOT_FIELDS = frozenset({"products", "shops", "shop", "node", "nodes", "__typename"})
 MAX_QUERY_LENGTH = 20_000
+LISTING = -1  # the key of the listing shards' sum among the versions
+
+# The catalogue tables (those migration 0012 versions) and the shop each row belongs to.
+SHOP_OF: dict[type, Callable[[Any], int]] = {
+    Shop: lambda row: row.id,
+    Product: lambda row: row.shop_id,
+    Promotion: lambda row: row.shop_id,
+    ShopCategory: lambda row: row.shop_id,
+    ShopRating: lambda row: row.shop_id,
+    ShopReview: lambda row: row.shop_id,
+}
+# Reached only through a row above (a photo through its product, a promotion's products
+# through the promotion), whose shop is then recorded.
+REACHED_THROUGH = frozenset({ProductImage, PromotionProduct})
+CATALOGUE = frozenset(SHOP_OF) | REACHED_THROUGH
 
 
 @lru_cache(maxsize=1024)
@@ -73,61 +105,131 @@ def request_key(payload: Any) -> str | None:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass
+class CacheScope:
+    """What one cacheable execution read: the shops it showed, or why it cannot be kept."""
+
+    shops: set[int] = field(default_factory=set)
+    refused: str | None = None
+    now: datetime | None = None  # the request's instant, its prices' (set by the context)
+
+    def refuse(self, reason: str) -> None:
+        """This answer depends on more than the shops it shows (say, a stock order across
+        every shop): execute it, never keep it."""
+        self.refused = self.refused or reason
+
+    @property
+    def session_options(self) -> dict[str, Any]:
+        """For ``RequestReads``: sessions that report what they load to this scope."""
+        return {"sync_session_class": CatalogueReadSession, "info": {"cache_scope": self}}
+
+
+class CatalogueReadSession(Session):
+    """The sessions of a cacheable execution: every statement and loaded row is checked."""
+
+
+@event.listens_for(CatalogueReadSession, "do_orm_execute")
+def _check_statement(state: ORMExecuteState) -> None:
+    scope: CacheScope = state.session.info["cache_scope"]
+    outside = [m.class_.__name__ for m in state.all_mappers if m.class_ not in CATALOGUE]
+    if outside:
+        scope.refuse(f"reads {', '.join(sorted(outside))}")
+
+
+@event.listens_for(CatalogueReadSession, "loaded_as_persistent")
+def _record_row(session: Session, instance: Any) -> None:
+    scope: CacheScope = session.info["cache_scope"]
+    shop_of = SHOP_OF.get(type(instance))
+    if shop_of is not None:
+        scope.shops.add(shop_of(instance))
+    elif type(instance) not in REACHED_THROUGH:
+        scope.refuse(f"loads {type(instance).__name__}")
+
+
+Versions = dict[int, int]
+
+
+async def read_versions(connection: AsyncConnection, shop_ids: Iterable[int]) -> Versions:
+    """The listing shards' sum (key ``LISTING``) and the version of each shop, in one
+    statement. A shop without a row yet has version 0."""
+    ids = sorted(shop_ids)
+    listing = select(
+        literal(LISTING).label("shop_id"),
+        func.coalesce(func.sum(CatalogueListingVersion.version), 0).label("version"),
+    )
+    statement = listing
+    if ids:
+        shops = select(ShopCatalogueVersion.shop_id, ShopCatalogueVersion.version).where(
+            ShopCatalogueVersion.shop_id.in_(ids)  # type: ignore[attr-defined]
+        )
+        statement = union_all(listing, shops)  # type: ignore[assignment]
+    found = {int(k): int(v) for k, v in (await connection.execute(statement)).all()}
+    return {LISTING: found.get(LISTING, 0)} | {shop_id: found.get(shop_id, 0) for shop_id in ids}
+
+
+async def next_promotion_change(connection: AsyncConnection, now: datetime) -> datetime | None:
+    """The next instant after ``now`` a promotion starts or ends: prices change then,
+    without a write."""
+    pending = Promotion.ended_at.is_(None)  # type: ignore[union-attr]
+    instants = union_all(
+        select(Promotion.starts_at.label("at")).where(pending, Promotion.starts_at > now),
+        select(Promotion.ends_at.label("at")).where(pending, Promotion.ends_at > now),
+    ).subquery()
+    return await connection.scalar(select(func.min(instants.c.at)))
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
-    version: int
+    versions: Mapping[int, int]
     valid_until: datetime | None
     body: bytes
 
 
 class ResponseCache:
     def __init__(self, engine: AsyncEngine, max_entries: int = 1024) -> None:
-        self.engine = engine
+        # A hit reads one statement: no transaction to begin and roll back around it.
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self.uncacheable = 0
 
-    async def current_version(self) -> int:
-        async with self.engine.connect() as connection:
-            version = await connection.scalar(
-                select(CatalogueState.version).where(CatalogueState.id == 1)
-            )
-        return int(version or 0)
-
-    def lookup(self, key: str, version: int) -> bytes | None:
+    async def lookup(self, key: str) -> bytes | None:
+        """The kept answer, if nothing it showed has changed since."""
         entry = self._entries.get(key)
-        fresh = (
-            entry is not None
-            and entry.version == version
-            and (entry.valid_until is None or utcnow() < entry.valid_until)
-        )
-        if not fresh:
+        if entry is None or (entry.valid_until is not None and utcnow() >= entry.valid_until):
+            self.misses += 1
+            return None
+        async with self.engine.connect() as connection:
+            current = await read_versions(connection, (k for k in entry.versions if k != LISTING))
+        if current != entry.versions:
             self.misses += 1
             return None
         self._entries.move_to_end(key)
         self.hits += 1
-        return entry.body  # type: ignore[union-attr]
+        return entry.body
 
-    async def store(self, key: str, version: int, body: bytes) -> None:
+    async def store(
+        self, key: str, scope: CacheScope, body: bytes, run: Callable[..., Any]
+    ) -> None:
+        """Keep ``body``; ``run(work)`` runs ``work(connection)`` in the execution's snapshot."""
+        if scope.refused is not None:
+            self.uncacheable += 1
+            return
         try:
             result = json.loads(body)
         except ValueError:
             return
         if not isinstance(result, dict) or result.get("errors") or result.get("data") is None:
             return
-        self._entries[key] = Entry(version, await self._next_promotion_change(), body)
+
+        async def snapshot(connection: AsyncConnection) -> tuple[Versions, datetime | None]:
+            versions = await read_versions(connection, scope.shops)
+            return versions, await next_promotion_change(connection, scope.now or utcnow())
+
+        versions, valid_until = await run(snapshot)
+        self._entries[key] = Entry(versions, valid_until, body)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-
-    async def _next_promotion_change(self) -> datetime | None:
-        """The next instant a promotion starts or ends: prices change then, without a write."""
-        now = utcnow()
-        pending = Promotion.ended_at.is_(None)  # type: ignore[union-attr]
-        instants = union_all(
-            select(Promotion.starts_at.label("at")).where(pending, Promotion.starts_at > now),
-            select(Promotion.ends_at.label("at")).where(pending, Promotion.ends_at > now),
-        ).subquery()
-        async with self.engine.connect() as connection:
-            return await connection.scalar(select(func.min(instants.c.at)))

@@ -12,6 +12,7 @@ from otesaintjo.clock import utcnow
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.events import EventBus, build_bus
 from otesaintjo.graphql_schema import build_schema
+from otesaintjo.metrics import Metrics
 from otesaintjo.notifications.email import LogMailer, Mailer, SmtpMailer
 from otesaintjo.notifications.sms import (
     SMS_JOB,
@@ -55,6 +56,7 @@ class Runtime:
     persisted_queries: PersistedQueries = field(
         default_factory=lambda: PersistedQueries(MemoryDocumentStore())
     )
+    metrics: Metrics = field(default_factory=Metrics)  # its own registry (GET /metrics)
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
@@ -116,9 +118,13 @@ class Runtime:
         buckets = (
             RedisBuckets(settings.redis_url) if settings.rate_limits == "redis" else MemoryBuckets()
         )
+        metrics = Metrics(known_documents=trusted.values())
+        metrics.instrument_engine(engine)
         return cls(
             settings=settings,
+            metrics=metrics,
             schema=build_schema(
+                metrics=metrics,
                 production=settings.is_production,
                 trusted_documents=frozenset(trusted) if settings.trusted_documents_only else None,
                 buckets=buckets,

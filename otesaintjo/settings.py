@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = 2.0
     jobs_max_attempts: int = 50  # with backoff capped at 1 h: about two days of retries
     jobs_enabled: bool = True
+    # After start-up: freeze what lives as long as the process and raise the collector's
+    # thresholds (gc_policy.py). Off in the test suite, which builds hundreds of apps.
+    gc_freeze_after_start: bool = True
 
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 11 * 1024 * 1024  # multipart bodies: one photo ≤ 10 MB plus the form
@@ -110,6 +113,9 @@ class Settings(BaseSettings):
     # The reverse proxies in front (IPs or CIDRs, as uvicorn's forwarded_allow_ips): only their
     # X-Forwarded-For is believed for the client's address (login throttles, rate limits).
     trusted_proxies: list[str] = []
+    # GET /metrics: with a token, for `Authorization: Bearer <token>` only; without, loopback
+    # clients in development, nobody in production (metrics.py).
+    metrics_token: str | None = None
     event_bus: Literal["memory", "postgres", "redis"] = "memory"
     redis_url: str = "redis://127.0.0.1:6379/0"
     # WebSockets: how often a live subscription re-checks its sign-in (logout, expiry).

@@ -22,12 +22,13 @@ from otesaintjo.models.base import metadata
 from otesaintjo.models.cart import Cart, CartFulfilment, CartItem, FulfilmentMode
 from otesaintjo.models.catalogue import (
     DEFAULT_STOCK,
-    CatalogueState,
+    CatalogueListingVersion,
     Product,
     ProductImage,
     Promotion,
     PromotionKind,
     PromotionProduct,
+    ShopCatalogueVersion,
 )
 from otesaintjo.models.invoices import Invoice, InvoiceKind, ShopInvoiceCounter
 from otesaintjo.models.jobs import Job
@@ -58,7 +59,7 @@ __all__ = [
     "Cart",
     "CartFulfilment",
     "CartItem",
-    "CatalogueState",
+    "CatalogueListingVersion",
     "FulfilmentMode",
     "Invoice",
     "InvoiceKind",
@@ -86,6 +87,7 @@ __all__ = [
     "ReturnLine",
     "ReturnStatus",
     "Shop",
+    "ShopCatalogueVersion",
     "ShopCategory",
     "ShopEventCounter",
     "ShopInvoiceCounter",

@@ -99,10 +99,27 @@ class PromotionProduct(SQLModel, table=True):
     )
 
 
-class CatalogueState(SQLModel, table=True):
-    """One row whose ``version`` database triggers bump on every catalogue write (0004)."""
+LISTING_SHARDS = 64
+"""How many rows the listing version is spread over (a shop writes to ``shop_id % 64``)."""
 
-    __tablename__ = "catalogue_state"
 
-    id: int = Field(primary_key=True)
+class ShopCatalogueVersion(SQLModel, table=True):
+    """Bumped by database triggers at the commit of any write to a shop's public catalogue:
+    the shop, its categories, products (stock included), photos, promotions, reviews and
+    rating (migration 0012). A cached answer that showed this shop is stale once it moved."""
+
+    __tablename__ = "shop_catalogue_version"
+
+    shop_id: int = Field(primary_key=True)  # no foreign key: the row outlives nothing
+    version: int = Field(sa_type=BigInteger)
+
+
+class CatalogueListingVersion(SQLModel, table=True):
+    """Bumped by any catalogue write that can change which rows a listing holds, or their
+    order: everything but a stock move (a sale). Spread over ``LISTING_SHARDS`` rows so that
+    writers at different shops rarely share a row; the listing version is their sum."""
+
+    __tablename__ = "catalogue_listing_version"
+
+    shard: int = Field(primary_key=True)
     version: int = Field(sa_type=BigInteger)

@@ -100,7 +100,7 @@ class BrowseQueries:
             str, strawberry.argument(description="Le slug de la boutique (Shop.slug).")
         ],
     ) -> ShopType | None:
-        async with info.context.session_factory() as session:
+        async with info.context.reads() as session:
             row = await shop_service.shop_by_slug(session, slug)
         if row is None or not (row.is_active or await info.context.manages_shop(row.id)):
             return None

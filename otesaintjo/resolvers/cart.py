@@ -50,7 +50,7 @@ class CartQueries:
     )
     async def cart(self, info: Info) -> types.CartType | None:
         ctx = info.context
-        async with ctx.session_factory() as session:
+        async with ctx.reads() as session:
             cart = await carts.find_cart(session, owner(info))
             if cart is None:
                 return None

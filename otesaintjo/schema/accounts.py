@@ -92,7 +92,7 @@ class UserType(relay.Node):
         self, info: Info, first: First = 20, after: After = None
     ) -> Annotated[SessionConnection, strawberry.lazy("otesaintjo.schema.accounts")]:
         ctx = info.context
-        factory = ctx.session_factory
+        factory = ctx.reads
         return await connection(
             SessionConnection,
             lambda limit: accounts.sessions_page(

@@ -83,7 +83,7 @@ class ShopReviewConnection(CountedConnection[ShopReviewType]):
 async def review_page(
     info: Info, shop_id: int, first: int | None, after: str | None
 ) -> ShopReviewConnection:
-    factory = info.context.session_factory
+    factory = info.context.reads
     return await connection(
         ShopReviewConnection,
         lambda limit: reviews.shop_reviews_page(factory, shop_id, limit=limit, after=after),
@@ -167,7 +167,7 @@ async def ticket_page(
     status: str | None = None,
 ) -> SupportTicketConnection:
     """A user's tickets, or every ticket (staff), newest first."""
-    factory = info.context.session_factory
+    factory = info.context.reads
     return await connection(
         SupportTicketConnection,
         lambda limit: support.tickets_page(

@@ -207,7 +207,10 @@ async def list_products(
     info: Info, filters: ProductFilters, first: int | None, after: str | None
 ) -> ProductConnection:
     ctx = info.context
-    factory, dialect = ctx.session_factory, ctx.settings.database_dialect
+    if browse.orders_by_stock_across_shops(filters) and ctx.cache_scope is not None:
+        # A sale at any shop may reorder it, not only at the shops the page shows.
+        ctx.cache_scope.refuse("stock order across shops")
+    factory, dialect = ctx.reads, ctx.settings.database_dialect
     return await connection(
         ProductConnection,
         lambda limit: browse.products_page(
@@ -222,7 +225,7 @@ async def list_shops(
     info: Info, filters: ShopFilters, first: int | None, after: str | None
 ) -> ShopConnection:
     ctx = info.context
-    factory, dialect = ctx.session_factory, ctx.settings.database_dialect
+    factory, dialect = ctx.reads, ctx.settings.database_dialect
     return await connection(
         ShopConnection,
         lambda limit: browse.shops_page(factory, filters, dialect, limit=limit, after=after),

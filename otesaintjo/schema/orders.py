@@ -547,7 +547,7 @@ async def order_page(
     status: OrderStatusEnum | None = None,
 ) -> OrderConnection:
     """A page of orders, newest first: a shop's, a customer's, or all (staff)."""
-    factory = info.context.session_factory
+    factory = info.context.reads
     return await connection(
         OrderConnection,
         lambda limit: orders.orders_page(

@@ -105,7 +105,7 @@ async def return_page(
     after: str | None,
     status: ReturnStatusEnum | None,
 ) -> ReturnConnection:
-    factory = info.context.session_factory
+    factory = info.context.reads
     wanted = status.value if status is not None else None
     return await connection(
         ReturnConnection,

@@ -105,6 +105,11 @@ def products_listing(
     return query, [*keys, SortKey(Product.id, descending_id)]
 
 
+def orders_by_stock_across_shops(filters: ProductFilters) -> bool:
+    """The one listing a stock move can reorder beyond the shops it shows."""
+    return filters.sort == ProductSort.STOCK_ASC and filters.shop_id is None
+
+
 def shops_listing(filters: ShopFilters, dialect: str) -> tuple[Select, list[SortKey]]:
     query = select(Shop).where(Shop.is_active.is_(True))  # type: ignore[attr-defined]
     if filters.category:

@@ -16,12 +16,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import Select
 
+from otesaintjo.db import SessionSource as Factory
 from otesaintjo.sorting import SortKey
-
-Factory = async_sessionmaker[AsyncSession]
 
 
 class InvalidCursor(ValueError):

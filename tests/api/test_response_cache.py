@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import text
 
-from otesaintjo.models import Promotion
+from otesaintjo.models import Promotion, ShopReview, User
 from otesaintjo.response_cache import is_cacheable_document
 from tests.support.catalogue import make_catalogue
 from tests.support.merchants import add_product, merchant
@@ -30,7 +30,11 @@ async def test_a_repeated_anonymous_page_costs_one_version_query(
     with count_statements(app.state.runtime.engine) as statements:
         second = await client(PAGE)
     assert second == first
-    assert len(statements) == 1 and "catalogue_state" in statements[0]
+    # One statement: the listing shards' sum and the version of the shop the page showed.
+    assert len(statements) == 1
+    assert (
+        "catalogue_listing_version" in statements[0] and "shop_catalogue_version" in statements[0]
+    )
     assert app.state.runtime.response_cache.hits == 1
 
 
@@ -95,7 +99,8 @@ async def test_signed_in_requests_and_errors_are_never_cached(app, client, sessi
         ('query Shop { shop(slug: "x") { name } shops { totalCount } }', True),
         ("{ viewer { id } }", False),
         ("{ products { totalCount } viewer { id } }", False),
-        ('{ node(id: "x") { id } }', False),
+        ('{ node(id: "x") { id } }', True),
+        ('{ viewer { id } node(id: "x") { id } }', False),
         ("mutation { logout { closedSessions } }", False),
         ("{ ...F } fragment F on Query { products { totalCount } }", False),
         ("query A { products { totalCount } } query B { viewer { id } }", False),
@@ -104,3 +109,95 @@ async def test_signed_in_requests_and_errors_are_never_cached(app, client, sessi
 )
 def test_which_documents_may_be_cached(query: str, cacheable: bool) -> None:
     assert is_cacheable_document(query, None) is cacheable
+
+
+SHOP_PAGE = """query($slug: String!) {
+  shop(slug: $slug) { name products(first: 5) { edges { node { name stock } } } }
+}"""
+TWO_SHOPS = [
+    {"slug": "boulangerie", "name": "Boulangerie"},
+    {"slug": "epicerie", "name": "Epicerie"},
+]
+
+
+def stocks(body: dict) -> list[int]:
+    return [e["node"]["stock"] for e in body["data"]["shop"]["products"]["edges"]]
+
+
+async def test_a_sale_at_one_shop_keeps_the_other_shops_pages(app, client, session_factory) -> None:
+    cache = app.state.runtime.response_cache
+    _, (_bread, rice) = await make_catalogue(
+        session_factory, [{"name": "Pain", "shop": 0}, {"name": "Riz", "shop": 1}], TWO_SHOPS
+    )
+    for slug in ("boulangerie", "epicerie"):
+        await client(SHOP_PAGE, {"slug": slug})
+    hits = cache.hits
+    # A sale at the grocer's: a stock-only write, as the checkout makes it.
+    async with session_factory() as session, session.begin():
+        await session.execute(
+            text("UPDATE product SET stock = stock - 2 WHERE id = :id"), {"id": rice.id}
+        )
+    assert stocks(await client(SHOP_PAGE, {"slug": "boulangerie"})) == [100]
+    assert cache.hits == hits + 1  # the bakery's page survived the sale
+    assert stocks(await client(SHOP_PAGE, {"slug": "epicerie"})) == [98]
+    assert cache.hits == hits + 1  # the grocer's page was computed again
+    assert stocks(await client(SHOP_PAGE, {"slug": "epicerie"})) == [98]
+    assert cache.hits == hits + 2
+
+
+async def test_a_catalogue_edit_recomputes_every_listing(app, client, session_factory) -> None:
+    """A new product, a price, a name can change which rows any listing holds and their
+    order: every cached answer is recomputed (the listing shards' sum moved)."""
+    cache = app.state.runtime.response_cache
+    _shops, _ = await make_catalogue(
+        session_factory, [{"name": "Pain", "shop": 0}, {"name": "Riz", "shop": 1}], TWO_SHOPS
+    )
+    listing = "{ products(first: 5, sort: PRICE_ASC) { edges { node { name } } } }"
+    before = await client(listing)
+    await client(listing)
+    hits = cache.hits
+    async with session_factory() as session, session.begin():
+        await session.execute(text("UPDATE product SET price_cents = 1 WHERE name = 'Riz'"))
+    after = await client(listing)
+    assert cache.hits == hits
+    names = [e["node"]["name"] for e in after["data"]["products"]["edges"]]
+    assert names[0] == "Riz" and names != [
+        e["node"]["name"] for e in before["data"]["products"]["edges"]
+    ]
+
+
+async def test_answers_that_read_beyond_the_catalogue_are_never_kept(
+    app, client, session_factory
+) -> None:
+    """A review shows its author's name: a user's row, which no catalogue version covers."""
+    cache = app.state.runtime.response_cache
+    (shop,), _ = await make_catalogue(session_factory, [{"name": "Pain"}], TWO_SHOPS[:1])
+    async with session_factory() as session, session.begin():
+        author = User(email="lea@example.re", password_hash="x", first_name="Léa", last_name="T")
+        session.add(author)
+        await session.flush()
+        session.add(ShopReview(shop_id=shop.id, user_id=author.id, rating=5, comment="Bon pain"))
+    reviews = (
+        '{ shop(slug: "boulangerie") { reviews(first: 5) { edges { node { authorName } } } } }'
+    )
+    for _ in range(2):
+        answer = await client(reviews)
+        assert answer["data"]["shop"]["reviews"]["edges"][0]["node"]["authorName"] == "Léa T."
+    assert cache.hits == 0 and cache.uncacheable == 2
+
+
+async def test_a_product_by_node_is_kept_until_its_shop_changes(
+    app, client, session_factory
+) -> None:
+    cache = app.state.runtime.response_cache
+    _, (bread,) = await make_catalogue(session_factory, [{"name": "Pain"}])
+    listing = await client("{ products(first: 1) { edges { node { id } } } }")
+    product_id = listing["data"]["products"]["edges"][0]["node"]["id"]
+    detail = "query($id: ID!) { node(id: $id) { ... on Product { name stock } } }"
+    assert (await client(detail, {"id": product_id}))["data"]["node"]["stock"] == 100
+    hits = cache.hits
+    assert (await client(detail, {"id": product_id}))["data"]["node"]["stock"] == 100
+    assert cache.hits == hits + 1
+    async with session_factory() as session, session.begin():
+        await session.execute(text("UPDATE product SET stock = 4 WHERE id = :id"), {"id": bread.id})
+    assert (await client(detail, {"id": product_id}))["data"]["node"]["stock"] == 4

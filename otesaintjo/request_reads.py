@@ -1,0 +1,139 @@
+"""One database connection for every read of a request.
+
+Before, each DataLoader batch and each listing opened its own session: a pool checkout, a
+pre-ping and a ``BEGIN … ROLLBACK`` per batch (a storefront page made 24 round trips for 4
+SELECTs). Now the request checks one connection out on first use and keeps it:
+
+- **autocommit** by default: each SELECT is its own statement, no BEGIN/ROLLBACK, and a
+  mutation's payload reads what the mutation just committed;
+- **snapshot** for the response cache: one read-only transaction (REPEATABLE READ on
+  PostgreSQL, a deferred BEGIN on SQLite), so the catalogue versions read after execution
+  belong to the same instant as the data (``response_cache``).
+
+A connection runs one statement at a time, and sibling resolvers run concurrently: uses are
+serialised by a lock, each with a fresh ``AsyncSession`` bound to the connection (no identity
+map shared between uses, so no stale rows). A use nested inside another (a resolver awaiting a
+DataLoader while it holds a session) would wait on itself: it gets its own short session from
+the pool instead.
+
+In autocommit the connection goes back to the pool as soon as no use is waiting for it (a
+checkout costs no round trip now that nothing pings): a request never holds a read connection
+while it waits for a write one, so a burst of mutations cannot starve the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from otesaintjo.db import SessionSource
+
+__all__ = ["RequestReads", "SessionSource"]
+
+_holding: ContextVar[RequestReads | None] = ContextVar("otesaintjo_reads_holding", default=None)
+
+
+class RequestReads:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        snapshot: bool = False,
+        session_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.snapshot = snapshot
+        # Passed to every AsyncSession: ``sync_session_class`` and ``info`` let the response
+        # cache see what each read loaded.
+        self.session_options = {
+            "expire_on_commit": False,
+            "autoflush": False,
+            **(session_options or {}),
+        }
+        self._lock = asyncio.Lock()
+        self._connection: AsyncConnection | None = None
+        self._wanted = 0  # uses holding or waiting for the connection
+        self.uses = 0
+        self.nested_uses = 0
+
+    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self._use()
+
+    @asynccontextmanager
+    async def _use(self) -> AsyncIterator[AsyncSession]:
+        if _holding.get() is self:
+            # A use inside a use: the shared connection is busy with our own caller.
+            self.nested_uses += 1
+            async with AsyncSession(self.engine, **self.session_options) as own:
+                yield own
+            return
+        self._wanted += 1
+        try:
+            async with self._lock:
+                connection = await self._connect()
+                token = _holding.set(self)
+                try:
+                    async with AsyncSession(bind=connection, **self.session_options) as session:
+                        self.uses += 1
+                        yield session
+                finally:
+                    _holding.reset(token)
+                    if self._wanted == 1 and not self.snapshot:
+                        await self.close()
+        finally:
+            self._wanted -= 1
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is None:
+            connection = await self.engine.connect()
+            try:
+                await self._start(connection)
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+        return self._connection
+
+    async def _start(self, connection: AsyncConnection) -> None:
+        dialect = connection.dialect.name
+        if not self.snapshot:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.begin()  # SQLAlchemy's bookkeeping only: nothing is sent
+            return
+        if dialect == "postgresql":
+            await connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            await connection.begin()
+            return
+        # SQLite's driver only opens a transaction before a write: ask for one, so every
+        # read of this request sees the same snapshot (WAL keeps it while writers commit).
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.begin()
+        await connection.exec_driver_sql("BEGIN")
+
+    async def run(self, work: Callable[[AsyncConnection], Any]) -> Any:
+        """``work(connection)`` on the request's connection (in its snapshot), under the lock."""
+        async with self._lock:
+            try:
+                return await work(await self._connect())
+            finally:
+                if not self.snapshot:
+                    await self.close()
+
+    async def close(self) -> None:
+        """Give the connection back (ending the snapshot). Safe to call twice."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            if self.snapshot and connection.dialect.name != "postgresql":
+                await connection.exec_driver_sql("ROLLBACK")
+            await connection.rollback()
+        finally:
+            await connection.close()
