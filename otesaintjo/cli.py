@@ -128,10 +128,60 @@ def migrate() -> None:
 
 @app.command("seed")
 def seed_command(
-    scale: int = typer.Option(0, help="Ajouter N boutiques × 100 produits (bancs d'essai)."),
+    scale: int = typer.Option(
+        0,
+        help="Ajouter N boutiques × 100 produits (bancs d'essai) ; avec --towns, N boutiques"
+        " × 50 produits sur toute l'île.",
+    ),
+    towns: bool = typer.Option(
+        False,
+        "--towns",
+        help="Toute l'île : les 24 communes de La Réunion, N boutiques réparties selon la"
+        " population, 50 produits en moyenne chacune, photos partagées, promotions, avis"
+        " (COPY sur PostgreSQL). Une fois par base : refusé si l'île y est déjà.",
+    ),
 ) -> None:
-    """Migrate, then create the demo town (idempotent); --scale adds a large catalogue."""
-    asyncio.run(_migrate_and_seed(_settings(), seed_demo=True, scale=scale))
+    """Migrate, then create the demo town (idempotent); --scale adds a large catalogue,
+    --scale N --towns the whole island (--scale 20000 --towns: 20,000 shops, 1,000,000
+    products)."""
+    settings = _settings()
+    if towns and scale < 1:
+        typer.secho(
+            "--towns demande --scale N (ex. --scale 20000 : 20 000 boutiques, 1 000 000 de"
+            " produits).",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2)
+    asyncio.run(_migrate_and_seed(settings, seed_demo=True, scale=0 if towns else scale))
+    if not towns:
+        return
+    import time
+
+    from otesaintjo.seeding import IslandAlreadySeeded, IslandSummary, seed_island
+    from otesaintjo.seeding.console import console_progress
+
+    async def island() -> IslandSummary:
+        engine = create_engine(settings.database_url)
+        store = LocalDirStore(Path(settings.media_dir), settings.media_url)
+        try:
+            with console_progress() as progress:
+                return await seed_island(engine, store, scale, progress=progress)
+        finally:
+            await engine.dispose()
+
+    started = time.monotonic()
+    try:
+        summary = asyncio.run(island())
+    except IslandAlreadySeeded as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"L'île : {summary.shops} boutiques dans {summary.communes} communes,"
+        f" {summary.products} produits, en {time.monotonic() - started:.0f} s."
+    )
+    for table, count in summary.rows.items():
+        typer.echo(f"  {table:<18} {count:>9}")
 
 
 @app.command("export-schema")
