@@ -47,11 +47,24 @@ def check_first(first: int | None) -> int:
 @strawberry.type(description="Une page d'une liste, avec son nombre total d'éléments.")
 class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
     count: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+    count_bound: strawberry.Private[int | None] = None
 
-    @strawberry.field(description="Nombre total d'éléments de la liste, toutes pages comprises.")
+    @strawberry.field(
+        description="Nombre total d'éléments de la liste, toutes pages comprises. Une"
+        " recherche retient au plus 1 000 résultats : au-delà, ce nombre vaut 1 000 et"
+        " totalCountIsExact est faux (« plus de 1 000 résultats »)."
+    )
     async def total_count(self, info: Info) -> int:
         assert self.count is not None
         return await self.count()
+
+    @strawberry.field(
+        description="Vrai si totalCount est le nombre exact ; faux quand une recherche en a"
+        " trouvé au moins 1 000 (totalCount vaut alors cette borne)."
+    )
+    async def total_count_is_exact(self, info: Info) -> bool:
+        assert self.count is not None
+        return self.count_bound is None or await self.count() < self.count_bound
 
 
 async def connection(
@@ -78,4 +91,5 @@ async def connection(
             end_cursor=edges[-1].cursor if edges else None,
         ),
         count=page.count,
+        count_bound=page.count_bound,
     )

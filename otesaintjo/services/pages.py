@@ -8,6 +8,7 @@ half (Relay connections, ``first`` limits) is ``schema/pagination.py``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Awaitable, Callable, Sequence
@@ -35,6 +36,10 @@ class Page:
     has_next: bool
     after: str | None
     count: Callable[[], Awaitable[int]]
+    """The number of rows of the whole listing, counted once, when first asked."""
+    count_bound: int | None = None
+    """A search listing holds at most this many rows (``search.CANDIDATES``): a count that
+    reaches it means "at least"."""
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -69,6 +74,7 @@ async def keyset_page(
     *,
     limit: int,
     after: str | None,
+    count_bound: int | None = None,
 ) -> Page:
     """One page of ``query`` in keyset order."""
     count_query = select(func.count()).select_from(query.order_by(None).subquery())
@@ -78,9 +84,17 @@ async def keyset_page(
     async with factory() as session:
         rows = list((await session.execute(paged.limit(limit + 1))).all())
 
-    async def count() -> int:
+    async def run_count() -> int:
         async with factory() as session:
             return int((await session.execute(count_query)).scalar_one())
+
+    counting: asyncio.Task[int] | None = None
+
+    async def count() -> int:
+        nonlocal counting
+        if counting is None:
+            counting = asyncio.ensure_future(run_count())
+        return await counting
 
     return Page(
         rows=rows[:limit],
@@ -88,6 +102,7 @@ async def keyset_page(
         has_next=len(rows) > limit,
         after=after,
         count=count,
+        count_bound=count_bound,
     )
 
 

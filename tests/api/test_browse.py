@@ -53,6 +53,49 @@ async def test_search_ignores_accents_and_case(client, session_factory) -> None:
     assert names(shops, "shops") == ["Épicerie du Marché"]
 
 
+SEARCH = """query($q: String!, $after: String) {
+  products(search: $q, first: 3, after: $after) {
+    totalCount totalCountIsExact edges { node { name } } pageInfo { hasNextPage endCursor }
+  }
+}"""
+
+
+async def test_a_search_needs_words_of_two_letters(client, session_factory) -> None:
+    await make_catalogue(session_factory, [{"name": "Pain"}, {"name": "Patate douce"}])
+    for text in ("p", "a p", "é"):
+        body = await client(SEARCH, {"q": text})
+        assert body["data"]["products"]["totalCount"] == 0, text
+    body = await client(SEARCH, {"q": "pa"})
+    assert sorted(names(body)) == ["Pain", "Patate douce"]
+    assert body["data"]["products"]["totalCountIsExact"] is True
+    assert names(await client(SEARCH, {"q": "p douce"})) == ["Patate douce"]  # "p" ignored
+
+
+async def test_a_search_ranks_and_counts_a_bounded_set_of_matches(
+    client, session_factory, monkeypatch
+) -> None:
+    """At most ``CANDIDATES`` matches are ranked and counted (1,000; 5 here): beyond, the
+    count is that bound, flagged as not exact, and the pages end there."""
+    from otesaintjo.services import browse, search
+
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr(browse, "CANDIDATES", 5)
+    await make_catalogue(
+        session_factory,
+        [{"name": f"Confiture {i}"} for i in range(7)] + [{"name": "Confiture mangue"}],
+    )
+    first = (await client(SEARCH, {"q": "confiture"}))["data"]["products"]
+    assert (first["totalCount"], first["totalCountIsExact"]) == (5, False)
+    after = first["pageInfo"]["endCursor"]
+    second = (await client(SEARCH, {"q": "confiture", "after": after}))["data"]["products"]
+    assert len(first["edges"]) + len(second["edges"]) == 5
+    assert second["pageInfo"]["hasNextPage"] is False
+    few = (await client(SEARCH, {"q": "confiture mangue"}))["data"]["products"]
+    assert (few["totalCount"], few["totalCountIsExact"]) == (1, True)
+    listing = (await client("{ products { totalCount totalCountIsExact } }"))["data"]["products"]
+    assert listing == {"totalCount": 8, "totalCountIsExact": True}  # no search: no bound
+
+
 async def test_filters(client, session_factory) -> None:
     shops, _ = await make_catalogue(
         session_factory,
