@@ -23,7 +23,7 @@ from otesaintjo.clock import utcnow
 from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
 from otesaintjo.request_reads import RequestReads, SessionSource
-from otesaintjo.response_cache import CacheScope, request_key
+from otesaintjo.response_cache import CacheScope, etag, request_key
 from otesaintjo.runtime import Runtime
 from otesaintjo.schema.extensions import ensure_codes, hide_suggestions
 from otesaintjo.web_assets import offline_graphiql_html
@@ -91,30 +91,17 @@ class GraphQLApp(GraphQL[Context, None]):
                 await JSONResponse(resolved.error)(scope, receive, send)
                 return
             payload, body = resolved.payload, json.dumps(resolved.payload).encode()
-        cache = self.runtime.response_cache
-        key = None
-        if cache is not None and "authorization" not in request.headers:
-            key = request_key(payload if payload is not None else _json_object(body))
-        if cache is None or key is None:
+        key = self._cache_key(request, payload if payload is not None else _json_object(body))
+        if key is None:
             await super().__call__(scope, _replay(body, receive), send)
             return
-        cached = await cache.lookup(key)
-        if cached is None:
-            cache_scope = scope["state"][CACHE_SCOPE] = CacheScope()
-            try:
-                response = await self.run(Request(scope, receive=_replay(body, receive)))
-            except HTTPException as refused:  # as strawberry's own __call__ answers it
-                response = PlainTextResponse(refused.reason, status_code=refused.status_code)
-            reads = scope["state"].get(READS)
-            if response.status_code == 200 and reads is not None:
-                await cache.store(key, cache_scope, bytes(response.body), reads.run)
-        else:
-            response = Response(cached, media_type="application/json")
+        response = await self._cacheable(key, Request(scope, receive=_replay(body, receive)))
         await response(scope, receive, send)
 
     async def _get(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A GET naming a persisted query gets its ``query`` parameter filled in (so HTTP
-        caches can keep catalogue reads addressed by hash)."""
+        """A GET naming a persisted query gets its ``query`` parameter filled in, and an
+        anonymous catalogue read answers with an ``ETag`` and ``Cache-Control``: HTTP caches
+        in front (a CDN, nginx) can keep catalogue reads addressed by hash."""
         params = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
         extensions = dict(params).get("extensions")
         payload = {"extensions": _json_object(extensions.encode())} if extensions else None
@@ -132,7 +119,48 @@ class GraphQLApp(GraphQL[Context, None]):
             ("query", resolved.payload["query"])
         ]
         scope = {**scope, "query_string": urlencode(params).encode("latin-1")}
-        await super().__call__(scope, receive, send)
+        request = Request(scope, receive=receive)
+        key = self._cache_key(request, _get_payload(resolved.payload["query"], dict(params)))
+        if key is None:
+            await super().__call__(scope, receive, send)
+            return
+        response = await self._cacheable(key, request)
+        if response.status_code == 200:
+            max_age = self.runtime.settings.http_cache_max_age_seconds
+            response.headers["cache-control"] = (
+                f"public, max-age={max_age}" if max_age else "public, no-cache"
+            )
+            if _matches(request.headers.get("if-none-match"), response.headers["etag"]):
+                response = Response(status_code=304, headers=dict(response.headers))
+        await response(scope, receive, send)
+
+    def _cache_key(self, request: Request, payload: Any) -> str | None:
+        """The response-cache key of an anonymous catalogue read, else None."""
+        if self.runtime.response_cache is None or "authorization" in request.headers:
+            return None
+        return request_key(payload)
+
+    async def _cacheable(self, key: str, request: Request) -> Response:
+        """The kept answer if it is still exact, else a fresh execution in one snapshot,
+        kept when it read only the catalogue. Both carry an ``ETag`` of their bytes."""
+        cache = self.runtime.response_cache
+        assert cache is not None
+        entry = await cache.lookup(key)
+        if entry is not None:
+            return Response(entry.body, media_type="application/json", headers={"etag": entry.etag})
+        state = request.scope["state"]
+        cache_scope = state[CACHE_SCOPE] = CacheScope()
+        try:
+            response = await self.run(request)
+        except HTTPException as refused:  # as strawberry's own __call__ answers it
+            return PlainTextResponse(refused.reason, status_code=refused.status_code)
+        reads = state.get(READS)
+        if response.status_code == 200:
+            body = bytes(response.body)
+            response.headers["etag"] = etag(body)
+            if reads is not None:
+                await cache.store(key, cache_scope, body, reads.run)
+        return response
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -155,6 +183,10 @@ class GraphQLApp(GraphQL[Context, None]):
         reads: SessionSource = runtime.session_factory  # a socket lives long: short sessions
         cache_scope: CacheScope | None = None
         if isinstance(request, Request):
+            # Answers depend on who asks: no HTTP cache keeps them, unless the anonymous
+            # catalogue path below says otherwise (``_get``).
+            if isinstance(response, Response):
+                response.headers["cache-control"] = "no-store"
             state = request.scope.setdefault("state", {})
             cache_scope = state.get(CACHE_SCOPE)
             options = None
@@ -230,6 +262,22 @@ def parse_json(data: str | bytes) -> object:
         )
         pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return value
+
+
+def _matches(if_none_match: str | None, current: str) -> bool:
+    """``If-None-Match``: ``*`` or a list of tags, weak ones (``W/``) compared weakly."""
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in tags or current in tags
+
+
+def _get_payload(query: str, params: dict[str, str]) -> dict[str, Any] | None:
+    """A GET request's parameters as the JSON body a POST would carry."""
+    variables = _json_object(params["variables"].encode()) if params.get("variables") else {}
+    if variables is None:
+        return None
+    return {"query": query, "variables": variables, "operationName": params.get("operationName")}
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

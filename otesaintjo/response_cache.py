@@ -178,11 +178,17 @@ async def next_promotion_change(connection: AsyncConnection, now: datetime) -> d
     return await connection.scalar(select(func.min(instants.c.at)))
 
 
+def etag(body: bytes) -> str:
+    """A strong entity tag of an answer's bytes (HTTP caches revalidate with it)."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     versions: Mapping[int, int]
     valid_until: datetime | None
     body: bytes
+    etag: str
 
 
 class ResponseCache:
@@ -195,7 +201,7 @@ class ResponseCache:
         self.misses = 0
         self.uncacheable = 0
 
-    async def lookup(self, key: str) -> bytes | None:
+    async def lookup(self, key: str) -> Entry | None:
         """The kept answer, if nothing it showed has changed since."""
         entry = self._entries.get(key)
         if entry is None or (entry.valid_until is not None and utcnow() >= entry.valid_until):
@@ -208,7 +214,7 @@ class ResponseCache:
             return None
         self._entries.move_to_end(key)
         self.hits += 1
-        return entry.body
+        return entry
 
     async def store(
         self, key: str, scope: CacheScope, body: bytes, run: Callable[..., Any]
@@ -229,7 +235,7 @@ class ResponseCache:
             return versions, await next_promotion_change(connection, scope.now or utcnow())
 
         versions, valid_until = await run(snapshot)
-        self._entries[key] = Entry(versions, valid_until, body)
+        self._entries[key] = Entry(versions, valid_until, body, etag(body))
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

@@ -10,9 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import text
 
 from otesaintjo.app import create_app
 from otesaintjo.settings import Settings
+from tests.support.catalogue import make_catalogue
 from tests.support.graphql import error_codes
 
 QUERY = "{ platformInfo { supportEmail } }"
@@ -136,3 +138,41 @@ async def test_every_error_has_a_code_and_bad_variables_are_not_masked(http_for,
     assert no_name[0] == "GRAPHQL_VALIDATION_FAILED"
     named = await http.post("/graphql", json={"query": two, "operationName": "B"})
     assert named.json() == ANSWER
+
+
+CATALOGUE = "query Vitrine { products(first: 2) { edges { node { name stock } } } }"
+
+
+async def test_http_caches_can_keep_and_revalidate_catalogue_reads(client, session_factory) -> None:
+    """GET with a persisted hash, anonymous: ``public, no-cache`` and an ``ETag``; a
+    revalidation answers 304 until the catalogue changes. Signed-in answers: ``no-store``."""
+    http = client.http
+    await make_catalogue(session_factory, [{"name": "Letchis"}])
+    await http.post("/graphql", json={"query": CATALOGUE, "extensions": persisted(CATALOGUE)})
+    params = {"extensions": json.dumps(persisted(CATALOGUE)), "operationName": "Vitrine"}
+    first = await http.get("/graphql", params=params)
+    assert first.status_code == 200 and first.headers["cache-control"] == "public, no-cache"
+    tag = first.headers["etag"]
+    again = await http.get("/graphql", params=params, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    async with session_factory() as session, session.begin():
+        await session.execute(text("UPDATE product SET stock = 7"))
+    changed = await http.get("/graphql", params=params, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["etag"] != tag
+    assert changed.json()["data"]["products"]["edges"][0]["node"]["stock"] == 7
+    token = (await client.register("lea@example.re"))["accessToken"]
+    signed_in = await http.get(
+        "/graphql", params=params, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert signed_in.status_code == 200 and signed_in.headers["cache-control"] == "no-store"
+    posted = await http.post("/graphql", json={"query": CATALOGUE})
+    assert posted.headers["cache-control"] == "no-store"
+
+
+async def test_a_max_age_can_be_chosen_for_http_caches(http_for, session_factory) -> None:
+    http = await http_for(http_cache_max_age_seconds=30)
+    await make_catalogue(session_factory, [{"name": "Letchis"}])
+    await http.post("/graphql", json={"query": CATALOGUE, "extensions": persisted(CATALOGUE)})
+    params = {"extensions": json.dumps(persisted(CATALOGUE))}
+    got = await http.get("/graphql", params=params)
+    assert got.headers["cache-control"] == "public, max-age=30"
