@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import ARRAY, ColumnElement, any_, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -42,7 +42,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     # 20 kept open: a burst (a push to 20 subscribers, 32 checkouts) reuses them instead of
     # opening and closing overflow connections each time; 30 at most per process.
-    engine = create_async_engine(url, pool_size=20, max_overflow=10, pool_recycle=3600, **kwargs)
+    # LIFO: the hottest connections serve the requests, with their prepared statements warm;
+    # the others stay idle (and get pinged if they wait 30 s).
+    engine = create_async_engine(
+        url, pool_size=20, max_overflow=10, pool_recycle=3600, pool_use_lifo=True, **kwargs
+    )
     ping_when_idle(engine)
     return engine
 
@@ -73,6 +77,15 @@ def ping_when_idle(engine: AsyncEngine) -> None:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:  # any failure: the connection is not usable
             raise DisconnectionError("idle connection failed its ping") from exc
+
+
+def one_of(dialect: str, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY($1)``, one statement text whatever
+    the number of values. asyncpg prepares each statement text once per connection: an IN list
+    is a new text for every length (a loader's batch of 19, then of 20, prepares twice)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

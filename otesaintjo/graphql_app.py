@@ -29,7 +29,8 @@ from otesaintjo.schema.extensions import ensure_codes, hide_suggestions
 from otesaintjo.web_assets import offline_graphiql_html
 
 MAX_SUBSCRIPTIONS = 10  # per WebSocket connection
-# Keys in the ASGI scope's per-request state.
+# The ASGI scope's key for our per-request state, and the keys in it.
+REQUEST_STATE = "otesaintjo"
 READS = "otesaintjo.reads"  # the request's RequestReads, closed when the response is sent
 CACHE_SCOPE = "otesaintjo.cache_scope"  # set when the response cache may keep the answer
 
@@ -65,7 +66,9 @@ class GraphQLApp(GraphQL[Context, None]):
         if scope["type"] != "http":  # a WebSocket, counted while open (metrics.py)
             await self.runtime.metrics.serve_websocket(super().__call__, scope, receive, send)
             return
-        state = scope.setdefault("state", {})
+        # Our own per-request dict: the ASGI "state" may be the lifespan's, shared by requests.
+        state: dict[str, Any] = {}
+        scope[REQUEST_STATE] = state
         try:
             await self._http(scope, receive, send)
         finally:
@@ -148,7 +151,7 @@ class GraphQLApp(GraphQL[Context, None]):
         entry = await cache.lookup(key)
         if entry is not None:
             return Response(entry.body, media_type="application/json", headers={"etag": entry.etag})
-        state = request.scope["state"]
+        state = request.scope[REQUEST_STATE]
         cache_scope = state[CACHE_SCOPE] = CacheScope()
         try:
             response = await self.run(request)
@@ -187,7 +190,7 @@ class GraphQLApp(GraphQL[Context, None]):
             # catalogue path below says otherwise (``_get``).
             if isinstance(response, Response):
                 response.headers["cache-control"] = "no-store"
-            state = request.scope.setdefault("state", {})
+            state = request.scope.setdefault(REQUEST_STATE, {})
             cache_scope = state.get(CACHE_SCOPE)
             options = None
             if cache_scope is not None:
@@ -203,7 +206,7 @@ class GraphQLApp(GraphQL[Context, None]):
             session_factory=runtime.session_factory,
             reads=reads,
             cache_scope=cache_scope,
-            loaders=Loaders(reads, now),
+            loaders=Loaders(reads, now, runtime.settings.database_dialect),
             worker=runtime.worker,
             store=runtime.store,
             payments=runtime.payments,

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
+from otesaintjo.db import one_of
 from otesaintjo.models import (
     Invoice,
     Order,
@@ -41,13 +42,13 @@ RowT = TypeVar("RowT")
 
 
 def rows_by_id(
-    session_factory: Factory, model: type[RowT]
+    session_factory: Factory, model: type[RowT], dialect: str
 ) -> Callable[[Sequence[int]], Awaitable[list[RowT | None]]]:
     """A batch function: one ``WHERE id IN (…)`` for all the ids asked in a tick."""
 
     async def load(ids: Sequence[int]) -> list[RowT | None]:
         async with session_factory() as session:
-            rows = await session.execute(select(model).where(model.id.in_(ids)))  # type: ignore[attr-defined]
+            rows = await session.execute(select(model).where(one_of(dialect, model.id, ids)))  # type: ignore[attr-defined]
             by_id: dict[int, Any] = {row.id: row for row in rows.scalars()}
         return [by_id.get(i) for i in ids]
 
@@ -84,22 +85,22 @@ class Loaders:
             if isinstance(loader, DataLoader):
                 loader.clear_all()
 
-    def __init__(self, session_factory: Factory, now: datetime) -> None:
+    def __init__(self, session_factory: Factory, now: datetime, dialect: str = "") -> None:
         self.user_by_id: DataLoader[int, User | None] = DataLoader(
-            rows_by_id(session_factory, User)
+            rows_by_id(session_factory, User, dialect)
         )
         self.shop_by_id: DataLoader[int, Shop | None] = DataLoader(
-            rows_by_id(session_factory, Shop)
+            rows_by_id(session_factory, Shop, dialect)
         )
         self.product_by_id: DataLoader[int, Product | None] = DataLoader(
-            rows_by_id(session_factory, Product)
+            rows_by_id(session_factory, Product, dialect)
         )
         self.images_by_product_id: DataLoader[int, list[ProductImage]] = DataLoader(
             grouped(
                 session_factory,
                 lambda ids: (
                     select(ProductImage.product_id, ProductImage)
-                    .where(ProductImage.product_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, ProductImage.product_id, ids))  # type: ignore[attr-defined]
                     .order_by(ProductImage.position, ProductImage.id)
                 ),
             )
@@ -109,7 +110,7 @@ class Loaders:
                 session_factory,
                 lambda ids: (
                     select(ShopCategory.shop_id, ShopCategory.category)
-                    .where(ShopCategory.shop_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, ShopCategory.shop_id, ids))  # type: ignore[attr-defined]
                     .order_by(ShopCategory.category)
                 ),
             )
@@ -119,7 +120,7 @@ class Loaders:
                 session_factory,
                 lambda ids: (
                     select(Product.shop_id, func.count())
-                    .where(Product.shop_id.in_(ids), Product.is_online.is_(True))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, Product.shop_id, ids), Product.is_online.is_(True))  # type: ignore[attr-defined]
                     .group_by(Product.shop_id)
                 ),
                 default=int,
@@ -131,7 +132,7 @@ class Loaders:
                 lambda ids: (
                     select(ShopMember.shop_id, ShopMember, User)
                     .join(User, User.id == ShopMember.user_id)
-                    .where(ShopMember.shop_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, ShopMember.shop_id, ids))  # type: ignore[attr-defined]
                     .order_by(ShopMember.created_at, ShopMember.user_id)
                 ),
                 row=lambda r: (r[1], r[2]),
@@ -142,22 +143,24 @@ class Loaders:
                 session_factory,
                 lambda ids: (
                     select(ShopMember.user_id, ShopMember.shop_id)
-                    .where(ShopMember.user_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, ShopMember.user_id, ids))  # type: ignore[attr-defined]
                     .order_by(ShopMember.shop_id)
                 ),
             )
         )
 
         self.purchase_by_id: DataLoader[int, Purchase | None] = DataLoader(
-            rows_by_id(session_factory, Purchase)
+            rows_by_id(session_factory, Purchase, dialect)
         )
         self.order_by_id: DataLoader[int, Order | None] = DataLoader(
-            rows_by_id(session_factory, Order)
+            rows_by_id(session_factory, Order, dialect)
         )
         self.order_by_number: DataLoader[str, Order | None] = DataLoader(
             grouped(
                 session_factory,
-                lambda numbers: select(Order.number, Order).where(Order.number.in_(numbers)),  # type: ignore[attr-defined]
+                lambda numbers: select(Order.number, Order).where(
+                    one_of(dialect, Order.number, numbers)
+                ),  # type: ignore[attr-defined]
                 default=lambda: None,
             )
         )
@@ -166,7 +169,7 @@ class Loaders:
                 session_factory,
                 lambda ids: (
                     select(Order.purchase_id, Order)
-                    .where(Order.purchase_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, Order.purchase_id, ids))  # type: ignore[attr-defined]
                     .order_by(Order.id)
                 ),
             )
@@ -176,38 +179,38 @@ class Loaders:
                 session_factory,
                 lambda ids: (
                     select(OrderLine.order_id, OrderLine)
-                    .where(OrderLine.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, OrderLine.order_id, ids))  # type: ignore[attr-defined]
                     .order_by(OrderLine.id)
                 ),
             )
         )
 
         self.return_by_id: DataLoader[int, OrderReturn | None] = DataLoader(
-            rows_by_id(session_factory, OrderReturn)
+            rows_by_id(session_factory, OrderReturn, dialect)
         )
         self.returns_by_order_id: DataLoader[int, list[OrderReturn]] = DataLoader(
             grouped(
                 session_factory,
                 lambda ids: (
                     select(OrderReturn.order_id, OrderReturn)
-                    .where(OrderReturn.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, OrderReturn.order_id, ids))  # type: ignore[attr-defined]
                     .order_by(OrderReturn.id)
                 ),
             )
         )
 
         self.review_by_id: DataLoader[int, ShopReview | None] = DataLoader(
-            rows_by_id(session_factory, ShopReview)
+            rows_by_id(session_factory, ShopReview, dialect)
         )
         self.ticket_by_id: DataLoader[int, SupportTicket | None] = DataLoader(
-            rows_by_id(session_factory, SupportTicket)
+            rows_by_id(session_factory, SupportTicket, dialect)
         )
         self.messages_by_ticket_id: DataLoader[int, list[TicketMessage]] = DataLoader(
             grouped(
                 session_factory,
                 lambda ids: (
                     select(TicketMessage.ticket_id, TicketMessage)
-                    .where(TicketMessage.ticket_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, TicketMessage.ticket_id, ids))  # type: ignore[attr-defined]
                     .order_by(TicketMessage.id)
                 ),
             )
@@ -217,7 +220,7 @@ class Loaders:
                 session_factory,
                 lambda ids: (
                     select(Invoice.order_id, Invoice)
-                    .where(Invoice.order_id.in_(ids))  # type: ignore[attr-defined]
+                    .where(one_of(dialect, Invoice.order_id, ids))  # type: ignore[attr-defined]
                     .order_by(Invoice.id)
                 ),
             )
@@ -226,7 +229,7 @@ class Loaders:
             grouped(
                 session_factory,
                 lambda ids: select(ShopRating.shop_id, ShopRating.count, ShopRating.total).where(
-                    ShopRating.shop_id.in_(ids)  # type: ignore[attr-defined]
+                    one_of(dialect, ShopRating.shop_id, ids)  # type: ignore[attr-defined]
                 ),
                 default=lambda: (0, 0),
                 row=lambda r: (r[1], r[2]),

@@ -32,11 +32,12 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import FieldNode, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
-from sqlalchemy import event, func, literal, select, union_all
+from sqlalchemy import DateTime, event, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from otesaintjo.clock import utcnow
+from otesaintjo.db import one_of
 from otesaintjo.models import (
     CatalogueListingVersion,
     Product,
@@ -149,33 +150,43 @@ def _record_row(session: Session, instance: Any) -> None:
 Versions = dict[int, int]
 
 
-async def read_versions(connection: AsyncConnection, shop_ids: Iterable[int]) -> Versions:
-    """The listing shards' sum (key ``LISTING``) and the version of each shop, in one
-    statement. A shop without a row yet has version 0."""
+async def read_versions(
+    connection: AsyncConnection, shop_ids: Iterable[int], promotions_after: datetime | None = None
+) -> tuple[Versions, datetime | None]:
+    """In one statement: the listing shards' sum (key ``LISTING``), the version of each shop
+    (0 for a shop without a row yet), and, if asked, the next instant after
+    ``promotions_after`` a promotion starts or ends (prices change then, without a write)."""
     ids = sorted(shop_ids)
+    next_change = literal(None, DateTime(timezone=True))
+    if promotions_after is not None:
+        next_change = _next_promotion_change(promotions_after)
     listing = select(
         literal(LISTING).label("shop_id"),
         func.coalesce(func.sum(CatalogueListingVersion.version), 0).label("version"),
+        next_change.label("next_change"),
     )
     statement = listing
     if ids:
-        shops = select(ShopCatalogueVersion.shop_id, ShopCatalogueVersion.version).where(
-            ShopCatalogueVersion.shop_id.in_(ids)  # type: ignore[attr-defined]
-        )
+        shops = select(
+            ShopCatalogueVersion.shop_id,
+            ShopCatalogueVersion.version,
+            literal(None, DateTime(timezone=True)),
+        ).where(one_of(connection.dialect.name, ShopCatalogueVersion.shop_id, ids))
         statement = union_all(listing, shops)  # type: ignore[assignment]
-    found = {int(k): int(v) for k, v in (await connection.execute(statement)).all()}
-    return {LISTING: found.get(LISTING, 0)} | {shop_id: found.get(shop_id, 0) for shop_id in ids}
+    rows = (await connection.execute(statement)).all()
+    found = {int(row[0]): int(row[1]) for row in rows}
+    change = next((row[2] for row in rows if row[0] == LISTING), None)
+    versions = {LISTING: found.get(LISTING, 0)} | {i: found.get(i, 0) for i in ids}
+    return versions, change
 
 
-async def next_promotion_change(connection: AsyncConnection, now: datetime) -> datetime | None:
-    """The next instant after ``now`` a promotion starts or ends: prices change then,
-    without a write."""
+def _next_promotion_change(now: datetime) -> Any:
     pending = Promotion.ended_at.is_(None)  # type: ignore[union-attr]
     instants = union_all(
         select(Promotion.starts_at.label("at")).where(pending, Promotion.starts_at > now),
         select(Promotion.ends_at.label("at")).where(pending, Promotion.ends_at > now),
     ).subquery()
-    return await connection.scalar(select(func.min(instants.c.at)))
+    return select(func.min(instants.c.at)).scalar_subquery()
 
 
 def etag(body: bytes) -> str:
@@ -208,7 +219,9 @@ class ResponseCache:
             self.misses += 1
             return None
         async with self.engine.connect() as connection:
-            current = await read_versions(connection, (k for k in entry.versions if k != LISTING))
+            current, _ = await read_versions(
+                connection, (k for k in entry.versions if k != LISTING)
+            )
         if current != entry.versions:
             self.misses += 1
             return None
@@ -231,8 +244,7 @@ class ResponseCache:
             return
 
         async def snapshot(connection: AsyncConnection) -> tuple[Versions, datetime | None]:
-            versions = await read_versions(connection, scope.shops)
-            return versions, await next_promotion_change(connection, scope.now or utcnow())
+            return await read_versions(connection, scope.shops, scope.now or utcnow())
 
         versions, valid_until = await run(snapshot)
         self._entries[key] = Entry(versions, valid_until, body, etag(body))

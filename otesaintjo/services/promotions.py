@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo.db import one_of
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
 from otesaintjo.money import format_cents
@@ -135,10 +136,11 @@ async def active_promotions(
     session: AsyncSession, shop_ids: Sequence[int], now: datetime
 ) -> dict[int, list[ActivePromotion]]:
     """Running promotions of these shops, with their product lists: two queries in all."""
+    dialect = session.bind.dialect.name
     rows = list(
         (
             await session.execute(
-                select(Promotion).where(Promotion.shop_id.in_(shop_ids), running(now))  # type: ignore[attr-defined]
+                select(Promotion).where(one_of(dialect, Promotion.shop_id, shop_ids), running(now))
             )
         ).scalars()
     )
@@ -147,7 +149,7 @@ async def active_promotions(
     if listed:
         links = await session.execute(
             select(PromotionProduct.promotion_id, PromotionProduct.product_id).where(
-                PromotionProduct.promotion_id.in_(listed)  # type: ignore[attr-defined]
+                one_of(dialect, PromotionProduct.promotion_id, listed)
             )
         )
         for promotion_id, product_id in links:

@@ -1,0 +1,106 @@
+"""Round trips to PostgreSQL per page, counted by a proxy on the wire (not statements: a
+BEGIN, a pre-ping or a ROLLBACK is a trip too). Before the request's single connection
+(issue 12) a storefront page made 24 trips for 4 SELECTs, a shop page 37, a cache hit 6."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from otesaintjo.app import create_app
+from tests.support.catalogue import make_catalogue
+from tests.support.pg_proxy import counting_proxy
+
+STOREFRONT = """query Vitrine($first: Int) {
+  products(first: $first) {
+    edges { node { id name price { formatted } stock shop { id name } images { url } } }
+    pageInfo { endCursor }
+  }
+}"""
+SHOP_PAGE = """query Boutique($slug: String!) {
+  shop(slug: $slug) {
+    name categories rating { average count }
+    products(first: 20) { totalCount edges { node { name price { formatted } images { url } } } }
+  }
+}"""
+
+
+@pytest.fixture
+async def proxied(settings, database_url, session_factory):
+    if database_url.startswith("sqlite"):
+        pytest.skip("round trips on the wire: PostgreSQL only (SQLite is in-process)")
+    parts = urlsplit(database_url)
+    async with counting_proxy(parts.hostname or "127.0.0.1", parts.port or 5432) as (port, trips):
+        netloc = f"{parts.username}@127.0.0.1:{port}" if parts.username else f"127.0.0.1:{port}"
+        url = urlunsplit(parts._replace(netloc=netloc))
+        app = create_app(settings.model_copy(update={"database_url": url, "jobs_enabled": False}))
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                yield http, trips
+
+
+async def trips_of(http: httpx.AsyncClient, trips, query: str, variables: dict, **headers) -> int:
+    before = trips.count
+    answer = (
+        await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    ).json()
+    assert "errors" not in answer, answer
+    return trips.count - before
+
+
+async def test_round_trips_per_page(proxied, session_factory) -> None:
+    http, trips = proxied
+    await make_catalogue(
+        session_factory,
+        [{"name": f"Produit {i}", "shop": i % 3} for i in range(30)],
+        [{"slug": f"boutique-{i}", "name": f"Boutique {i}"} for i in range(3)],
+    )
+    token = (
+        await http.post(
+            "/graphql",
+            json={
+                "query": "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }",
+                "variables": {
+                    "i": {
+                        "email": "lea@example.re",
+                        "password": "correct horse battery",
+                        "firstName": "Léa",
+                        "lastName": "T",
+                    }
+                },
+            },
+        )
+    ).json()["data"]["register"]["accessToken"]
+    signed_in = {"Authorization": f"Bearer {token}"}
+    # Warm the connections' prepared statements, as a running server has them.
+    for _ in range(3):
+        await trips_of(http, trips, STOREFRONT, {"first": 19}, **signed_in)
+        await trips_of(http, trips, SHOP_PAGE, {"slug": "boutique-1"}, **signed_in)
+        await trips_of(http, trips, STOREFRONT, {"first": 19})
+        await trips_of(http, trips, SHOP_PAGE, {"slug": "boutique-1"})
+    measured = {
+        "storefront, first anonymous view": await trips_of(http, trips, STOREFRONT, {"first": 20}),
+        "storefront, cache hit": await trips_of(http, trips, STOREFRONT, {"first": 20}),
+        "storefront, signed in": await trips_of(
+            http, trips, STOREFRONT, {"first": 20}, **signed_in
+        ),
+        "shop page, first anonymous view": await trips_of(
+            http, trips, SHOP_PAGE, {"slug": "boutique-2"}
+        ),
+        "shop page, signed in": await trips_of(
+            http, trips, SHOP_PAGE, {"slug": "boutique-2"}, **signed_in
+        ),
+    }
+    print("\nround trips:", measured)
+    # The viewer, then one SELECT per list: products, their shops, photos, promotions.
+    assert measured["storefront, signed in"] == 5
+    # + BEGIN, the versions of what it showed (one statement), ROLLBACK.
+    assert measured["storefront, first anonymous view"] == 7
+    assert measured["storefront, cache hit"] == 1  # the versions, compared
+    # The shop, its categories, rating, products, count, photos, promotions.
+    assert measured["shop page, signed in"] <= 9
+    assert measured["shop page, first anonymous view"] <= 10
