@@ -182,7 +182,8 @@ async def set_shop_cover_photo(
     await store.put(key, jpeg, "image/jpeg")
     previous = shop.cover_image_key
     shop.cover_image_key = key
-    if previous:
+    await session.flush()
+    if previous and not await _key_still_used(session, previous):
         after_commit(session, lambda: store.delete(previous))
     return shop
 
@@ -195,8 +196,21 @@ async def remove_product_image(
         raise DomainError(ErrorCode.NOT_FOUND, "Photo introuvable.", ["imageId"])
     product = await product_for_merchant(session, user, image.product_id, "remove_product_image")
     await session.delete(image)
-    after_commit(session, lambda: store.delete(image.key))
+    await session.flush()
+    if not await _key_still_used(session, image.key):
+        after_commit(session, lambda: store.delete(image.key))
     return product
+
+
+async def _key_still_used(session: AsyncSession, key: str) -> bool:
+    """A stored picture may be shared (the generated catalogues point thousands of products
+    at one photo): its file goes only with the last row that shows it."""
+    used = (
+        select(ProductImage.id)
+        .where(ProductImage.key == key)
+        .union_all(select(Shop.id).where(Shop.cover_image_key == key))
+    )
+    return (await session.execute(used.limit(1))).first() is not None
 
 
 async def reorder_product_images(

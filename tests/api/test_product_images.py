@@ -7,7 +7,11 @@ import struct
 import zlib
 
 from PIL import Image
+from sqlalchemy import text
+from strawberry import relay
 
+from otesaintjo.models import ProductImage
+from otesaintjo.schema.ids import encode_id
 from tests.support.merchants import ADD_IMAGE, add_product, merchant, upload
 
 REMOVE = """mutation($id: ID!) { removeProductImage(input: {imageId: $id}) { product { images { id } } userErrors { code } } }"""
@@ -201,3 +205,26 @@ async def test_a_wide_cover_fits_in_1600_by_900(client) -> None:
     url = response.json()["data"]["setShopCoverPhoto"]["shop"]["coverPhotoUrl"]
     served = await client.http.get(url.removeprefix("https://otesaintjo.test"))
     assert Image.open(io.BytesIO(served.content)).size == (1600, 600)
+
+
+async def test_a_shared_photo_stays_until_its_last_product_lets_it_go(
+    client, session_factory
+) -> None:
+    """The generated catalogues (seed --scale, --towns) point many products at one file."""
+    token, shop = await merchant(client)
+    first = await add_product(client, token, shop["id"], name="Letchis")
+    second = await add_product(client, token, shop["id"], name="Longanis")
+    added = (await _add(client, token, first["id"], picture("PNG"))).json()["data"]
+    image = added["addProductImage"]["image"]
+    async with session_factory() as session, session.begin():
+        key = (await session.execute(text("SELECT key FROM product_image"))).scalar_one()
+        product_id = int(relay.GlobalID.from_id(second["id"]).node_id)
+        shared = ProductImage(product_id=product_id, key=key, position=0)
+        session.add(shared)
+        await session.flush()
+        shared_id = encode_id("ProductImage", shared.id)
+    path = image["url"].removeprefix("https://otesaintjo.test")
+    await client(REMOVE, {"id": image["id"]}, token=token)
+    assert (await client.http.get(path)).status_code == 200  # "Longanis" still shows it
+    await client(REMOVE, {"id": shared_id}, token=token)
+    assert (await client.http.get(path)).status_code == 404
