@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, any_, bindparam, event
+from sqlalchemy import ARRAY, ColumnElement, any_, bindparam, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -84,8 +85,14 @@ def one_of(dialect: str, column: Any, values: Iterable[Any]) -> ColumnElement[bo
     the number of values. asyncpg prepares each statement text once per connection: an IN list
     is a new text for every length (a loader's batch of 19, then of 20, prepares twice)."""
     if dialect == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column == any_(bindparam(None, list(values), type_=_array_of(column.type)))
     return column.in_(list(values))
+
+
+@lru_cache(maxsize=256)
+def _array_of(item_type: Any) -> ARRAY[Any]:
+    """One ARRAY type per column type (a new one per query is a small reference cycle)."""
+    return ARRAY(item_type)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -119,6 +126,16 @@ async def next_in_counter(
         .returning(value_column)
     )
     return int((await session.execute(statement)).scalar_one())
+
+
+async def write_first_on_sqlite(session: AsyncSession) -> bool:
+    """On SQLite, start this unit of work as a writer (the database's one write lock, waited
+    for with the busy timeout), so that what it reads next cannot change before it writes;
+    returns True there. PostgreSQL has row locks and savepoints instead: False."""
+    if session.bind.dialect.name != "sqlite":
+        return False
+    await session.execute(text("DELETE FROM shop_catalogue_version WHERE 0"))
+    return True
 
 
 def before_commit(session: AsyncSession, hook: AfterCommit) -> None:

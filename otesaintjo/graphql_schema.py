@@ -39,6 +39,7 @@ from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.cost import CostLimit, DocumentGuard
 from otesaintjo.schema.errors import bad_input
+from otesaintjo.schema.execution import AcyclicExecutionContext
 from otesaintjo.schema.extensions import (
     CodedMaskErrors,
     ErrorCodes,
@@ -191,6 +192,7 @@ def build_schema(
         subscription=Subscription,
         types=[Money],
         extensions=extensions,
+        execution_context_class=AcyclicExecutionContext,
         config=StrawberryConfig(
             disable_field_suggestions=production, scalar_map={datetime: DateTime}
         ),

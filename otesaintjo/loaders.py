@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
@@ -86,18 +87,31 @@ class Loaders:
                 loader.clear_all()
 
     def __init__(self, session_factory: Factory, now: datetime, dialect: str = "") -> None:
-        self.user_by_id: DataLoader[int, User | None] = DataLoader(
-            rows_by_id(session_factory, User, dialect)
-        )
-        self.shop_by_id: DataLoader[int, Shop | None] = DataLoader(
-            rows_by_id(session_factory, Shop, dialect)
-        )
-        self.product_by_id: DataLoader[int, Product | None] = DataLoader(
-            rows_by_id(session_factory, Product, dialect)
-        )
-        self.images_by_product_id: DataLoader[int, list[ProductImage]] = DataLoader(
+        # Each loader is built on first use: a request uses a few of the twenty. Their batch
+        # functions close over these values, never over ``self``: no reference cycle.
+        self._factory, self._now, self._dialect = session_factory, now, dialect
+
+    @cached_property
+    def user_by_id(self) -> DataLoader[int, User | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, User, dialect))
+
+    @cached_property
+    def shop_by_id(self) -> DataLoader[int, Shop | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, Shop, dialect))
+
+    @cached_property
+    def product_by_id(self) -> DataLoader[int, Product | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, Product, dialect))
+
+    @cached_property
+    def images_by_product_id(self) -> DataLoader[int, list[ProductImage]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(ProductImage.product_id, ProductImage)
                     .where(one_of(dialect, ProductImage.product_id, ids))  # type: ignore[attr-defined]
@@ -105,9 +119,13 @@ class Loaders:
                 ),
             )
         )
-        self.categories_by_shop_id: DataLoader[int, list[str]] = DataLoader(
+
+    @cached_property
+    def categories_by_shop_id(self) -> DataLoader[int, list[str]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(ShopCategory.shop_id, ShopCategory.category)
                     .where(one_of(dialect, ShopCategory.shop_id, ids))  # type: ignore[attr-defined]
@@ -115,9 +133,13 @@ class Loaders:
                 ),
             )
         )
-        self.online_products_by_shop_id: DataLoader[int, int] = DataLoader(
+
+    @cached_property
+    def online_products_by_shop_id(self) -> DataLoader[int, int]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(Product.shop_id, func.count())
                     .where(one_of(dialect, Product.shop_id, ids), Product.is_online.is_(True))  # type: ignore[attr-defined]
@@ -126,9 +148,13 @@ class Loaders:
                 default=int,
             )
         )
-        self.members_by_shop_id: DataLoader[int, list[Any]] = DataLoader(
+
+    @cached_property
+    def members_by_shop_id(self) -> DataLoader[int, list[Any]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(ShopMember.shop_id, ShopMember, User)
                     .join(User, User.id == ShopMember.user_id)
@@ -138,9 +164,13 @@ class Loaders:
                 row=lambda r: (r[1], r[2]),
             )
         )
-        self.shop_ids_by_user_id: DataLoader[int, list[int]] = DataLoader(
+
+    @cached_property
+    def shop_ids_by_user_id(self) -> DataLoader[int, list[int]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(ShopMember.user_id, ShopMember.shop_id)
                     .where(one_of(dialect, ShopMember.user_id, ids))  # type: ignore[attr-defined]
@@ -149,24 +179,35 @@ class Loaders:
             )
         )
 
-        self.purchase_by_id: DataLoader[int, Purchase | None] = DataLoader(
-            rows_by_id(session_factory, Purchase, dialect)
-        )
-        self.order_by_id: DataLoader[int, Order | None] = DataLoader(
-            rows_by_id(session_factory, Order, dialect)
-        )
-        self.order_by_number: DataLoader[str, Order | None] = DataLoader(
+    @cached_property
+    def purchase_by_id(self) -> DataLoader[int, Purchase | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, Purchase, dialect))
+
+    @cached_property
+    def order_by_id(self) -> DataLoader[int, Order | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, Order, dialect))
+
+    @cached_property
+    def order_by_number(self) -> DataLoader[str, Order | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda numbers: select(Order.number, Order).where(
                     one_of(dialect, Order.number, numbers)
                 ),  # type: ignore[attr-defined]
                 default=lambda: None,
             )
         )
-        self.orders_by_purchase_id: DataLoader[int, list[Order]] = DataLoader(
+
+    @cached_property
+    def orders_by_purchase_id(self) -> DataLoader[int, list[Order]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(Order.purchase_id, Order)
                     .where(one_of(dialect, Order.purchase_id, ids))  # type: ignore[attr-defined]
@@ -174,9 +215,13 @@ class Loaders:
                 ),
             )
         )
-        self.lines_by_order_id: DataLoader[int, list[OrderLine]] = DataLoader(
+
+    @cached_property
+    def lines_by_order_id(self) -> DataLoader[int, list[OrderLine]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(OrderLine.order_id, OrderLine)
                     .where(one_of(dialect, OrderLine.order_id, ids))  # type: ignore[attr-defined]
@@ -185,12 +230,17 @@ class Loaders:
             )
         )
 
-        self.return_by_id: DataLoader[int, OrderReturn | None] = DataLoader(
-            rows_by_id(session_factory, OrderReturn, dialect)
-        )
-        self.returns_by_order_id: DataLoader[int, list[OrderReturn]] = DataLoader(
+    @cached_property
+    def return_by_id(self) -> DataLoader[int, OrderReturn | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, OrderReturn, dialect))
+
+    @cached_property
+    def returns_by_order_id(self) -> DataLoader[int, list[OrderReturn]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(OrderReturn.order_id, OrderReturn)
                     .where(one_of(dialect, OrderReturn.order_id, ids))  # type: ignore[attr-defined]
@@ -199,15 +249,22 @@ class Loaders:
             )
         )
 
-        self.review_by_id: DataLoader[int, ShopReview | None] = DataLoader(
-            rows_by_id(session_factory, ShopReview, dialect)
-        )
-        self.ticket_by_id: DataLoader[int, SupportTicket | None] = DataLoader(
-            rows_by_id(session_factory, SupportTicket, dialect)
-        )
-        self.messages_by_ticket_id: DataLoader[int, list[TicketMessage]] = DataLoader(
+    @cached_property
+    def review_by_id(self) -> DataLoader[int, ShopReview | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, ShopReview, dialect))
+
+    @cached_property
+    def ticket_by_id(self) -> DataLoader[int, SupportTicket | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, SupportTicket, dialect))
+
+    @cached_property
+    def messages_by_ticket_id(self) -> DataLoader[int, list[TicketMessage]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(TicketMessage.ticket_id, TicketMessage)
                     .where(one_of(dialect, TicketMessage.ticket_id, ids))  # type: ignore[attr-defined]
@@ -215,9 +272,13 @@ class Loaders:
                 ),
             )
         )
-        self.invoices_by_order_id: DataLoader[int, list[Invoice]] = DataLoader(
+
+    @cached_property
+    def invoices_by_order_id(self) -> DataLoader[int, list[Invoice]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: (
                     select(Invoice.order_id, Invoice)
                     .where(one_of(dialect, Invoice.order_id, ids))  # type: ignore[attr-defined]
@@ -225,9 +286,13 @@ class Loaders:
                 ),
             )
         )
-        self.rating_by_shop_id: DataLoader[int, tuple[int, int]] = DataLoader(
+
+    @cached_property
+    def rating_by_shop_id(self) -> DataLoader[int, tuple[int, int]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
             grouped(
-                session_factory,
+                factory,
                 lambda ids: select(ShopRating.shop_id, ShopRating.count, ShopRating.total).where(
                     one_of(dialect, ShopRating.shop_id, ids)  # type: ignore[attr-defined]
                 ),
@@ -236,11 +301,13 @@ class Loaders:
             )
         )
 
+    @cached_property
+    def promotions_by_shop_id(self) -> DataLoader[int, list[ActivePromotion]]:
+        factory, now = self._factory, self._now
+
         async def load_promotions(shop_ids: Sequence[int]) -> list[list[ActivePromotion]]:
-            async with session_factory() as session:
+            async with factory() as session:
                 by_shop = await active_promotions(session, shop_ids, now)
             return [by_shop[shop_id] for shop_id in shop_ids]
 
-        self.promotions_by_shop_id: DataLoader[int, list[ActivePromotion]] = DataLoader(
-            load_promotions
-        )
+        return DataLoader(load_promotions)

@@ -17,7 +17,7 @@ from sqlalchemy import Select, and_, exists, literal, select
 from otesaintjo.models import Product, Shop, ShopCategory
 from otesaintjo.services import pages
 from otesaintjo.services.pricing import effective_price_sql
-from otesaintjo.services.search import CANDIDATES, apply_search
+from otesaintjo.services.search import CANDIDATES, apply_search, bounds_results
 from otesaintjo.sorting import SortKey
 
 KM_PER_DEGREE_LAT = 110.574
@@ -163,7 +163,7 @@ async def products_page(
     after: str | None,
 ) -> pages.Page:
     query, keys = products_listing(filters, dialect, now)
-    bound = CANDIDATES if filters.search else None
+    bound = CANDIDATES if filters.search and bounds_results(dialect) else None
     return await pages.keyset_page(
         factory, query, keys, limit=limit, after=after, count_bound=bound
     )
@@ -173,7 +173,7 @@ async def shops_page(
     factory: pages.Factory, filters: ShopFilters, dialect: str, *, limit: int, after: str | None
 ) -> pages.Page:
     query, keys = shops_listing(filters, dialect)
-    bound = CANDIDATES if filters.search else None
+    bound = CANDIDATES if filters.search and bounds_results(dialect) else None
     return await pages.keyset_page(
         factory, query, keys, limit=limit, after=after, count_bound=bound
     )

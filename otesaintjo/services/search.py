@@ -10,8 +10,8 @@ Cost: on the island's 1,000,000 products, ranking every match of "pa" (267,000 r
 280 ms and counting them 210 ms. Now a search considers at most ``CANDIDATES`` matching rows
 (the first the index yields), ranks only those, and counts only up to them: a listing
 with a search holds at most 1,000 results, and its ``totalCount`` says "at least 1,000"
-beyond (``totalCountIsExact`` false). PostgreSQL ranks the candidates only; SQLite (the
-embedded, town-sized default) scores every FTS5 match, as cheap there as a join.
+beyond (``totalCountIsExact`` false). That is PostgreSQL, the island's database; SQLite (the
+embedded, town-sized default) scores and counts every FTS5 match, cheap at that size.
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ def apply_search(
         .columns(id=Integer, score=Float)
         .subquery(f"{table}_match")
     )
-    matching = query.join(fts, fts.c.id == id_column)
-    candidates = matching.with_only_columns(id_column.label("id")).order_by(None).limit(CANDIDATES)
-    bounded = matching.where(id_column.in_(select(candidates.subquery().c[0])))
-    return bounded, fts.c.score
+    # Unbounded on SQLite: FTS5 scores a town's matches in a millisecond, while an IN over
+    # bounded candidates made it probe the index once per product (36-112 ms at scale 50).
+    return query.join(fts, fts.c.id == id_column), fts.c.score
+
+
+def bounds_results(dialect: str) -> bool:
+    """Whether a search listing stops at ``CANDIDATES`` rows on this database."""
+    return dialect == "postgresql"

@@ -7,8 +7,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo.db import write_first_on_sqlite
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
 from otesaintjo.services import access, audit, order_numbers, shop_names
@@ -62,6 +64,9 @@ class ShopChanges:
     clear_colissimo: bool = False
 
 
+CREATE_ATTEMPTS = 5
+
+
 async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     """Open a shop in one step; the caller becomes its owner. Every bad field is reported."""
     checks = FieldChecks()
@@ -87,17 +92,35 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     checks.check(rules.check_coordinates, data.latitude, data.longitude, ["address", "latitude"])
     categories = checks.check(rules.check_categories, data.categories, ["categories"])
     checks.raise_if_any()
+    # The name, slug and code are read free, then inserted: SQLite serialises writers from
+    # here; on PostgreSQL a shop opened at the same instant is met by the retries below.
+    serialised = await write_first_on_sqlite(session)
     name_skeleton = await _free_name(session, values["name"], None)  # type: ignore[arg-type]
-    shop = Shop(
-        name_skeleton=name_skeleton,
-        slug=await _free_slug(session, rules.slugify(values["name"])),  # type: ignore[arg-type]
-        order_code=await order_numbers.choose_shop_code(session, values["name"]),  # type: ignore[arg-type]
-        latitude=data.latitude,
-        longitude=data.longitude,
-        **values,  # type: ignore[arg-type]
-    )
-    session.add(shop)
-    await session.flush()
+    for attempt in range(1 if serialised else CREATE_ATTEMPTS):
+        shop = Shop(
+            name_skeleton=name_skeleton,
+            slug=await _free_slug(session, rules.slugify(values["name"])),  # type: ignore[arg-type]
+            order_code=await order_numbers.choose_shop_code(session, values["name"]),  # type: ignore[arg-type]
+            latitude=data.latitude,
+            longitude=data.longitude,
+            **values,  # type: ignore[arg-type]
+        )
+        if serialised:
+            session.add(shop)
+            await session.flush()
+            break
+        try:
+            async with session.begin_nested():
+                session.add(shop)
+                await session.flush()
+            break
+        except IntegrityError as exc:
+            # A shop created at the same instant took the name, the slug or the code we
+            # read as free: the name is refused, a slug or a code is chosen again.
+            if "name_skeleton" in str(exc.orig):
+                raise shop_names.name_taken(["name"]) from exc
+            if attempt == CREATE_ATTEMPTS - 1:
+                raise
     session.add(ShopMember(shop_id=shop.id, user_id=user.id, role=ShopRole.OWNER))  # type: ignore[arg-type]
     session.add_all(ShopCategory(shop_id=shop.id, category=c) for c in categories or [])  # type: ignore[arg-type]
     await session.flush()

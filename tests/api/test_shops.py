@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlalchemy import text
+
 from tests.support.graphql import error_codes
 from tests.support.merchants import (
     CREATE_SHOP,
@@ -185,3 +189,30 @@ async def test_website_shown_to_the_public_from_2_online_products(client) -> Non
     assert await website(token) == "https://boulangerie.example"  # the merchant always sees it
     await add_product(client, token, shop["id"], name="Pain de mie")
     assert await website() == "https://boulangerie.example"  # 2 products online
+
+
+async def test_shops_opened_at_the_same_instant_get_their_own_code_or_a_clear_refusal(
+    client, session_factory
+) -> None:
+    """Similar names race for the same order code and slug: each shop gets one of its own;
+    the same name twice: one shop and SHOP_NAME_TAKEN, never a server error."""
+    tokens = [(await client.register(f"m{i}@example.re"))["accessToken"] for i in range(8)]
+    names = [
+        f"Fournil des Remparts {word}" for word in ("Nord", "Sud", "Est", "Ouest", "Haut", "Bas")
+    ]
+    names += ["Fournil du Rond-Point", "Fournil du Rond-Point"]
+    answers = await asyncio.gather(
+        *(
+            client(CREATE_SHOP, {"input": shop_input(name=name)}, token=token)
+            for name, token in zip(names, tokens, strict=True)
+        )
+    )
+    payloads = [answer["data"]["createShop"] for answer in answers]
+    assert all("errors" not in answer for answer in answers), answers
+    opened = [p["shop"] for p in payloads if p["shop"]]
+    refused = [e["code"] for p in payloads for e in p["userErrors"]]
+    assert len(opened) == 7 and refused == ["SHOP_NAME_TAKEN"]
+    assert len({shop["slug"] for shop in opened}) == 7
+    async with session_factory() as session:
+        codes = (await session.execute(text("SELECT order_code FROM shop"))).scalars().all()
+    assert len(set(codes)) == len(codes) == 7
