@@ -37,7 +37,7 @@ from typing import Any
 
 import asyncpg
 import httpx
-from run import BenchError, free_port, server
+from harness import BenchError, free_port, raised_throttles, server
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -92,6 +92,8 @@ def bench_env(database_url: str, workdir: Path, public_url: str) -> dict[str, st
         OTESAINTJO_SECRET_KEY=SECRET_KEY,
         OTESAINTJO_RESPONSE_CACHE="false",
         OTESAINTJO_LOGIN_FREE_FAILURES_PER_IP="100000",
+        # Every account is registered from 127.0.0.1: at most 10 an hour by default.
+        OTESAINTJO_THROTTLES_PER_HOUR=raised_throttles(),
     )
     return env
 

@@ -1,12 +1,23 @@
-"""Load benchmark of the storefront: our GraphQL server against a hand-written "floor".
+"""Storefront load benchmark: a realistic read mix against our server and a hand-written floor.
 
 For each database (SQLite, PostgreSQL): a fresh database seeded with ``otesaintjo seed --scale
-50``, then, one server at a time on the same database, ``otesaintjo serve`` (production mode,
-one uvicorn process) and ``bench/floor.py`` (plain Starlette, hand-written SQL, one uvicorn
-process). Before anything is measured, both must return the same ``data`` for the same pages.
-Then wrk drives the storefront query and the search query against each. See bench/README.md.
+50``; our server in production mode (``bench/serve_with_gc_stats.py``: ``otesaintjo serve``'s
+uvicorn run, plus GC and cache counters) and the floor (``bench/floor.py``, plain Starlette and
+hand-written SQL) both running; localstripe, the Connect double and an SMTP sink beside them.
+The traffic mix of ``bench/mix.py`` (storefront pages 1–10 by real cursors, searches, shop
+pages, product details) is checked identical on both, then replayed by wrk in three variants:
 
-    .venv/bin/python bench/run.py [--db sqlite|postgres|both] [--duration 15]
+- ``anonymous``: the mix, no token (our response cache serves what it may);
+- ``signed-in``: the same mix with the bearer tokens of several customers (no response cache;
+  the floor verifies each token and its sign-in session);
+- ``checkout``: the anonymous mix while paid orders go through our server at a steady rate
+  (``bench/shopper.py``), during the floor's turns too: the cache must survive selling.
+
+Each variant runs ``--rounds`` rounds, each round measuring ours then the floor, so that both
+see the same machine; ratios are computed per round. See bench/README.md.
+
+    .venv/bin/python bench/run.py [--db sqlite|postgres|both] [--rounds 3] [--duration 8]
+    .venv/bin/python bench/run.py --smoke      # CI: SQLite, small catalogue, 2 s per measure
 
 Everything runs on 127.0.0.1. Child processes are stopped on exit, whatever happens.
 """
@@ -16,279 +27,157 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import difflib
 import json
 import os
 import platform
 import re
 import shutil
-import signal
-import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-BENCH = Path(__file__).resolve().parent
-BIN = Path(sys.executable).parent  # the virtualenv's bin (run with .venv/bin/python)
-BODIES = {
-    "storefront": BENCH / "bodies" / "storefront.json",
-    "search": BENCH / "bodies" / "search.json",
-}
-FLOOR_PATHS = {"storefront": "/storefront", "search": "/search"}
-SEARCH_WORD = "cafe"
-SCALE = 50
-HOST = "127.0.0.1"
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+import httpx
+import mix
+from harness import (
+    BENCH,
+    BIN,
+    HOST,
+    PG_SERVER,
+    BenchError,
+    MailSink,
+    backends_ticks,
+    cpu_ticks,
+    database_backends,
+    database_url,
+    free_port,
+    get_json,
+    machine_ticks,
+    payment_doubles,
+    pg_database,
+    pinned,
+    production_env,
+    server,
+)
+from shopper import Shopper
+
+from otesaintjo.demo import SHOPS as DEMO_SHOPS
+
 PG_DATABASE = "otesaintjo_bench"
-SECRET_KEY = "bench-only-secret-not-used-for-anything-real-0123456789"
-NODE = "id name price { formatted } stock shop { id name } images { url }"
-# Self-check only: pages with products on promotion (percent, amount, listed, whole shop).
-CHECK_SEARCHES = ("macatia", "expresso", "casque", "contes")
-START_TIMEOUT = 60.0
-SEED_TIMEOUT = 600.0
-STOP_TIMEOUT = 10.0
+VARIANTS = ("anonymous", "signed-in", "checkout")
+SERVERS = ("ours", "floor")
+LAUNCHER = BENCH / "serve_with_gc_stats.py"
+STATS = "/_bench/stats"
+SEED_TIMEOUT = 900.0
+SHOW_ERRORS = 5
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+PUBLIC_PRODUCTS = """
+    SELECT p.id FROM product p JOIN shop s ON s.id = p.shop_id
+    WHERE p.is_online = TRUE AND s.is_active = TRUE ORDER BY p.id
+"""
 
 
-class BenchError(Exception):
-    """A step failed: the message says which; the run stops with a non-zero status."""
+@dataclass
+class Options:
+    databases: tuple[str, ...]
+    variants: tuple[str, ...]
+    rounds: int
+    duration: int
+    warmup: int
+    connections: int
+    threads: int
+    checkout_rate: float
+    customers: int
+    scale: int
+    products: int
+    server_cpu: int | None
+    wrk_cpu: int | None
+    keep_logs: bool
 
 
 @dataclass
 class Measure:
+    """One wrk run against one server."""
+
     database: str
-    query: str
+    variant: str
     server: str
+    round: int
+    seconds: float
+    requests: int
     requests_per_s: float
     p50_ms: float
     p99_ms: float
-    requests: int
     non_2xx: int
     socket_errors: int
     bad_responses: int
+    answers: dict[str, int]  # good answers per root field
+    server_cpu_s: float
+    cpu_ms_per_request: float
     server_cpu_pct: float
     machine_cpu_pct: float
-    tool: str
+    gc_collections: list[int]  # per generation, during the measurement
+    gc_pause_ms: float  # all collections together, wall clock
+    gc_cpu_pct: float  # CPU time of the collections, in % of the server's CPU time
+    gc_longest_pause_ms: float  # wall clock: includes any time the process was not running
+    gc_longest_pause_cpu_ms: float  # CPU time of the collection itself
+    gc_longest_by_generation_cpu_ms: list[float]
+    gc_freed_per_request: float  # objects the cyclic GC freed, per request
+    database_cpu_s: float | None = None  # PostgreSQL: the bench database's backends
+    database_cpu_ms_per_request: float | None = None
+    database_sessions_opened: int | None = None  # PostgreSQL connections opened meanwhile
+    cache_hits: int | None = None
+    cache_misses: int | None = None
+    checkouts: dict[str, Any] | None = None
+    ours_cpu_s: float | None = None  # checkout variant, floor's turn: our server's CPU meanwhile
 
     @property
-    def clean(self) -> bool:
-        return self.non_2xx == 0 and self.socket_errors == 0 and self.bad_responses == 0
+    def gc_per_s(self) -> float:
+        return sum(self.gc_collections) / self.seconds
 
-
-UNCACHED = "ours-nocache"
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-def bench_env(database_url: str, media_dir: Path, public_url: str) -> dict[str, str]:
-    """The environment of every child: ours minus any OTESAINTJO_* setting, plus the bench's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTESAINTJO_")}
-    env.update(
-        OTESAINTJO_DATABASE_URL=database_url,
-        OTESAINTJO_MEDIA_DIR=str(media_dir),
-        OTESAINTJO_PUBLIC_URL=public_url,
-        OTESAINTJO_ENV="production",
-        OTESAINTJO_SECRET_KEY=SECRET_KEY,
-        OTESAINTJO_JOBS_POLL_SECONDS="2",
-        BENCH_SEARCH=SEARCH_WORD,
-    )
-    return env
-
-
-def pinned(command: list[str], cpu: int | None) -> list[str]:
-    """``command`` bound to one CPU with taskset when asked and possible."""
-    taskset = shutil.which("taskset")
-    if cpu is None or taskset is None:
-        return command
-    return [taskset, "-c", str(cpu), *command]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGINT the child's process group (its own session), then SIGTERM, then SIGKILL."""
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(STOP_TIMEOUT)
-    # The group may outlive its leader (localstripe, the Connect double): make sure it is gone.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-
-
-@contextlib.contextmanager
-def server(
-    name: str, command: list[str], env: dict[str, str], port: int, log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Start a server, wait for its /healthz, yield it, always stop it."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
-            command,
-            env=env,
-            cwd=log.parent,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise BenchError(f"{name} exited with {process.returncode}; see {log}")
-            with contextlib.suppress(OSError):
-                if http_get(f"http://{HOST}:{port}/healthz") == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise BenchError(f"{name} not healthy after {START_TIMEOUT:.0f} s; see {log}")
-            time.sleep(0.2)
-        yield process
-    finally:
-        stop(process)
-
-
-def http_get(url: str) -> int:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback only)
-        return int(response.status)
-
-
-def http_post(url: str, body: bytes) -> bytes:
-    request = urllib.request.Request(  # noqa: S310 (loopback only)
-        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        return bytes(response.read())
-
-
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of a process (all its threads), in clock ticks."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) ticks of all CPUs since boot."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
-
-
-# --- databases -------------------------------------------------------------------------------
-
-
-async def pg_admin(server_url: str, database: str, statement: str) -> None:
-    """Run one statement (our own constants) on ``database`` of the local PostgreSQL."""
-    import asyncpg
-
-    connection = await asyncpg.connect(f"{server_url}/{database}", timeout=10)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-def seed(env: dict[str, str], workdir: Path) -> None:
-    started = time.monotonic()
-    log = workdir / "seed.log"
-    with log.open("wb") as out:
-        result = subprocess.run(  # noqa: S603 (our own fixed command line)
-            [str(BIN / "otesaintjo"), "seed", "--scale", str(SCALE)],
-            env=env,
-            cwd=workdir,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            timeout=SEED_TIMEOUT,
-            check=False,
-        )
-    if result.returncode != 0:
-        raise BenchError(f"seed failed ({result.returncode}); see {log}")
-    print(f"  seeded --scale {SCALE} in {time.monotonic() - started:.1f} s")
-
-
-# --- self-check ------------------------------------------------------------------------------
-
-
-def graphql_body(arguments: str, selection: str = f"edges {{ node {{ {NODE} }} }}") -> bytes:
-    return json.dumps({"query": f"{{ products({arguments}) {{ {selection} }} }}"}).encode()
-
-
-def check_pages() -> dict[str, tuple[bytes, str]]:
-    """name -> (body posted to ours, floor path): the benchmark pages plus promotion pages."""
-    pages = {name: (path.read_bytes(), FLOOR_PATHS[name]) for name, path in BODIES.items()}
-    for word in CHECK_SEARCHES:
-        body = graphql_body(f'first: 100, search: "{word}"')
-        pages[f"search {word!r}, first 100"] = (body, f"/search?q={word}&first=100")
-    pages["storefront, first 100"] = (graphql_body("first: 100"), "/storefront?first=100")
-    return pages
-
-
-def fetch_ours(port: int) -> tuple[dict[str, bytes], set[str], int]:
-    """Our answers to the check pages, the ids on sale, and the search's total count."""
-    url = f"http://{HOST}:{port}/graphql"
-    answers = {name: http_post(url, body) for name, (body, _path) in check_pages().items()}
-    on_sale = json.loads(
-        http_post(url, graphql_body("first: 100, onSale: true", "edges { node { id } }"))
-    )
-    total = json.loads(http_post(url, graphql_body(f'search: "{SEARCH_WORD}"', "totalCount")))
-    ids = {edge["node"]["id"] for edge in on_sale["data"]["products"]["edges"]}
-    return answers, ids, int(total["data"]["products"]["totalCount"])
-
-
-def fetch_floor(port: int) -> dict[str, bytes]:
-    return {
-        name: http_post(f"http://{HOST}:{port}{path}", body)
-        for name, (body, path) in check_pages().items()
-    }
-
-
-def compare(ours: dict[str, bytes], floor: dict[str, bytes], on_sale: set[str]) -> None:
-    """Raise unless every page has the same ``data`` (and the same bytes) on both servers."""
-    covered: set[str] = set()
-    for name, our_body in ours.items():
-        our_json, floor_json = json.loads(our_body), json.loads(floor.get(name, b"{}"))
-        if "errors" in our_json or not our_json.get("data"):
-            raise BenchError(f"ours answered {name} with errors: {our_body[:500]!r}")
-        if our_json["data"] != floor_json.get("data"):
-            diff = difflib.unified_diff(
-                json.dumps(our_json["data"], indent=1, ensure_ascii=False).splitlines(),
-                json.dumps(floor_json.get("data"), indent=1, ensure_ascii=False).splitlines(),
-                "ours",
-                "floor",
-                lineterm="",
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.requests == 0:
+            found.append("no request completed")
+        if self.non_2xx or self.socket_errors or self.bad_responses:
+            found.append(
+                f"non-2xx {self.non_2xx}, socket errors {self.socket_errors},"
+                f" bad answers {self.bad_responses}"
             )
-            print("\n".join(list(diff)[:200]))
-            raise BenchError(f"ours and the floor disagree on {name}")
-        if our_body != floor[name]:
-            raise BenchError(f"same data but different bytes on {name}")
-        ids = {edge["node"]["id"] for edge in our_json["data"]["products"]["edges"]}
-        covered |= ids & on_sale
-        print(f"  check {name}: {len(ids)} products ({len(ids & on_sale)} on promotion), identical")
-    if not covered:
-        raise BenchError("the self-check pages hold no product on promotion")
+        missing = [kind for kind in ("products", "shop", "node") if not self.answers.get(kind)]
+        if self.requests and missing:
+            found.append(f"no good answer for {', '.join(missing)}")
+        if self.checkouts is not None:
+            if self.checkouts["errors"]:
+                found.append(
+                    f"{self.checkouts['errors']} checkout errors:"
+                    f" {self.checkouts['first_errors'][:2]}"
+                )
+            if not self.checkouts["paid"]:
+                found.append("no paid checkout")
+        return found
 
 
-# --- load ------------------------------------------------------------------------------------
+@dataclass
+class Target:
+    name: str
+    pid: int
+    url: str  # base URL
+    requests: Path = field(default_factory=Path)  # the wrk request file of the variant
 
 
-UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+# --- wrk -------------------------------------------------------------------------------------
 
 
 def parse_wrk(output: str) -> dict[str, Any]:
-    """Requests/s, p50/p99 (ms) and the error counts from ``wrk --latency`` output."""
+    """Requests/s, p50/p99 (ms), the error counts and mix.lua's counters."""
 
     def number(pattern: str, default: str | None = None) -> str:
         found = re.search(pattern, output)
@@ -301,7 +190,7 @@ def parse_wrk(output: str) -> dict[str, Any]:
     def latency(percent: int) -> float:
         found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
         if found is None:
-            raise BenchError(f"no p{percent} in wrk output:\n{output}")
+            return 0.0  # no request completed
         return float(found.group(1)) * UNITS_MS[found.group(2)]
 
     socket_errors = re.search(
@@ -314,305 +203,705 @@ def parse_wrk(output: str) -> dict[str, Any]:
         "requests": int(number(r"(\d+) requests in")),
         "non_2xx": int(number(r"Non-2xx or 3xx responses: (\d+)", "0")),
         "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
-        "bad_responses": int(number(r"bench_bad_responses (\d+)")),
+        "bad_responses": int(number(r"bench_bad (\d+)")),
+        "answers": {
+            kind: int(number(rf"bench_{kind} (\d+)")) for kind in ("products", "shop", "node")
+        },
     }
 
 
-def run_wrk(
-    url: str, body: Path, seconds: int, connections: int, threads: int, cpu: int | None
-) -> dict[str, Any]:
+async def run_wrk(target: Target, seconds: int, options: Options) -> dict[str, Any]:
     wrk = shutil.which("wrk")
-    assert wrk is not None
+    if wrk is None:
+        raise BenchError("wrk not found: apt-get install -y wrk")
     command = [
         wrk,
-        f"-t{threads}",
-        f"-c{connections}",
+        f"-t{options.threads}",
+        f"-c{options.connections}",
         f"-d{seconds}s",
         "--timeout",
         "10s",
         "--latency",
         "-s",
-        str(BENCH / "post.lua"),
-        url,
+        str(BENCH / "mix.lua"),
+        target.url,
     ]
-    result = subprocess.run(  # noqa: S603 (our own fixed command line)
-        pinned(command, cpu),
-        env={**os.environ, "BENCH_BODY": str(body)},
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        check=False,
+    process = await asyncio.create_subprocess_exec(
+        *pinned(command, options.wrk_cpu),
+        env={**os.environ, "BENCH_REQUESTS": str(target.requests)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
-    if result.returncode != 0:
-        raise BenchError(f"wrk failed ({result.returncode}): {result.stderr}")
-    return parse_wrk(result.stdout)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), seconds + 60)
+    except TimeoutError:
+        process.kill()
+        raise BenchError("wrk did not finish") from None
+    if process.returncode != 0:
+        raise BenchError(f"wrk failed ({process.returncode}): {err.decode()[:1000]}")
+    return parse_wrk(out.decode())
 
 
-async def python_load(url: str, body: bytes, seconds: int, connections: int) -> dict[str, Any]:
-    """Fallback when wrk is missing: ``connections`` httpx clients in a loop (much slower)."""
-    import httpx
+async def pg_sessions(database: str) -> int:
+    """Sessions ever opened on ``database`` (``pg_stat_database.sessions``; this one too)."""
+    import asyncpg
 
-    latencies: list[float] = []
-    counts = {"non_2xx": 0, "socket_errors": 0, "bad_responses": 0}
-    headers = {"Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        deadline = time.monotonic() + seconds
-
-        async def worker() -> None:
-            while time.monotonic() < deadline:
-                started = time.perf_counter()
-                try:
-                    response = await client.post(url, content=body, headers=headers)
-                except httpx.HTTPError:
-                    counts["socket_errors"] += 1
-                    continue
-                latencies.append(time.perf_counter() - started)
-                text = response.text
-                if not 200 <= response.status_code < 400:
-                    counts["non_2xx"] += 1
-                if response.status_code != 200 or '"edges"' not in text or '"errors"' in text:
-                    counts["bad_responses"] += 1
-
-        started = time.monotonic()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        elapsed = time.monotonic() - started
-    latencies.sort()
-
-    def percentile(p: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0
-        )
-
-    return {
-        "requests_per_s": len(latencies) / elapsed,
-        "p50_ms": percentile(0.50),
-        "p99_ms": percentile(0.99),
-        "requests": len(latencies),
-        **counts,
-    }
+    connection = await asyncpg.connect(f"{PG_SERVER}/{database}", timeout=10)
+    try:
+        query = "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+        return int(await connection.fetchval(query))
+    finally:
+        await connection.close()
 
 
-@dataclass(frozen=True)
-class LoadOptions:
-    duration: int
-    warmup: int
-    connections: int
-    threads: int
-    wrk_cpu: int | None
-
-    @property
-    def tool(self) -> str:
-        return "wrk" if shutil.which("wrk") else "python-httpx"
-
-    def run(self, url: str, body: Path, seconds: int) -> dict[str, Any]:
-        if self.tool == "wrk":
-            return run_wrk(url, body, seconds, self.connections, self.threads, self.wrk_cpu)
-        return asyncio.run(python_load(url, body.read_bytes(), seconds, self.connections))
+def server_stats(target: Target) -> dict[str, Any]:
+    return dict(get_json(f"{target.url}{STATS}"))
 
 
-def measure(
-    process: subprocess.Popen[bytes],
-    database: str,
-    server_name: str,
-    urls: dict[str, str],
-    load: LoadOptions,
-) -> list[Measure]:
-    """Warm up then measure each query against a running server."""
-    for query, url in urls.items():
-        load.run(url, BODIES[query], load.warmup)
-    measures = []
+async def measure(
+    target: Target,
+    key: tuple[str, str, int],
+    options: Options,
+    shopper: Shopper | None = None,
+    ours: Target | None = None,
+) -> Measure:
+    """One wrk run against ``target``, with the server's CPU, GC and cache counters around
+    it (and, on PostgreSQL, the CPU of the bench database's backends); in the checkout
+    variant, ``shopper`` places paid orders meanwhile (on ``ours``)."""
+    database, variant, number = key
     tick = os.sysconf("SC_CLK_TCK")
-    for query, url in urls.items():
-        server_before, (busy_before, total_before) = cpu_ticks(process.pid), machine_ticks()
-        started = time.monotonic()
-        figures = load.run(url, BODIES[query], load.duration)
-        elapsed = time.monotonic() - started
-        server_cpu = (cpu_ticks(process.pid) - server_before) / tick / elapsed * 100
-        busy_after, total_after = machine_ticks()
-        machine_cpu = (busy_after - busy_before) / max(total_after - total_before, 1) * 100
-        result = Measure(
-            database=database,
-            query=query,
-            server=server_name,
-            server_cpu_pct=round(server_cpu, 1),
-            machine_cpu_pct=round(machine_cpu, 1),
-            tool=load.tool,
-            **figures,
+    backends = PG_DATABASE if database == "postgres" else None
+    before = server_stats(target)  # also starts a new "longest pause" window
+    cpu_before, (busy_before, total_before) = cpu_ticks(target.pid), machine_ticks()
+    db_before = database_backends(backends) if backends else {}
+    sessions_before = await pg_sessions(backends) if backends else 0
+    ours_before = cpu_ticks(ours.pid) if ours is not None and ours is not target else None
+    started = time.monotonic()
+    buying = (
+        asyncio.create_task(shopper.run(options.checkout_rate, options.duration))
+        if shopper is not None
+        else None
+    )
+    try:
+        figures = await run_wrk(target, options.duration, options)
+    except BaseException:
+        if buying is not None:
+            buying.cancel()
+        raise
+    elapsed = time.monotonic() - started
+    cpu_s = (cpu_ticks(target.pid) - cpu_before) / tick
+    db_cpu_s = None
+    sessions = None
+    if backends:
+        db_cpu_s = backends_ticks(db_before, database_backends(backends)) / tick
+        sessions = await pg_sessions(backends) - sessions_before - 1  # not our own
+    ours_cpu_s = (
+        (cpu_ticks(ours.pid) - ours_before) / tick
+        if ours is not None and ours_before is not None
+        else None
+    )
+    busy_after, total_after = machine_ticks()
+    after = server_stats(target)
+    checkouts = await buying if buying is not None else None
+    gc_before, gc_after = before["gc"], after["gc"]
+    collections = [
+        a - b for a, b in zip(gc_after["collections"], gc_before["collections"], strict=True)
+    ]
+    requests = max(figures["requests"], 1)
+    cache = (
+        (
+            after["cache"]["hits"] - before["cache"]["hits"],
+            after["cache"]["misses"] - before["cache"]["misses"],
         )
-        print(
-            f"  {server_name:<12} {query:<10} {result.requests_per_s:8.1f} req/s"
-            f"  p50 {result.p50_ms:7.1f} ms  p99 {result.p99_ms:7.1f} ms"
-            f"  server CPU {result.server_cpu_pct:5.1f} %  non-2xx {result.non_2xx}"
-            f"  bad {result.bad_responses}  socket errors {result.socket_errors}"
-        )
-        measures.append(result)
-    return measures
+        if after.get("cache") and before.get("cache")
+        else (None, None)
+    )
+    result = Measure(
+        database=database,
+        variant=variant,
+        server=target.name,
+        round=number,
+        seconds=round(elapsed, 2),
+        **figures,
+        server_cpu_s=round(cpu_s, 2),
+        cpu_ms_per_request=round(cpu_s * 1000 / requests, 3),
+        server_cpu_pct=round(cpu_s / elapsed * 100, 1),
+        machine_cpu_pct=round(
+            (busy_after - busy_before) / max(total_after - total_before, 1) * 100, 1
+        ),
+        gc_collections=collections,
+        gc_pause_ms=round((sum(gc_after["pause_s"]) - sum(gc_before["pause_s"])) * 1000, 2),
+        gc_cpu_pct=round(
+            (sum(gc_after.get("pause_cpu_s", [0])) - sum(gc_before.get("pause_cpu_s", [0])))
+            / cpu_s
+            * 100
+            if cpu_s
+            else 0.0,
+            1,
+        ),
+        gc_longest_pause_ms=round(gc_after["longest_pause_s"] * 1000, 2),
+        gc_longest_pause_cpu_ms=round(gc_after.get("longest_pause_cpu_s", 0) * 1000, 2),
+        gc_longest_by_generation_cpu_ms=[
+            round(v * 1000, 2) for v in gc_after.get("longest_by_generation_cpu_s", [])
+        ],
+        gc_freed_per_request=round(
+            (sum(gc_after["collected"]) - sum(gc_before["collected"])) / requests, 2
+        ),
+        database_cpu_s=round(db_cpu_s, 2) if db_cpu_s is not None else None,
+        database_sessions_opened=sessions,
+        database_cpu_ms_per_request=round(db_cpu_s * 1000 / requests, 3)
+        if db_cpu_s is not None
+        else None,
+        cache_hits=cache[0],
+        cache_misses=cache[1],
+        checkouts=checkouts,
+        ours_cpu_s=round(ours_cpu_s, 2) if ours_cpu_s is not None else None,
+    )
+    hit = ""
+    if result.cache_hits is not None:
+        lookups = result.cache_hits + (result.cache_misses or 0)
+        hit = f"  cache {result.cache_hits / lookups * 100 if lookups else 0:5.1f} %"
+    sold = ""
+    if checkouts is not None:
+        sold = f"  checkouts {checkouts['paid_per_s']:.2f}/s ({checkouts['errors']} errors)"
+    print(
+        f"  {variant:<9} round {number}  {target.name:<5} {result.requests_per_s:7.1f} req/s"
+        f"  p50 {result.p50_ms:6.1f}  p99 {result.p99_ms:6.1f} ms"
+        f"  CPU {result.cpu_ms_per_request:6.3f} ms/req ({result.server_cpu_pct:5.1f} %)"
+        f"  GC {result.gc_per_s:5.1f}/s max {result.gc_longest_pause_ms:5.1f} ms"
+        f" ({result.gc_longest_pause_cpu_ms:.1f} CPU){hit}{sold}"
+    )
+    for problem in result.problems:
+        print(f"    PROBLEM: {problem}")
+    return result
 
 
 # --- one database ----------------------------------------------------------------------------
 
 
-def bench_database(database: str, load: LoadOptions, server_cpu: int | None) -> list[Measure]:
-    """Fresh database, seed, self-check, then measure ours and the floor, one at a time."""
+def seed(env: dict[str, str], workdir: Path, scale: int) -> None:
+    started = time.monotonic()
+    log = workdir / "seed.log"
+    with log.open("wb") as out:
+        result = subprocess.run(  # noqa: S603 (our own fixed command line)
+            [str(BIN / "otesaintjo"), "seed", "--scale", str(scale)],
+            env=env,
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=SEED_TIMEOUT,
+            check=False,
+        )
+    if result.returncode != 0:
+        raise BenchError(f"seed failed ({result.returncode}); see {log}")
+    print(f"  seeded --scale {scale} in {time.monotonic() - started:.1f} s")
+
+
+async def sql(url: str, statement: str, autocommit: bool = False) -> list[Any]:
+    """One statement on the bench database (the API's engine and driver)."""
+    from sqlalchemy import text
+
+    from otesaintjo.db import create_engine
+
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            if autocommit:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await connection.execute(text(statement))
+            return list(result.all()) if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+def scan_log(log: Path) -> dict[str, Any]:
+    """Tracebacks and error lines in a server log (uvicorn's and structlog's lines)."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    errors = [
+        line
+        for line in lines
+        if line.startswith(("ERROR", "CRITICAL")) or "[error" in line or "[critical" in line
+    ]
+    return {
+        "tracebacks": sum(1 for line in lines if line.startswith("Traceback")),
+        "error_lines": len(errors),
+        "first_errors": errors[:SHOW_ERRORS],
+    }
+
+
+async def self_check(ours: Target, floor: Target, inputs: mix.Inputs, tokens: list[str]) -> None:
+    """Every distinct request of the mix, anonymous then signed in, answered the same bytes
+    by both; a forged token refused by the floor."""
+    requests = mix.distinct_requests(inputs)
+    started = time.monotonic()
+    seen = await mix.compare(f"{ours.url}/graphql", floor.url, requests)
+    nulls = {k: v for k, v in seen.items() if k.endswith("null")}
+    if nulls:
+        raise BenchError(f"null answers in the mix: {nulls}")
+    if not seen["product on promotion"]:
+        raise BenchError("no product of the mix is on promotion: prices are not checked")
+    print(
+        f"  self-check: {len(requests)} distinct requests identical on both"
+        f" ({dict((k, v) for k, v in seen.items() if k in mix.DOCUMENTS)},"
+        f" {seen['product on promotion']} product pages on promotion)"
+        f" in {time.monotonic() - started:.1f} s"
+    )
+    if tokens:
+        sample = requests[:: max(1, len(requests) // 40)]
+        await mix.compare(f"{ours.url}/graphql", floor.url, sample, tokens)
+        print(f"  self-check signed in: {len(sample)} requests identical on both")
+        async with httpx.AsyncClient(timeout=30) as http:
+            forged = tokens[0][:-4] + ("AAAA" if not tokens[0].endswith("AAAA") else "BBBB")
+            status, _ = await mix.post(http, f"{floor.url}/product", sample[0].body, forged)
+        if status != 401:
+            raise BenchError(f"the floor accepted a forged token ({status})")
+
+
+def product_ids(url: str) -> list[int]:
+    return [int(row[0]) for row in asyncio.run(sql(url, PUBLIC_PRODUCTS))]
+
+
+async def run_variants(
+    database: str,
+    ours: Target,
+    floor: Target,
+    inputs: mix.Inputs,
+    shopper: Shopper,
+    options: Options,
+    workdir: Path,
+    measures: list[Measure],
+) -> None:
+    requests = mix.build_mix(inputs)
+    for variant in options.variants:
+        signed_in = variant == "signed-in"
+        buying = variant == "checkout"
+        if signed_in or buying:
+            await shopper.sign_in()
+        tokens = shopper.tokens if signed_in else None
+        for target in (ours, floor):
+            target.requests = mix.write_requests(
+                workdir / f"{variant}-{target.name}.tsv", requests, target is floor, tokens
+            )
+            if options.warmup:
+                await run_wrk(target, options.warmup, options)
+        for number in range(1, options.rounds + 1):
+            if number > 1 and (signed_in or buying):
+                await shopper.sign_in()  # access tokens live 10 minutes
+                if signed_in:
+                    for target in (ours, floor):
+                        mix.write_requests(
+                            target.requests, requests, target is floor, shopper.tokens
+                        )
+            for target in (ours, floor):
+                measures.append(
+                    await measure(
+                        target,
+                        (database, variant, number),
+                        options,
+                        shopper if buying else None,
+                        ours if buying else None,
+                    )
+                )
+
+
+def bench_database(database: str, options: Options, measures: list[Measure]) -> dict[str, Any]:
+    """Fresh database, seed, start both servers, collect the mix, self-check, measure (into
+    ``measures``, so that a failure keeps what was measured before it)."""
     print(f"== {database}")
     workdir = Path(tempfile.mkdtemp(prefix=f"otesaintjo-bench-{database}-"))
     print(f"  work directory {workdir} (logs; removed on success)")
     if database == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'otesaintjo.db'}"
     else:
-        asyncio.run(
-            pg_admin(PG_SERVER, "postgres", f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-        )
-        asyncio.run(pg_admin(PG_SERVER, "postgres", f'CREATE DATABASE "{PG_DATABASE}"'))
-        url = f"postgresql+asyncpg://{PG_SERVER.removeprefix('postgresql://')}/{PG_DATABASE}"
-    ours_port, floor_port = free_port(), free_port()
-    env = bench_env(url, workdir / "media", f"http://{HOST}:{ours_port}")
-    seed(env, workdir)
-    if database == "postgres":
-        # What autovacuum would do a minute after the bulk insert, done now rather than mid-run.
-        asyncio.run(pg_admin(PG_SERVER, PG_DATABASE, "VACUUM ANALYZE"))
-    ours_command = [str(BIN / "otesaintjo"), "serve", "--host", HOST, "--port", str(ours_port)]
-    floor_command = [str(BIN / "uvicorn"), "--app-dir", str(BENCH), "floor:app"]
-    floor_command += ["--host", HOST, "--port", str(floor_port), "--log-level", "info"]
-    ours = ("ours", pinned(ours_command, server_cpu), env, ours_port, workdir / "ours.log")
-    floor = ("floor", pinned(floor_command, server_cpu), env, floor_port, workdir / "floor.log")
+        pg_database("create", PG_DATABASE)
+        url = database_url(PG_DATABASE)
+    info: dict[str, Any] = {}
+    try:
+        with MailSink() as mail, payment_doubles() as stripe:
+            ours_port, floor_port = free_port(), free_port()
+            env = production_env(url, workdir, f"http://{HOST}:{ours_port}", stripe, mail)
+            seed(env, workdir, options.scale)
+            if database == "postgres":
+                # What autovacuum would do a minute after the bulk insert, done now.
+                asyncio.run(sql(url, "VACUUM ANALYZE", autocommit=True))
+            stripe.register_webhook(f"http://{HOST}:{ours_port}/webhooks/stripe")
+            python = sys.executable
+            ours_command = [python, str(LAUNCHER), "--host", HOST, "--port", str(ours_port)]
+            floor_command = [python, str(LAUNCHER), "--floor", "--host", HOST]
+            floor_command += ["--port", str(floor_port)]
+            ours_log, floor_log = workdir / "ours.log", workdir / "floor.log"
+            with (
+                server(
+                    "ours", pinned(ours_command, options.server_cpu), env, ours_port, ours_log
+                ) as ours_process,
+                server(
+                    "floor", pinned(floor_command, options.server_cpu), env, floor_port, floor_log
+                ) as floor_process,
+            ):
+                ours = Target("ours", ours_process.pid, f"http://{HOST}:{ours_port}")
+                floor = Target("floor", floor_process.pid, f"http://{HOST}:{floor_port}")
+                info = asyncio.run(
+                    prepare_and_run(
+                        database, url, ours, floor, stripe.api_base, options, workdir, measures
+                    )
+                )
+                if ours_process.poll() is not None or floor_process.poll() is not None:
+                    raise BenchError(f"a server exited during the run; see {workdir}")
+                info["emails_sent"] = mail.messages
+                info["ours_log"], info["floor_log"] = scan_log(ours_log), scan_log(floor_log)
+    except BaseException:
+        print(f"  logs kept in {workdir}", file=sys.stderr)
+        raise
+    finally:
+        if database == "postgres":
+            with contextlib.suppress(BenchError):
+                pg_database("drop", PG_DATABASE)
+    logs_clean = all(
+        not info[f"{name}_log"]["tracebacks"] and not info[f"{name}_log"]["error_lines"]
+        for name in SERVERS
+    )
+    if not logs_clean:
+        for name in SERVERS:
+            for line in info[f"{name}_log"]["first_errors"]:
+                print(f"  {name} log: {line[:300]}", file=sys.stderr)
+    if options.keep_logs or not logs_clean or any(m.problems for m in measures):
+        print(f"  logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir)
+    return info
 
-    with server(*floor):
-        floor_pages = fetch_floor(floor_port)
-    measures: list[Measure] = []
-    with server(*ours) as process:
-        our_pages, on_sale, total = fetch_ours(ours_port)
-        print(f"  search {SEARCH_WORD!r}: {total} products match")
-        if total < 20:
-            raise BenchError(f"the search word {SEARCH_WORD!r} matches fewer than 20 products")
-        compare(our_pages, floor_pages, on_sale)
-        urls = {query: f"http://{HOST}:{ours_port}/graphql" for query in BODIES}
-        measures += measure(process, database, "ours", urls, load)
-    # The same server with its response cache off: what every first view of a page costs.
-    uncached_env = {**env, "OTESAINTJO_RESPONSE_CACHE": "false"}
-    uncached = ("ours", ours[1], uncached_env, ours_port, workdir / "ours-nocache.log")
-    with server(*uncached) as process:
-        urls = {query: f"http://{HOST}:{ours_port}/graphql" for query in BODIES}
-        measures += measure(process, database, UNCACHED, urls, load)
-    with server(*floor) as process:
-        urls = {query: f"http://{HOST}:{floor_port}{FLOOR_PATHS[query]}" for query in BODIES}
-        measures += measure(process, database, "floor", urls, load)
 
-    if database == "postgres":
-        asyncio.run(pg_admin(PG_SERVER, "postgres", f'DROP DATABASE "{PG_DATABASE}" WITH (FORCE)'))
-    shutil.rmtree(workdir)
-    return measures
+async def prepare_and_run(
+    database: str,
+    url: str,
+    ours: Target,
+    floor: Target,
+    stripe_url: str,
+    options: Options,
+    workdir: Path,
+    measures: list[Measure],
+) -> dict[str, Any]:
+    names = [product.name for shop in DEMO_SHOPS for product in shop.products]
+    pks = await asyncio.to_thread(product_ids, url)
+    inputs = await mix.collect(f"{ours.url}/graphql", names, pks, options.products)
+    print(f"  mix inputs: {inputs.summary()}")
+    shopper = Shopper(f"{ours.url}/graphql", stripe_url, customers=options.customers)
+    await shopper.prepare()
+    await shopper.sign_in()
+    try:
+        await self_check(ours, floor, inputs, shopper.tokens)
+    except mix.Mismatch as exc:
+        raise BenchError(str(exc)) from exc
+    await run_variants(database, ours, floor, inputs, shopper, options, workdir, measures)
+    return {"inputs": inputs.summary(), "search_terms": inputs.words}
 
 
 # --- report ----------------------------------------------------------------------------------
 
 
-def ratios(measures: list[Measure]) -> dict[tuple[str, str, str], float]:
-    """(database, query, server) -> requests/s of our server divided by the floor's."""
-    by_key = {(m.database, m.query, m.server): m for m in measures}
-    return {
-        (m.database, m.query, m.server): m.requests_per_s
-        / by_key[(m.database, m.query, "floor")].requests_per_s
-        for m in measures
-        if m.server != "floor" and (m.database, m.query, "floor") in by_key
-    }
+def spread(values: list[float], digits: int = 2) -> str:
+    """``median (min–max)``, or the value alone for one round."""
+    if not values:
+        return "–"
+    median = statistics.median(values)
+    if len(values) == 1:
+        return f"{median:.{digits}f}"
+    return f"{median:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
-def table(measures: list[Measure]) -> str:
-    """A Markdown table (pasted as is in README.md)."""
-    ratio = ratios(measures)
-    lines = [
-        "| database | query | server | requests/s | p50 ms | p99 ms | server CPU | all CPUs"
-        " | ours/floor |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    databases = {db: i for i, db in enumerate(dict.fromkeys(m.database for m in measures))}
-    queries = {query: i for i, query in enumerate(BODIES)}
-    servers = {"ours": 0, UNCACHED: 1, "floor": 2}
-    for m in sorted(
-        measures, key=lambda m: (databases[m.database], queries[m.query], servers[m.server])
-    ):
-        shown = f"{ratio[(m.database, m.query, m.server)]:.2f}" if m.server != "floor" else ""
-        lines.append(
-            f"| {m.database} | {m.query} | {m.server} | {m.requests_per_s:.0f} | {m.p50_ms:.1f}"
-            f" | {m.p99_ms:.1f} | {m.server_cpu_pct:.0f} % | {m.machine_cpu_pct:.0f} % | {shown} |"
+def summarise(measures: list[Measure]) -> list[dict[str, Any]]:
+    """Per database and variant: each figure per round (ours and floor), ratios per round."""
+    rows = []
+    for database, variant in dict.fromkeys((m.database, m.variant) for m in measures):
+        runs = {
+            name: {
+                m.round: m
+                for m in measures
+                if (m.database, m.variant, m.server) == (database, variant, name)
+            }
+            for name in SERVERS
+        }
+        rounds = sorted(set(runs["ours"]) & set(runs["floor"]))
+        pairs = [(runs["ours"][r], runs["floor"][r]) for r in rounds]
+        row: dict[str, Any] = {"database": database, "variant": variant, "rounds": len(rounds)}
+        row["rps_ratio"] = [
+            o.requests_per_s / f.requests_per_s for o, f in pairs if f.requests_per_s
+        ]
+        row["cpu_ratio"] = [
+            f.cpu_ms_per_request / o.cpu_ms_per_request for o, f in pairs if o.cpu_ms_per_request
+        ]
+        for index, name in enumerate(SERVERS):
+            runs_of = [pair[index] for pair in pairs]
+            row[name] = {
+                "requests_per_s": [m.requests_per_s for m in runs_of],
+                "cpu_ms_per_request": [m.cpu_ms_per_request for m in runs_of],
+                "database_cpu_ms_per_request": [
+                    m.database_cpu_ms_per_request
+                    for m in runs_of
+                    if m.database_cpu_ms_per_request is not None
+                ],
+                "p50_ms": [m.p50_ms for m in runs_of],
+                "p99_ms": [m.p99_ms for m in runs_of],
+                "gc_per_s": [m.gc_per_s for m in runs_of],
+                "gc2_per_s": [m.gc_collections[2] / m.seconds for m in runs_of],
+                "gc_cpu_pct": [m.gc_cpu_pct for m in runs_of],
+                "gc_longest_pause_ms": max((m.gc_longest_pause_ms for m in runs_of), default=0),
+                "gc_longest_pause_cpu_ms": max(
+                    (m.gc_longest_pause_cpu_ms for m in runs_of), default=0
+                ),
+                "gc_freed_per_request": [m.gc_freed_per_request for m in runs_of],
+                "checkouts_per_s": [m.checkouts["paid_per_s"] for m in runs_of if m.checkouts],
+            }
+        ours = [o for o, _ in pairs]
+        hits = sum(m.cache_hits or 0 for m in ours)
+        lookups = hits + sum(m.cache_misses or 0 for m in ours)
+        row["cache_hit_pct"] = hits / lookups * 100 if lookups else None
+        if variant == "checkout":
+            # During the floor's turn our server only sells: its CPU then, per paid order, is
+            # the price of an order (its requests, the webhook, the jobs). Taken off our turn
+            # (times the orders paid in it), what remains estimates what the reads cost.
+            per_order = [
+                f.ours_cpu_s / f.checkouts["paid"]
+                for _, f in pairs
+                if f.ours_cpu_s is not None and f.checkouts and f.checkouts["paid"]
+            ]
+            row["server_cpu_ms_per_order"] = [c * 1000 for c in per_order]
+            row["ours_reads_cpu_ms_per_request"] = [
+                max(0.0, o.server_cpu_s - cost * o.checkouts["paid"]) * 1000 / o.requests
+                for (o, _), cost in zip(pairs, per_order, strict=False)
+                if o.checkouts and o.requests
+            ]
+        rows.append(row)
+    return rows
+
+
+def tables(rows: list[dict[str, Any]]) -> str:
+    """Markdown tables, two per database (pasted as is in README.md)."""
+    out = []
+    for database in dict.fromkeys(row["database"] for row in rows):
+        mine = [row for row in rows if row["database"] == database]
+        db_cpu = database == "postgres"
+        out.append(
+            f"**{database}**: throughput and CPU per request, median (min–max) over rounds\n"
         )
-    return "\n".join(lines)
+        header = (
+            "| variant | ours req/s | floor req/s | ours/floor req/s | ours CPU ms/req"
+            " | floor CPU ms/req | floor/ours CPU |"
+        )
+        rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        if db_cpu:
+            header += " PostgreSQL CPU ms/req ours / floor |"
+            rule += " ---: |"
+        out += [header, rule]
+        for row in mine:
+            ours, floor = row["ours"], row["floor"]
+            line = (
+                f"| {row['variant']} | {spread(ours['requests_per_s'], 0)}"
+                f" | {spread(floor['requests_per_s'], 0)} | {spread(row['rps_ratio'])}"
+                f" | {spread(ours['cpu_ms_per_request'], 3)}"
+                f" | {spread(floor['cpu_ms_per_request'], 3)} | {spread(row['cpu_ratio'])} |"
+            )
+            if db_cpu:
+                line += (
+                    f" {median(ours['database_cpu_ms_per_request'], 3)}"
+                    f" / {median(floor['database_cpu_ms_per_request'], 3)} |"
+                )
+            out.append(line)
+        for row in mine:
+            if row.get("server_cpu_ms_per_order"):
+                out.append(
+                    f"\n{row['variant']}: our server's CPU per paid order"
+                    f" {spread(row['server_cpu_ms_per_order'], 1)} ms (measured in the floor's"
+                    " turns, when it only sells); our CPU per read with that taken off"
+                    f" ≈ {spread(row['ours_reads_cpu_ms_per_request'], 3)} ms."
+                )
+        out.append("")
+        out.append(f"**{database}**: latency, GC, cache (medians over rounds; the longest pause)\n")
+        out.append(
+            "| variant | server | p50 ms | p99 ms | GC/s (gen 2) | GC % of CPU"
+            " | longest GC pause ms (CPU) | freed by GC per req | cache hits | checkouts/s |"
+        )
+        out.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for row in mine:
+            for name in SERVERS:
+                figures = row[name]
+                hits = row["cache_hit_pct"] if name == "ours" else None
+                sold = figures["checkouts_per_s"]
+                out.append(
+                    f"| {row['variant']} | {name} | {median(figures['p50_ms'], 1)}"
+                    f" | {median(figures['p99_ms'], 1)}"
+                    f" | {median(figures['gc_per_s'], 1)} ({median(figures['gc2_per_s'], 2)})"
+                    f" | {median(figures['gc_cpu_pct'], 1)}"
+                    f" | {figures['gc_longest_pause_ms']:.1f}"
+                    f" ({figures['gc_longest_pause_cpu_ms']:.1f})"
+                    f" | {median(figures['gc_freed_per_request'], 1)}"
+                    f" | {f'{hits:.1f} %' if hits is not None else '–'}"
+                    f" | {spread(sold) if sold else '–'} |"
+                )
+        out.append("")
+    return "\n".join(out)
 
 
-def save(
-    measures: list[Measure], options: argparse.Namespace, started: datetime, pinning: str
-) -> Path:
+def median(values: list[float], digits: int) -> str:
+    return f"{statistics.median(values):.{digits}f}" if values else "–"
+
+
+def save(document: dict[str, Any], started: datetime) -> Path:
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
     path = results / f"{started.strftime('%Y%m%dT%H%M%SZ')}.json"
-    document = {
-        "started": started.isoformat(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "options": vars(options),
-        "pinning": pinning,
-        "scale": SCALE,
-        "search": SEARCH_WORD,
-        "results": [asdict(m) for m in measures],
-        "ratios": [
-            {"database": db, "query": query, "server": name, "over_floor": round(value, 3)}
-            for (db, query, name), value in ratios(measures).items()
-        ],
-    }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 
-def main() -> int:
+def parse_options() -> tuple[Options, argparse.Namespace]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--duration", type=int, default=15, help="seconds per measurement")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds per query before measuring")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default=None)
+    parser.add_argument(
+        "--variants", default=",".join(VARIANTS), help=f"comma-separated, among {VARIANTS}"
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="ours then floor, per round")
+    parser.add_argument("--duration", type=int, default=None, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=None, help="seconds per server and variant")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-pin", action="store_true", help="do not bind server/wrk to CPUs")
-    options = parser.parse_args()
-    if not 1 <= options.duration <= 600 or not 0 <= options.warmup <= 60:
-        parser.error("--duration must be within 1–600 s and --warmup within 0–60 s")
-    if not 1 <= options.connections <= 1000 or not 1 <= options.threads <= options.connections:
-        parser.error("--connections must be within 1–1000, --threads within 1–connections")
-    if f'search: "{SEARCH_WORD}"' not in json.loads(BODIES["search"].read_text())["query"]:
-        parser.error(f"{BODIES['search']} must search {SEARCH_WORD!r} (the floor's word)")
-    pin = not options.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
-    load = LoadOptions(
-        options.duration, options.warmup, options.connections, options.threads, 1 if pin else None
+    parser.add_argument("--checkout-rate", type=float, default=2.0, help="paid orders per second")
+    parser.add_argument("--customers", type=int, default=8, help="signed-in accounts")
+    parser.add_argument("--scale", type=int, default=None, help="otesaintjo seed --scale")
+    parser.add_argument("--products", type=int, default=None, help="product ids in the mix")
+    parser.add_argument("--no-pin", action="store_true", help="do not bind servers/wrk to CPUs")
+    parser.add_argument("--keep-logs", action="store_true")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI: SQLite, --scale 5, 1 round of 2 s, 1 s warm-up, 100 product ids (no figure"
+        " is judged; every check still runs)",
     )
-    pinning = "servers on CPU 0, wrk on CPU 1" if pin else "none"
-    print(f"load generator: {load.tool}, CPU pinning: {pinning}")
-    if load.tool != "wrk":
-        print("wrk not found: falling back to the Python load generator (figures not comparable)")
+    args = parser.parse_args()
+    smoke = args.smoke
+    defaults = {
+        "db": "sqlite" if smoke else "both",
+        "rounds": 1 if smoke else 3,
+        "duration": 2 if smoke else 8,
+        "warmup": 1 if smoke else 2,
+        "scale": 5 if smoke else 50,
+        "products": 100 if smoke else 500,
+    }
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    if not variants or any(v not in VARIANTS for v in variants):
+        parser.error(f"--variants: among {', '.join(VARIANTS)}")
+    if not 1 <= args.rounds <= 50 or not 1 <= args.duration <= 600 or not 0 <= args.warmup <= 60:
+        parser.error("--rounds within 1–50, --duration within 1–600 s, --warmup within 0–60 s")
+    if not 1 <= args.connections <= 1000 or not 1 <= args.threads <= args.connections:
+        parser.error("--connections within 1–1000, --threads within 1–connections")
+    if not 0 < args.checkout_rate <= 50 or not 1 <= args.customers <= 100:
+        parser.error("--checkout-rate within 0–50, --customers within 1–100")
+    if not 1 <= args.scale <= 500 or not 10 <= args.products <= 10_000:
+        parser.error("--scale within 1–500 (pages 1–10 need ≥ 200 products), --products 10–10000")
+    pin = not args.no_pin and (os.cpu_count() or 1) >= 2 and shutil.which("taskset") is not None
+    options = Options(
+        databases=("sqlite", "postgres") if args.db == "both" else (args.db,),
+        variants=variants,
+        rounds=args.rounds,
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
+        threads=args.threads,
+        checkout_rate=args.checkout_rate,
+        customers=args.customers,
+        scale=args.scale,
+        products=args.products,
+        server_cpu=0 if pin else None,
+        wrk_cpu=1 if pin else None,
+        keep_logs=args.keep_logs,
+    )
+    return options, args
+
+
+def code_version() -> dict[str, Any]:
+    """The commit measured, and the files changed since (a run on a work in progress)."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(  # noqa: S603 (our own fixed command line)
+            ["git", *args],  # noqa: S607
+            cwd=BENCH.parent,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        return result.stdout
+
+    status = git("status", "--porcelain", "--", "otesaintjo")
+    changed = [line[3:] for line in status.splitlines() if line.strip()]
+    return {"commit": git("rev-parse", "HEAD").strip(), "server_files_changed": changed}
+
+
+def main() -> int:
+    options, args = parse_options()
+    pinning = "servers on CPU 0, wrk on CPU 1" if options.server_cpu is not None else "none"
+    print(f"CPU pinning: {pinning}; PostgreSQL at {PG_SERVER}")
     started = datetime.now(UTC)
+    code = code_version()  # now: the servers load the code when they start
     measures: list[Measure] = []
+    infos: dict[str, Any] = {}
+    failure = None
     try:
-        for database in ("sqlite", "postgres") if options.db == "both" else (options.db,):
-            measures += bench_database(database, load, 0 if pin else None)
-    except (BenchError, subprocess.TimeoutExpired, OSError, urllib.error.URLError) as exc:
-        print(f"benchmark failed: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if measures:
-            print()
-            print(table(measures))
-            path = save(measures, options, started, pinning)
-            print(f"\nresults written to {path.relative_to(BENCH.parent)}")
-    unclean = [m for m in measures if not m.clean]
-    for m in unclean:
+        for database in options.databases:
+            infos[database] = bench_database(database, options, measures)
+    except (
+        BenchError,
+        subprocess.TimeoutExpired,
+        OSError,
+        urllib.error.URLError,
+        httpx.HTTPError,
+    ) as exc:
+        failure = f"{type(exc).__name__}: {exc}"
+        print(f"benchmark failed: {failure}", file=sys.stderr)
+    rows = summarise(measures)
+    if measures:
+        print()
+        print(tables(rows))
+        path = save(
+            {
+                "started": started.isoformat(),
+                "command": " ".join(sys.argv),
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                },
+                "options": {**vars(args), **asdict(options)},
+                "pinning": pinning,
+                "code": code,
+                "databases": infos,
+                "summary": rows,
+                "measures": [asdict(m) | {"gc_per_s": round(m.gc_per_s, 2)} for m in measures],
+                "failure": failure,
+            },
+            started,
+        )
+        print(f"results written to {path.relative_to(BENCH.parent)}")
+    problems = [(m, p) for m in measures for p in m.problems]
+    for m, problem in problems:
         print(
-            f"WARNING {m.database} {m.query} {m.server}: non-2xx {m.non_2xx},"
-            f" bad responses {m.bad_responses}, socket errors {m.socket_errors}",
+            f"FAILED {m.database} {m.variant} round {m.round} {m.server}: {problem}",
             file=sys.stderr,
         )
-    return 1 if unclean else 0
+    for database, info in infos.items():
+        for name in SERVERS:
+            log = info.get(f"{name}_log") or {}
+            if log.get("tracebacks") or log.get("error_lines"):
+                print(
+                    f"FAILED {database}: {name}'s log holds {log['tracebacks']} tracebacks,"
+                    f" {log['error_lines']} error lines",
+                    file=sys.stderr,
+                )
+                problems.append((None, "log"))  # type: ignore[arg-type]
+    return 1 if failure or problems or not measures else 0
 
 
 if __name__ == "__main__":
