@@ -60,7 +60,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         session_factory = create_session_factory(engine)
         mailer: Mailer = (
             SmtpMailer(settings.smtp_url, settings.mail_from)

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = 2.0
     jobs_max_attempts: int = 50  # with backoff capped at 1 h: about two days of retries
     jobs_enabled: bool = True
+    # Database connections each process keeps open (PostgreSQL), plus 10 for bursts. Mind
+    # PostgreSQL's max_connections: API processes × (this + 10) + workers.
+    db_pool_size: int = Field(default=30, ge=2, le=200)
     # After start-up: freeze what lives as long as the process and raise the collector's
     # thresholds (gc_policy.py). Off in the test suite, which builds hundreds of apps.
     gc_freeze_after_start: bool = True
