@@ -210,7 +210,11 @@ class OrderType(relay.Node):
         return OrderEventType.from_row(self.pushed_event) if self.pushed_event else None
 
     @strawberry.field(
-        description="Fin du droit de rétractation : 14 jours après réception (livrée ou retirée)."
+        description="Dernier instant du droit de rétractation (art. L221-18 et L221-19 du Code"
+        " de la consommation) : 14 jours comptés à partir du lendemain de la réception (livrée"
+        " ou retirée), jusqu'à 23:59:59 heure de La Réunion du 14e jour, reporté à la fin du"
+        " jour ouvrable suivant si ce jour est un samedi, un dimanche ou un jour férié à La"
+        " Réunion. Null avant la réception."
     )
     def withdrawal_deadline(self) -> datetime | None:
         return withdrawal.withdrawal_deadline(self.row)

@@ -3,14 +3,13 @@ on localstripe and reversals on the Connect double to the cent, the refund ledge
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import time_machine
 from sqlalchemy import select
 
-from otesaintjo.clock import utcnow
 from otesaintjo.models import Job, Purchase, Refund, ShopTransfer, User
 from otesaintjo.payments.gateway import PaymentsUnavailable
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
@@ -46,15 +45,24 @@ def one_line(order: dict[str, Any], quantity: int) -> dict[str, Any]:
     }
 
 
-async def test_fourteen_days_from_receipt(client, offline_stripe) -> None:
-    town = await Town(client).build()
-    customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+# Thursday 3 December 2026, 10:00 in La Réunion: the 14 days run from Friday 4 to Thursday
+# 17 December, to 23:59:59 Réunion time (L221-18, L221-19).
+RECEIVED = datetime(2026, 12, 3, 6, 0, tzinfo=UTC)
+LAST_INSTANT = datetime(2026, 12, 17, 19, 59, 59, tzinfo=UTC)
+
+
+async def test_fourteen_days_from_the_day_after_receipt(client, offline_stripe) -> None:
+    with time_machine.travel(RECEIVED, tick=True):
+        town = await Town(client).build()
+        customer = await town.customer("client@example.re")
+        order = await delivered_bread(client, offline_stripe, town, customer)
     assert order["viewerCanRequestReturn"] is True
-    received = utcnow()
+    assert datetime.fromisoformat(order["withdrawalDeadline"]) == LAST_INSTANT.replace(
+        microsecond=999999
+    )
 
     async def ask_at(moment) -> dict[str, Any]:
-        with time_machine.travel(moment, tick=True):
+        with time_machine.travel(moment, tick=False):
             token = (await client(LOGIN, {"e": "client@example.re", "p": PASSWORD}))["data"][
                 "login"
             ]["accessToken"]
@@ -62,9 +70,9 @@ async def test_fourteen_days_from_receipt(client, offline_stripe) -> None:
                 "requestReturn"
             ]
 
-    late = await ask_at(received + timedelta(days=15))
+    late = await ask_at(LAST_INSTANT + timedelta(seconds=1))  # Friday 18, 00:00 in La Réunion
     assert [e["code"] for e in late["userErrors"]] == ["RETURN_WINDOW_CLOSED"]
-    in_time = await ask_at(received + timedelta(days=14) - timedelta(minutes=1))
+    in_time = await ask_at(LAST_INSTANT)
     assert in_time["userErrors"] == [] and in_time["return"]["status"] == "REQUESTED"
 
 
