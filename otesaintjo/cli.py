@@ -1,4 +1,4 @@
-"""``otesaintjo serve | migrate | seed | export-schema | grant-staff``."""
+"""``otesaintjo serve | worker | migrate | seed | export-schema | grant-staff``."""
 
 from __future__ import annotations
 
@@ -117,6 +117,27 @@ def _start_offline_payments(settings: Settings, host: str, port: int) -> Offline
         fg=typer.colors.YELLOW,
     )
     return offline
+
+
+@app.command()
+def worker(
+    concurrency: int | None = typer.Option(
+        None,
+        min=1,
+        help="Tâches exécutées à la fois (défaut : OTESAINTJO_WORKER_CONCURRENCY, 8).",
+    ),
+) -> None:
+    """Run the outbox (emails, SMS, transfers, refunds, expiry, alerts) in its own process,
+    several jobs at once, until SIGTERM or Ctrl+C. PostgreSQL only; give the API processes
+    OTESAINTJO_JOBS=external so that they stop running jobs and wake this one instead."""
+    from otesaintjo.worker_process import refusal, run_worker
+
+    settings = _settings(**({"worker_concurrency": concurrency} if concurrency else {}))
+    refused = refusal(settings)
+    if refused:
+        typer.secho(refused, fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    asyncio.run(run_worker(settings, on_ready=lambda line: typer.echo(line)))
 
 
 @app.command()

@@ -30,7 +30,7 @@ from otesaintjo.services.live_orders import SignInChecks
 from otesaintjo.services.money import PaymentFlow
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore
-from otesaintjo.worker import JobWorker
+from otesaintjo.worker import ExternalWorker, JobWorker
 
 
 @dataclass
@@ -43,7 +43,9 @@ class Context:
     reads: SessionSource
     """Sessions for reads: on HTTP, all on the request's one connection (``request_reads``)."""
     loaders: Loaders
-    worker: JobWorker | None
+    worker: JobWorker | ExternalWorker | None
+    """Woken after a commit that wrote jobs: this process's worker, or (``OTESAINTJO_JOBS=
+    external``) the announcement to the worker processes."""
     store: BlobStore
     payments: PaymentFlow | None = None
     bus: EventBus | None = None

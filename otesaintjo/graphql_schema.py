@@ -31,6 +31,7 @@ from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.after_sale import AfterSaleMutations, AfterSaleQueries
 from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.cart import CartMutations, CartQueries
+from otesaintjo.resolvers.jobs import JobMutations, JobQueries
 from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
 from otesaintjo.resolvers.merchant import MerchantMutations
 from otesaintjo.resolvers.orders import OrderMutations, OrderQueries
@@ -60,7 +61,13 @@ INTERNAL_ERROR = "Erreur interne"
 
 @strawberry.type(description="Point d'entrée des lectures.")
 class Query(
-    AccountQueries, BrowseQueries, CartQueries, OrderQueries, LiveQueries, AfterSaleQueries
+    AccountQueries,
+    BrowseQueries,
+    CartQueries,
+    OrderQueries,
+    LiveQueries,
+    AfterSaleQueries,
+    JobQueries,
 ):
     @strawberry.field(
         permission_classes=[Public],
@@ -104,6 +111,7 @@ class Mutation(
     OrderMutations,
     ReturnMutations,
     AfterSaleMutations,
+    JobMutations,
 ):
     pass
 

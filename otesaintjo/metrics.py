@@ -273,24 +273,25 @@ class Metrics:
     # -- The outbox worker -----------------------------------------------------------------
 
     def watch_worker(self, worker: Any) -> None:
-        """Stamp the worker's heartbeat at each round (wraps its ``run_due``)."""
-        if getattr(worker, "_otesaintjo_watched", False):
-            return
-        run_due = worker.run_due
+        """Stamp the worker's heartbeat at each round (wraps its ``run_round``: claim due
+        jobs into the free slots and start them)."""
+        if getattr(worker, "_otesaintjo_watched", False) or not hasattr(worker, "run_round"):
+            return  # an API process with external jobs runs no worker here
+        run_round = worker.run_round
         beat, polls, jobs = self.worker_heartbeat, self.worker_polls, self.worker_jobs
 
-        async def watched_run_due() -> int:
+        async def watched_run_round() -> int:
             beat.beat()
             ran = 0
             try:
-                ran = await run_due()
+                ran = await run_round()
                 return ran
             finally:
                 beat.beat()
                 polls.inc()
                 jobs.inc(ran)
 
-        worker.run_due = watched_run_due
+        worker.run_round = watched_run_round
         worker._otesaintjo_watched = True
 
 
@@ -525,7 +526,7 @@ class _RuntimeCollector(Collector):
                 value=oldest_age,
             )
         worker = runtime.worker
-        if worker is not None and runtime.settings.jobs_enabled:
+        if worker is not None and runtime.settings.jobs_enabled and hasattr(worker, "run_round"):
             yield GaugeMetricFamily(
                 "otesaintjo_outbox_worker_heartbeat_age_seconds",
                 "Seconds since this process's outbox worker last began or ended a round.",

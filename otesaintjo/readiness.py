@@ -6,8 +6,11 @@ Ready when all of these answer, each within ``CHECK_TIMEOUT_SECONDS`` (checked t
 - the event bus: memory always; PostgreSQL its LISTEN connection up; Redis a PING answered
   and its subscription up;
 - the outbox worker: its task running, and a round begun or ended within ``STALE_AFTER``
-  (a round runs up to 20 jobs; a job is locked for ``LOCK_FOR``, after which another process
-  would take it). Started with ``OTESAINTJO_JOBS_ENABLED=false``: "disabled", not a failure.
+  (the loop turns at every poll, even with all its slots busy; ``LOCK_FOR`` is the default
+  lease, after which another process would take a job). Started with
+  ``OTESAINTJO_JOBS_ENABLED=false``: "disabled"; with ``OTESAINTJO_JOBS=external``: "external"
+  (``otesaintjo worker`` processes run the jobs; watch the outbox lag in ``/metrics``). Neither
+  is a failure.
 
 200 ``{"status": "ok", "database": "ok", "event_bus": "ok", "worker": "ok"}``, else 503 with
 ``"status": "error"``, each part's state and the failing parts under ``"failing"``. Causes
@@ -27,14 +30,14 @@ from starlette.responses import JSONResponse
 
 from otesaintjo.events.postgres import PostgresBus
 from otesaintjo.events.redis import RedisBus
-from otesaintjo.worker import LOCK_FOR
+from otesaintjo.worker import LOCK_FOR, ExternalWorker
 
 if TYPE_CHECKING:
     from otesaintjo.runtime import Runtime
 
 log = structlog.get_logger(__name__)
 CHECK_TIMEOUT_SECONDS = 2.0
-OK, DISABLED = "ok", "disabled"
+OK, DISABLED, EXTERNAL = "ok", "disabled", "external"
 
 
 def stale_after(poll_seconds: float) -> float:
@@ -69,6 +72,8 @@ async def check_worker(runtime: Runtime) -> str:
     worker = runtime.worker
     if worker is None or not runtime.settings.jobs_enabled:
         return DISABLED
+    if isinstance(worker, ExternalWorker):
+        return EXTERNAL
     task = getattr(worker, "_task", None)
     if task is None or task.done():
         return "stopped"
@@ -92,7 +97,7 @@ async def readiness(runtime: Runtime) -> dict[str, Any]:
     checks = {"database": check_database, "event_bus": check_bus, "worker": check_worker}
     states = await asyncio.gather(*(_within(n, c(runtime)) for n, c in checks.items()))
     parts = dict(zip(checks, states, strict=True))
-    failing = [name for name, state in parts.items() if state not in (OK, DISABLED)]
+    failing = [name for name, state in parts.items() if state not in (OK, DISABLED, EXTERNAL)]
     if failing:
         return {"status": "error", **parts, "failing": failing}
     return {"status": "ok", **parts}

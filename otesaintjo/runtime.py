@@ -35,7 +35,7 @@ from otesaintjo.services.money import PaymentFlow, job_handlers
 from otesaintjo.services.outbox import EMAIL_JOB, email_sender
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore, LocalDirStore
-from otesaintjo.worker import JobWorker
+from otesaintjo.worker import ExternalWorker, Handler, JobWorker, build_worker
 
 
 @dataclass
@@ -46,7 +46,8 @@ class Runtime:
     session_factory: async_sessionmaker[AsyncSession]
     mailer: Mailer
     store: BlobStore
-    worker: JobWorker | None = field(default=None)
+    worker: JobWorker | ExternalWorker | None = field(default=None)
+    job_handlers: dict[str, Handler] = field(default_factory=dict)  # every job kind run here
     response_cache: ResponseCache | None = field(default=None)
     payments: PaymentFlow | None = field(default=None)
     bus: EventBus | None = field(default=None)
@@ -59,7 +60,9 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)  # its own registry (GET /metrics)
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
+    def build(cls, settings: Settings, *, worker_process: bool = False) -> Runtime:
+        """What an API process holds; with ``worker_process``, what ``otesaintjo worker``
+        holds (its worker runs ``OTESAINTJO_WORKER_CONCURRENCY`` jobs at once)."""
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         session_factory = create_session_factory(engine)
         mailer: Mailer = (
@@ -92,18 +95,16 @@ class Runtime:
             if settings.stripe_api_key
             else None
         )
-        worker = JobWorker(
-            session_factory,
-            {
-                EMAIL_JOB: email_sender(mailer, session_factory),
-                PASSWORD_RESET_JOB: lambda p: send_password_reset(
-                    session_factory, settings, p["email"], utcnow()
-                ),
-                SMS_JOB: sms.send,
-                **(job_handlers(payments) if payments else {}),
-            },
-            poll_seconds=settings.jobs_poll_seconds,
-            max_attempts=settings.jobs_max_attempts,
+        handlers: dict[str, Handler] = {
+            EMAIL_JOB: email_sender(mailer, session_factory),
+            PASSWORD_RESET_JOB: lambda p: send_password_reset(
+                session_factory, settings, p["email"], utcnow()
+            ),
+            SMS_JOB: sms.send,
+            **(job_handlers(payments) if payments else {}),
+        }
+        worker = build_worker(
+            settings, session_factory, handlers, bus, worker_process=worker_process
         )
         trusted = (
             load_trusted_documents(settings.trusted_documents) if settings.trusted_documents else {}
@@ -135,6 +136,7 @@ class Runtime:
             mailer=mailer,
             store=LocalDirStore(Path(settings.media_dir), settings.media_url),
             worker=worker,
+            job_handlers=handlers,
             response_cache=ResponseCache(engine) if settings.response_cache else None,
             payments=payments,
             bus=bus,

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     # Database connections each process keeps open (PostgreSQL), plus 10 for bursts. Mind
     # PostgreSQL's max_connections: API processes × (this + 10) + workers.
     db_pool_size: int = Field(default=30, ge=2, le=200)
+    # Who runs the jobs: "in-process" (each API process, one job at a time: the embedded
+    # default) or "external" (`otesaintjo worker` processes; API processes never run a job and
+    # wake them through the event bus after a commit that wrote jobs). PostgreSQL only.
+    jobs: Literal["in-process", "external"] = "in-process"
+    worker_concurrency: int = Field(default=8, ge=1, le=200)  # jobs at once per worker process
+    # A claimed job is leased this long, renewed every third of it while its handler runs:
+    # a worker killed mid-job holds it until then, and another worker takes it over after.
+    jobs_lock_seconds: float = Field(default=300.0, gt=0)
     # After start-up: freeze what lives as long as the process and raise the collector's
     # thresholds (gc_policy.py). Off in the test suite, which builds hundreds of apps.
     gc_freeze_after_start: bool = True
@@ -230,6 +238,16 @@ class Settings(BaseSettings):
             raise ValueError("the in-memory event bus needs a single worker (OTESAINTJO_WORKERS=1)")
         if self.workers > 1 and self.is_sqlite:
             raise ValueError("SQLite serves a single worker; use PostgreSQL for several")
+        if self.jobs == "external" and self.is_sqlite:
+            raise ValueError(
+                "OTESAINTJO_JOBS=external needs PostgreSQL: on SQLite the API runs the jobs itself"
+                " (one writer at a time)"
+            )
+        if self.jobs == "external" and self.event_bus == "memory":
+            raise ValueError(
+                "OTESAINTJO_JOBS=external needs OTESAINTJO_EVENT_BUS=postgres or redis: the API"
+                " wakes the worker processes through it"
+            )
         return self
 
 

@@ -7,6 +7,10 @@ One interface, three backends, chosen by ``OTESAINTJO_EVENT_BUS``:
   never on rollback), one LISTEN connection per process that reconnects after a drop;
 - ``redis``: PUBLISH after commit, one subscriber connection per process.
 
+The bus also carries the outbox's wake-ups (``JOBS_CHANNEL``): with ``OTESAINTJO_JOBS=external``
+an API process announces after a commit that wrote jobs, and the ``otesaintjo worker``
+processes listen (``bus.jobs``).
+
 Whatever the backend, each process fans events out to its local subscribers (``LocalHub``).
 A subscriber that reconnects catches up from the ``order_event`` table, so a notification lost
 while a LISTEN connection was down costs latency, not data.
@@ -16,7 +20,9 @@ from __future__ import annotations
 
 from otesaintjo.events.base import (
     CHANNEL,
+    JOBS_CHANNEL,
     EventBus,
+    JobWakeups,
     LocalHub,
     MemoryBus,
     Published,
@@ -30,7 +36,9 @@ from otesaintjo.settings import Settings
 
 __all__ = [
     "CHANNEL",
+    "JOBS_CHANNEL",
     "EventBus",
+    "JobWakeups",
     "LocalHub",
     "MemoryBus",
     "Published",

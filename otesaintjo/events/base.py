@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -17,6 +17,7 @@ from otesaintjo.db import after_commit, before_commit
 
 log = structlog.get_logger(__name__)
 CHANNEL = "otesaintjo_order_events"
+JOBS_CHANNEL = "otesaintjo_jobs"  # "jobs are due": wakes the `otesaintjo worker` processes
 PENDING_KEY = "order_events"
 
 
@@ -87,8 +88,29 @@ class LocalHub:
         return len({id(q) for queues in self._queues.values() for q in queues})
 
 
+class JobWakeups:
+    """Who wakes up when jobs are due, in this process.
+
+    ``wakers`` run after a commit of this process that wrote jobs (``attach``) and, when
+    ``listening`` was set before the bus started, on each wake-up another process sent on the
+    bus's jobs channel (``announce_jobs``) and after the bus (re)connects (one may have been
+    missed meanwhile). A lost wake-up only delays: the workers also poll."""
+
+    def __init__(self) -> None:
+        self.wakers: list[Callable[[], None]] = []
+        self.listening = False
+
+    def wake(self) -> None:
+        for waker in list(self.wakers):
+            try:
+                waker()
+            except Exception:
+                log.exception("event bus: waking the job worker failed")
+
+
 class EventBus(Protocol):
     hub: LocalHub
+    jobs: JobWakeups
 
     async def start(self) -> None: ...
 
@@ -100,10 +122,14 @@ class EventBus(Protocol):
     async def publish(self, events: list[Published]) -> None:
         """After commit."""
 
+    async def announce_jobs(self) -> None:
+        """Tell every process listening on the jobs channel (the workers) that jobs are due."""
+
 
 class MemoryBus:
     def __init__(self) -> None:
         self.hub = LocalHub()
+        self.jobs = JobWakeups()
 
     async def start(self) -> None:
         return None
@@ -118,9 +144,14 @@ class MemoryBus:
         for event in events:
             self.hub.dispatch(event)
 
+    async def announce_jobs(self) -> None:
+        if self.jobs.listening:  # this process only
+            self.jobs.wake()
+
 
 def attach(session: AsyncSession, bus: EventBus) -> None:
-    """Hand this unit of work's order events to the bus: staged before commit, published after."""
+    """Hand this unit of work's order events to the bus: staged before commit, published after;
+    and once it committed new jobs, wake the job workers (``bus.jobs``)."""
 
     async def stage() -> None:
         events = pending(session)
@@ -132,5 +163,10 @@ def attach(session: AsyncSession, bus: EventBus) -> None:
         if events:
             await bus.publish(events)
 
+    def wake_workers() -> None:
+        if session.info.get("jobs_enqueued"):
+            bus.jobs.wake()
+
     before_commit(session, stage)
     after_commit(session, publish)
+    after_commit(session, wake_workers)

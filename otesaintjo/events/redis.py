@@ -1,4 +1,5 @@
-"""Redis bus: PUBLISH after commit, one subscriber connection per process."""
+"""Redis bus: PUBLISH after commit, one subscriber connection per process (the jobs' wake-ups
+on a channel of their own, subscribed by the worker processes)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import redis.asyncio as redis
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.events.base import CHANNEL, LocalHub, Published
+from otesaintjo.events.base import CHANNEL, JOBS_CHANNEL, JobWakeups, LocalHub, Published
 
 log = structlog.get_logger(__name__)
 RECONNECT_MAX_SECONDS = 5.0
@@ -19,6 +20,7 @@ RECONNECT_MAX_SECONDS = 5.0
 class RedisBus:
     def __init__(self, url: str) -> None:
         self.hub = LocalHub()
+        self.jobs = JobWakeups()
         self.url = url
         self._client = redis.Redis.from_url(url)
         self._task: asyncio.Task[None] | None = None
@@ -34,6 +36,9 @@ class RedisBus:
                 await self._client.publish(CHANNEL, json.dumps(event.as_dict()))
             except redis.RedisError as exc:
                 log.warning("event bus: publish failed", error=str(exc), event_id=event.event_id)
+
+    async def announce_jobs(self) -> None:
+        await self._client.publish(JOBS_CHANNEL, b"")
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._listen_forever(), name="otesaintjo-redis-listen")
@@ -52,12 +57,18 @@ class RedisBus:
         while True:
             pubsub = self._client.pubsub()
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(CHANNEL, *([JOBS_CHANNEL] if self.jobs.listening else []))
+                if self.jobs.listening:
+                    self.jobs.wake()  # a wake-up may have been sent while we were away
                 self.listening.set()
                 pause = 0.1
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=15)
-                    if message is not None:
+                    if message is None:
+                        continue
+                    if message["channel"] in (JOBS_CHANNEL, JOBS_CHANNEL.encode()):
+                        self.jobs.wake()
+                    else:
                         self._dispatch(message["data"])
             except asyncio.CancelledError:
                 raise

@@ -20,6 +20,7 @@ from otesaintjo.clock import REUNION
 from otesaintjo.money import format_cents
 
 log = structlog.get_logger(__name__)
+MESSAGE_ID_DOMAIN = "otesaintjo.re"
 
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -69,7 +70,8 @@ def build_message(sender: str, email: dict[str, Any]) -> EmailMessage:
     message["From"] = sender
     message["To"] = email["to"]
     message["Subject"] = email["subject"]
-    message["Message-ID"] = make_msgid(domain="otesaintjo.re")
+    # Chosen with the job (``outbox.queue_email``): the same on every attempt.
+    message["Message-ID"] = email.get("message_id") or make_msgid(domain=MESSAGE_ID_DOMAIN)
     message.set_content(email["text"])
     message.add_alternative(email["html"], subtype="html")
     for attachment in email.get("attachments", []):

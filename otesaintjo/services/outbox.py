@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.models import Job
-from otesaintjo.notifications.email import Mailer, render_email
+from otesaintjo.notifications.email import MESSAGE_ID_DOMAIN, Mailer, render_email
 from otesaintjo.services import invoices
 
 EMAIL_JOB = "email.send"
@@ -33,8 +34,11 @@ def queue_email(
     **context: Any,
 ) -> Job:
     """Render a French email now and hand it to the outbox. Invoices to attach go by id: the
-    email job draws their PDFs when it sends (``email_sender``), outside this transaction."""
+    email job draws their PDFs when it sends (``email_sender``), outside this transaction.
+    Its ``Message-ID`` is chosen now, with the job: a send repeated after a worker died
+    mid-job is recognisably the same message (mail clients show it once)."""
     payload: dict[str, Any] = render_email(template, to, **context).as_payload()
+    payload["message_id"] = make_msgid(domain=MESSAGE_ID_DOMAIN)
     if invoice_ids:
         payload["invoice_ids"] = list(invoice_ids)
     return enqueue(session, EMAIL_JOB, payload)
