@@ -43,3 +43,33 @@ def mode_label(mode: str) -> str:
 
 def status_label(status: str) -> str:
     return ORDER_STATUSES.get(status, RETURN_STATUSES.get(status, status))
+
+
+# Goods excluded from the withdrawal right, Code de la consommation L221-28: what the customer
+# reads before buying (product, cart line, confirmation email), and the article's paragraph.
+WITHDRAWAL_EXCLUSIONS = {
+    "CUSTOM_MADE": ("non retournable : bien personnalisé ou fait sur mesure", "3°"),
+    "PERISHABLE": ("non retournable : denrée périssable", "4°"),
+    "SEALED_HYGIENE": ("non retournable une fois descellé : produit d'hygiène ou de santé", "5°"),
+    "SEALED_RECORDING": (
+        "non retournable une fois descellé : enregistrement audio, vidéo ou logiciel",
+        "8°",
+    ),
+    "PRESS": ("non retournable : journal ou magazine", "9°"),
+}
+
+
+def withdrawal_short(exclusion: str | None) -> str | None:
+    """« non retournable : denrée périssable », or None for a returnable product."""
+    if exclusion is None:
+        return None
+    return WITHDRAWAL_EXCLUSIONS.get(exclusion, (f"non retournable : {exclusion}", ""))[0]
+
+
+def withdrawal_notice(exclusion: str | None) -> str | None:
+    """« Non retournable : denrée périssable (art. L221-28 4° du Code de la consommation) »."""
+    if exclusion is None:
+        return None
+    short, paragraph = WITHDRAWAL_EXCLUSIONS.get(exclusion, (f"non retournable : {exclusion}", ""))
+    article = f"art. L221-28 {paragraph}".strip()
+    return f"{short[0].upper()}{short[1:]} ({article} du Code de la consommation)"

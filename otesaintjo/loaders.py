@@ -23,6 +23,7 @@ from otesaintjo.models import (
     Order,
     OrderLine,
     OrderReturn,
+    PlatformReview,
     Product,
     ProductImage,
     Purchase,
@@ -253,6 +254,11 @@ class Loaders:
     def review_by_id(self) -> DataLoader[int, ShopReview | None]:
         factory, dialect = self._factory, self._dialect
         return DataLoader(rows_by_id(factory, ShopReview, dialect))
+
+    @cached_property
+    def platform_review_by_id(self) -> DataLoader[int, PlatformReview | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, PlatformReview, dialect))
 
     @cached_property
     def ticket_by_id(self) -> DataLoader[int, SupportTicket | None]:

@@ -22,7 +22,14 @@ from otesaintjo.clock import utcnow
 from otesaintjo.db import unit_of_work
 from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
 from otesaintjo.security import hash_password
-from otesaintjo.services import catalogue, order_numbers, promotions, shop_names, shops
+from otesaintjo.services import (
+    catalogue,
+    order_numbers,
+    promotions,
+    shop_names,
+    shops,
+    withdrawal_exclusions,
+)
 from otesaintjo.storage import BlobStore, new_key
 
 
@@ -154,6 +161,7 @@ async def _demo_shop(
                 category=item.category,
                 deliverable=item.deliverable,
                 stock=item.stock,
+                withdrawal_exclusion=item.withdrawal,  # BY_CATEGORY: the shop's default
             ),
         )
         ids[item.name] = product.id  # type: ignore[assignment]
@@ -233,6 +241,9 @@ async def seed_scale(
                     "vat_bp": t.vat_bp,
                     "category": t.category,
                     "deliverable": t.deliverable,
+                    "withdrawal_exclusion": withdrawal_exclusions.resolve(
+                        t.withdrawal, t.category, [base.category]
+                    ),
                     "stock": 100,
                     "is_online": True,
                     "created_at": utcnow(),

@@ -5,6 +5,11 @@ Pure data: nothing here touches the database or imports the rest of the project,
 cents. VAT rates (La Réunion, art. 296 CGI), in basis points: 850 = normal 8.5 %, 210 = reduced
 2.1 % (food, take-away drinks, books, non-reimbursed medicines), 105 = 1.05 % (reimbursable
 medicines, press).
+
+Goods excluded from withdrawal (Code de la consommation L221-28) follow the shop's categories
+by default (``services/withdrawal_exclusions.py``: the bakery, butcher, fishmonger and florist
+sell perishable goods, the bookshop's « presse » newspapers and magazines, the grocer's
+« fruits-legumes » and « cremerie »); a product says otherwise with ``withdrawal``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,13 @@ from dataclasses import dataclass
 VAT_NORMAL = 850
 VAT_REDUCED = 210
 VAT_SUPER_REDUCED = 105
+
+# ``DemoProduct.withdrawal``: the L221-28 exclusion (``models.WithdrawalExclusion`` values).
+BY_CATEGORY = "BY_CATEGORY"  # the default of the product's and the shop's categories
+RETURNABLE = None
+PERISHABLE = "PERISHABLE"
+CUSTOM_MADE = "CUSTOM_MADE"
+SEALED_HYGIENE = "SEALED_HYGIENE"
 
 SHOP_CATEGORIES: tuple[str, ...] = (
     "boulangerie",
@@ -43,6 +55,7 @@ class DemoProduct:
     stock: int = 100
     deliverable: bool = True
     colour: tuple[int, int, int] = (200, 120, 60)
+    withdrawal: str | None = BY_CATEGORY
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,7 @@ def product(
     *,
     stock: int = 100,
     deliverable: bool = True,
+    withdrawal: str | None = BY_CATEGORY,
 ) -> DemoProduct:
     """A product, positional in the order the shop literals read best (name, price, VAT...)."""
     return DemoProduct(
@@ -98,6 +112,7 @@ def product(
         stock=stock,
         deliverable=deliverable,
         colour=colour,
+        withdrawal=withdrawal,
     )
 
 

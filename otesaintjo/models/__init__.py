@@ -29,6 +29,7 @@ from otesaintjo.models.catalogue import (
     PromotionKind,
     PromotionProduct,
     ShopCatalogueVersion,
+    WithdrawalExclusion,
 )
 from otesaintjo.models.invoices import Invoice, InvoiceKind, ShopInvoiceCounter
 from otesaintjo.models.jobs import Job
@@ -103,5 +104,6 @@ __all__ = [
     "TicketStatus",
     "TransferStatus",
     "User",
+    "WithdrawalExclusion",
     "metadata",
 ]

@@ -71,14 +71,24 @@ class ShopRating(SQLModel, table=True):
 
 
 class PlatformReview(SQLModel, table=True):
+    """A customer's review of the marketplace itself: one per customer, editable, shown to
+    everyone with the platform's average unless staff hid it (audited)."""
+
     __tablename__ = "platform_review"
-    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("uq_platform_review_user", "user_id", unique=True),
+        Index("ix_platform_review_visible", "hidden_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = _user_fk(index=True)
+    user_id: int = _user_fk()
     rating: int
     comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    hidden_reason: str | None = Field(default=None, max_length=500)
+    hidden_at: datetime | None = timestamp_field(nullable=True)
     created_at: datetime = timestamp_field(default_now=True)
+    updated_at: datetime = timestamp_field(default_now=True)
 
 
 class TicketStatus:

@@ -12,6 +12,22 @@ from otesaintjo.models.base import timestamp_field
 DEFAULT_STOCK = 100
 
 
+class WithdrawalExclusion:
+    """Why a product is excluded from the withdrawal right (Code de la consommation L221-28).
+
+    A product whose ``withdrawal_exclusion`` is null is returnable within the withdrawal period.
+    The rules (category defaults, which exclusions refuse a return) live in
+    ``services/withdrawal_exclusions.py``; the French words in ``labels.py``.
+    """
+
+    CUSTOM_MADE = "CUSTOM_MADE"  # 3°: made to the customer's specification, personalised
+    PERISHABLE = "PERISHABLE"  # 4°: deteriorates or expires rapidly
+    SEALED_HYGIENE = "SEALED_HYGIENE"  # 5°: sealed, not returnable once unsealed (hygiene)
+    SEALED_RECORDING = "SEALED_RECORDING"  # 8°: sealed audio, video or software, unsealed
+    PRESS = "PRESS"  # 9°: newspapers, periodicals, magazines (not subscriptions)
+    ALL = (CUSTOM_MADE, PERISHABLE, SEALED_HYGIENE, SEALED_RECORDING, PRESS)
+
+
 class Product(SQLModel, table=True):
     """A product of a shop. Price is tax included, in cents; VAT in basis points (850 = 8.5 %)."""
 
@@ -39,6 +55,10 @@ class Product(SQLModel, table=True):
     deliverable: bool = Field(default=True)
     stock: int = Field(default=DEFAULT_STOCK)
     is_online: bool = Field(default=True)
+    # null: returnable; else a WithdrawalExclusion (L221-28), shown before buying
+    withdrawal_exclusion: str | None = Field(
+        default=None, sa_column=Column(String(20), nullable=True)
+    )
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
 

@@ -118,7 +118,8 @@ class Order(SQLModel, table=True):
 
 
 class OrderLine(SQLModel, table=True):
-    """A product as it was sold: name, unit price and VAT copied at checkout."""
+    """A product as it was sold: name, unit price, VAT and withdrawal exclusion (what the
+    customer was told before buying, L221-28) copied at checkout."""
 
     __tablename__ = "order_line"
 
@@ -137,6 +138,9 @@ class OrderLine(SQLModel, table=True):
     quantity: int
     vat_bp: int
     total_cents: int
+    withdrawal_exclusion: str | None = Field(
+        default=None, sa_column=Column(String(20), nullable=True)
+    )
 
 
 class TransferStatus:

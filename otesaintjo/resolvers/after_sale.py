@@ -84,6 +84,25 @@ class AfterSaleQueries:
         return await order_page(info, first=first, after=after, status=status)
 
     @strawberry.field(
+        permission_classes=[Public],
+        description="Les avis des clients sur la place de marché, récents d'abord (les avis"
+        " masqués par le personnel n'y sont pas).",
+    )
+    async def platform_reviews(
+        self, info: Info, first: First = 20, after: After = None
+    ) -> types.PlatformReviewConnection:
+        return await types.platform_review_page(info, first, after)
+
+    @strawberry.field(
+        permission_classes=[Public],
+        description="La note moyenne de la place de marché et le nombre d'avis visibles.",
+    )
+    async def platform_rating(self, info: Info) -> types.PlatformRating:
+        async with info.context.reads() as session:
+            count, total = await reviews.platform_rating(session)
+        return types.PlatformRating(average=round(total / count, 1) if count else None, count=count)
+
+    @strawberry.field(
         permission_classes=[IsStaff], description="Le journal des actions du personnel."
     )
     async def audit_log(
@@ -203,13 +222,53 @@ class AfterSaleMutations:
                 session, ctx.viewer.user, input.rating, input.comment, ctx.now
             )
 
+        return _platform_payload(*await run_service(info, work))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Modifier son avis sur la place de marché (NOT_FOUND s'il n'y en a pas).",
+    )
+    async def update_platform_review(
+        self,
+        info: Info,
+        input: Annotated[
+            types.UpdatePlatformReviewInput,
+            strawberry.argument(description="La nouvelle note et le nouveau commentaire."),
+        ],
+    ) -> types.PlatformReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.PlatformReview:
+            return await reviews.update_platform_review(
+                session, ctx.viewer.user, input.rating, input.comment, ctx.now
+            )
+
+        return _platform_payload(*await run_service(info, work))
+
+    @strawberry.mutation(
+        permission_classes=[IsStaff],
+        description="Masquer un avis sur la place de marché (modération, avec un motif, tracée"
+        " dans le journal du personnel).",
+    )
+    async def hide_platform_review(
+        self,
+        info: Info,
+        input: Annotated[
+            types.HidePlatformReviewInput,
+            strawberry.argument(description="L'avis et le motif de modération."),
+        ],
+    ) -> types.PlatformReviewPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession) -> models.PlatformReview:
+            review_id = decode_id(input.review_id, "PlatformReview", ["reviewId"])
+            return await reviews.hide_platform_review(
+                session, ctx.user, review_id, input.reason, ctx.now
+            )
+
         row, errors = await run_service(info, work)
         return types.PlatformReviewPayload(
-            review=types.PlatformReviewType(
-                rating=row.rating, comment=row.comment, created_at=row.created_at
-            )
-            if row
-            else None,
+            review=types.PlatformReviewType.from_row(row, staff=True) if row else None,
             user_errors=errors,
         )
 
@@ -275,3 +334,9 @@ class AfterSaleMutations:
             return await support.close(session, ctx.user, ticket_id, ctx.now)
 
         return _ticket_payload(*await run_service(info, work))
+
+
+def _platform_payload(row, errors) -> types.PlatformReviewPayload:
+    return types.PlatformReviewPayload(
+        review=types.PlatformReviewType.from_row(row) if row else None, user_errors=errors
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +49,13 @@ def shop_changes(data: inputs.UpdateShopInput) -> shops.ShopChanges:
         colissimo_fee_cents=None if colissimo == CLEAR else colissimo,
         clear_colissimo=colissimo == CLEAR,
     )
+
+
+def exclusion_given(value: Any, absent: str) -> str | None:
+    """``withdrawalExclusion``: absent (``absent``), null (returnable) or a reason."""
+    if value is strawberry.UNSET:
+        return absent
+    return value.value if value is not None else None
 
 
 @strawberry.type
@@ -148,6 +155,9 @@ class MerchantMutations:
                 deliverable=input.deliverable,
                 stock=input.stock,
                 online=input.online,
+                withdrawal_exclusion=exclusion_given(
+                    input.withdrawal_exclusion, catalogue.BY_CATEGORY
+                ),
             )
             shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
             return await catalogue.create_product(session, user, shop_id, data)
@@ -177,6 +187,9 @@ class MerchantMutations:
                 category=input.category,
                 deliverable=input.deliverable,
                 stock=input.stock,
+                withdrawal_exclusion=exclusion_given(
+                    input.withdrawal_exclusion, catalogue.UNCHANGED_EXCLUSION
+                ),
             )
             product_id = decode_id(input.product_id, "Product", ["productId"])
             return await catalogue.update_product(

@@ -92,11 +92,78 @@ async def review_page(
     )
 
 
-@strawberry.type(name="PlatformReview")
-class PlatformReviewType:
-    rating: int
+@strawberry.type(
+    name="PlatformReview",
+    description="Un avis d'un client sur la place de marché elle-même (un par client).",
+)
+class PlatformReviewType(relay.Node):
+    id: relay.NodeID[int]
+    row: strawberry.Private[models.PlatformReview]
+    rating: int = strawberry.field(description="De 1 à 5.")
     comment: str
+    hidden_reason: str | None = strawberry.field(description="Modération (personnel seulement).")
     created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: models.PlatformReview, staff: bool = False) -> PlatformReviewType:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            row=row,
+            rating=row.rating,
+            comment=row.comment,
+            hidden_reason=row.hidden_reason if staff else None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PlatformReviewType | None]:
+        """Visible ones to anyone; a hidden one to its author and staff."""
+        user = info.context.user
+        staff = user is not None and user.is_staff
+        rows = await info.context.loaders.platform_review_by_id.load_many(primary_keys(node_ids))
+        return [
+            cls.from_row(r, staff)
+            if r and (r.hidden_at is None or staff or (user is not None and user.id == r.user_id))
+            else None
+            for r in rows
+        ]
+
+    @strawberry.field(description="Prénom et initiale de l'auteur.")
+    async def author_name(self, info: Info) -> str:
+        user = await info.context.loaders.user_by_id.load(self.row.user_id)
+        return f"{user.first_name} {user.last_name[:1]}." if user else "Client"
+
+    @strawberry.field(description="L'avis est celui du visiteur (updatePlatformReview).")
+    def viewer_can_edit(self, info: Info) -> bool:
+        viewer = info.context.viewer
+        return viewer is not None and viewer.user.id == self.row.user_id
+
+
+@strawberry.type(name="PlatformReviewConnection")
+class PlatformReviewConnection(CountedConnection[PlatformReviewType]):
+    pass
+
+
+@strawberry.type(description="Note moyenne de la place de marché (avis visibles).")
+class PlatformRating:
+    average: float | None = strawberry.field(description="De 1 à 5, arrondie au dixième.")
+    count: int = strawberry.field(description="Le nombre d'avis visibles.")
+
+
+async def platform_review_page(
+    info: Info, first: int | None, after: str | None
+) -> PlatformReviewConnection:
+    factory = info.context.reads
+    return await connection(
+        PlatformReviewConnection,
+        lambda limit: reviews.platform_reviews_page(factory, limit=limit, after=after),
+        first,
+        lambda row: PlatformReviewType.from_row(row[0]),
+    )
 
 
 @strawberry.enum(name="SupportTicketStatus")
@@ -300,6 +367,20 @@ class ShopReviewPayload:
 class CreatePlatformReviewInput:
     rating: int = strawberry.field(description="De 1 à 5.")
     comment: str = strawberry.field(default="", description="Facultatif, 2000 caractères au plus.")
+
+
+@strawberry.input
+class UpdatePlatformReviewInput:
+    rating: int = strawberry.field(description="De 1 à 5.")
+    comment: str = strawberry.field(default="", description="Facultatif, 2000 caractères au plus.")
+
+
+@strawberry.input
+class HidePlatformReviewInput:
+    review_id: strawberry.ID = strawberry.field(description="L'avis à masquer.")
+    reason: str = strawberry.field(
+        description="Le motif de modération (500 caractères au plus), visible du personnel."
+    )
 
 
 @strawberry.type

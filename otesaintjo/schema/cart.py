@@ -9,12 +9,20 @@ import strawberry
 from strawberry import enum_value
 
 from otesaintjo import labels
-from otesaintjo.schema.catalogue import ProductType, VatRate
+from otesaintjo.schema.catalogue import (
+    WITHDRAWAL_EXCLUSION,
+    WITHDRAWAL_NOTICE,
+    ProductType,
+    VatRate,
+    WithdrawalExclusionEnum,
+    exclusion_of,
+)
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services.cart import CartView, ShopView
+from otesaintjo.services.cart_totals import Line
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 
@@ -53,6 +61,10 @@ class CartLine:
     quantity: int
     unit_price: Money = strawberry.field(description="Prix TTC actuel, promotion comprise.")
     total: Money
+    withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
+        description=WITHDRAWAL_EXCLUSION + " Celle du produit : la commande la garde."
+    )
+    withdrawal_notice: str | None = strawberry.field(description=WITHDRAWAL_NOTICE)
 
 
 @strawberry.type(description="TVA incluse, pour un taux.")
@@ -135,20 +147,24 @@ class CartType:
         )
 
 
+def _line(view: ShopView, line: Line) -> CartLine:
+    product = view.products[line.product_id]
+    return CartLine(
+        product=ProductType.from_row(product),
+        quantity=line.quantity,
+        unit_price=Money(cents=line.unit_cents),
+        total=Money(cents=line.total_cents),
+        withdrawal_exclusion=exclusion_of(product.withdrawal_exclusion),
+        withdrawal_notice=labels.withdrawal_notice(product.withdrawal_exclusion),
+    )
+
+
 def _shop(view: ShopView) -> CartShop:
     t = view.totals
     f = view.fulfilment
     return CartShop(
         shop=ShopType.from_row(view.shop),
-        lines=[
-            CartLine(
-                product=ProductType.from_row(view.products[line.product_id]),
-                quantity=line.quantity,
-                unit_price=Money(cents=line.unit_cents),
-                total=Money(cents=line.total_cents),
-            )
-            for line in t.lines
-        ],
+        lines=[_line(view, line) for line in t.lines],
         subtotal=Money(cents=t.subtotal_cents),
         delivery_fee=Money(cents=t.delivery_fee_cents),
         vat=[

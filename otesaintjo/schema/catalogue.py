@@ -9,7 +9,7 @@ import strawberry
 from strawberry import enum_value, relay
 from strawberry.types import Info
 
-from otesaintjo import models
+from otesaintjo import labels, models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.pagination import CountedConnection, connection
@@ -24,6 +24,56 @@ class VatRate(Enum):
     NORMAL = enum_value(850, description="Taux normal, 8,5 %.")
     REDUCED = enum_value(210, description="Taux réduit, 2,1 %.")
     SPECIAL = enum_value(105, description="Taux particulier, 1,05 %.")
+
+
+@strawberry.enum(
+    name="WithdrawalExclusion",
+    description="Pourquoi un produit est exclu du droit de rétractation (art. L221-28 du Code"
+    " de la consommation). Le client doit le savoir avant d'acheter : la fiche produit, chaque"
+    " ligne du panier et l'e-mail de confirmation de commande le disent (withdrawalNotice).",
+)
+class WithdrawalExclusionEnum(Enum):
+    PERISHABLE = enum_value(
+        "PERISHABLE",
+        description="Denrée qui se détériore ou se périme rapidement : pain, pâtisserie, viande,"
+        " poisson, fruits et légumes frais, fleurs (art. L221-28 4°). Jamais retournable.",
+    )
+    PRESS = enum_value(
+        "PRESS",
+        description="Journal, périodique ou magazine, hors abonnement (art. L221-28 9°)."
+        " Jamais retournable.",
+    )
+    CUSTOM_MADE = enum_value(
+        "CUSTOM_MADE",
+        description="Bien confectionné selon les spécifications du client ou nettement"
+        " personnalisé (art. L221-28 3°). Jamais retournable.",
+    )
+    SEALED_HYGIENE = enum_value(
+        "SEALED_HYGIENE",
+        description="Bien scellé qui ne peut être renvoyé pour des raisons d'hygiène ou de"
+        " protection de la santé (art. L221-28 5°) : retournable tant que le client ne l'a pas"
+        " descellé après la livraison ; le commerçant refuse à réception un article descellé.",
+    )
+    SEALED_RECORDING = enum_value(
+        "SEALED_RECORDING",
+        description="Enregistrement audio ou vidéo, ou logiciel informatique, scellé (art."
+        " L221-28 8°) : retournable tant que le client ne l'a pas descellé après la livraison ;"
+        " le commerçant refuse à réception un article descellé.",
+    )
+
+
+WITHDRAWAL_EXCLUSION = (
+    "Null : retournable dans le délai de rétractation. Sinon, la raison de l'exclusion (art."
+    " L221-28 du Code de la consommation), à montrer avant l'achat."
+)
+WITHDRAWAL_NOTICE = (
+    "La mention à afficher avant l'achat, en français : « Non retournable : denrée périssable"
+    " (art. L221-28 4° du Code de la consommation) » ; null si le produit est retournable."
+)
+
+
+def exclusion_of(value: str | None) -> WithdrawalExclusionEnum | None:
+    return WithdrawalExclusionEnum(value) if value is not None else None
 
 
 @strawberry.enum(name="ProductSort", description="Ordre des produits.")
@@ -135,6 +185,18 @@ class ProductType(relay.Node):
     @strawberry.field
     def vat_rate(self) -> VatRate:
         return VatRate(self.row.vat_bp)
+
+    @strawberry.field(
+        description=WITHDRAWAL_EXCLUSION + " Par défaut selon la catégorie du produit et celles"
+        " de la boutique (boulangerie, boucherie, poissonnerie, primeur, fleuriste… : PERISHABLE ;"
+        " presse : PRESS) ; le commerçant la change (createProduct, updateProduct)."
+    )
+    def withdrawal_exclusion(self) -> WithdrawalExclusionEnum | None:
+        return exclusion_of(self.row.withdrawal_exclusion)
+
+    @strawberry.field(description=WITHDRAWAL_NOTICE)
+    def withdrawal_notice(self) -> str | None:
+        return labels.withdrawal_notice(self.row.withdrawal_exclusion)
 
     @strawberry.field(
         description="Faux quand le stock est à 0 : le produit ne peut pas être ajouté au panier."

@@ -209,6 +209,12 @@ class ErrorCode(Enum):
         description="Rétractation impossible : plus de 14 jours après réception, ou commande"
         " pas encore reçue.",
     )
+    NOT_RETURNABLE = enum_value(
+        D.NOT_RETURNABLE.value,
+        description="Ce produit est exclu du droit de rétractation (art. L221-28 du Code de la"
+        " consommation : denrée périssable, journal ou magazine, bien personnalisé) : le client"
+        " en était informé avant l'achat (OrderLine.withdrawalNotice).",
+    )
     REFUND_EXCEEDS_PAYMENT = enum_value(
         D.REFUND_EXCEEDS_PAYMENT.value,
         description="Le remboursement dépasserait ce que le client a payé pour la commande.",

@@ -13,6 +13,7 @@ from otesaintjo.schema.catalogue import (
     PromotionKindEnum,
     PromotionType,
     VatRate,
+    WithdrawalExclusionEnum,
 )
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.shops import ShopType, Weekday
@@ -184,6 +185,15 @@ class CreateProductInput:
     )
     stock: int | None = strawberry.field(default=None, description="100 par défaut.")
     online: bool = strawberry.field(default=True, description="Publié tout de suite.")
+    withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Exclusion du droit de rétractation (art. L221-28 du Code de la"
+        " consommation), montrée au client avant l'achat. Absent : selon la catégorie du produit"
+        " puis celles de la boutique (boulangerie, patisserie, boucherie, charcuterie,"
+        " poissonnerie, primeur, fruits-et-legumes, fleuriste, traiteur… : PERISHABLE ; presse,"
+        " journaux, librairie-presse… : PRESS ; sinon retournable) ; null : retournable ; une"
+        " valeur : exclu pour cette raison.",
+    )
 
 
 @strawberry.type
@@ -214,6 +224,13 @@ class UpdateProductInput:
     )
     stock: int | None = strawberry.field(
         default=None, description="Le nouveau stock, de 0 à 1 000 000."
+    )
+    withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Exclusion du droit de rétractation (art. L221-28 du Code de la"
+        " consommation). Absent : inchangée (changer la catégorie ne la change pas) ; null :"
+        " le produit redevient retournable ; une valeur : exclu pour cette raison. Les"
+        " commandes déjà passées gardent ce qui a été montré à l'achat.",
     )
 
 

@@ -19,13 +19,19 @@ from strawberry.types import Info
 
 from otesaintjo import labels, models
 from otesaintjo.schema.cart import Carrier, FulfilmentModeEnum, VatAmount
-from otesaintjo.schema.catalogue import ProductType, VatRate
+from otesaintjo.schema.catalogue import (
+    ProductType,
+    VatRate,
+    WithdrawalExclusionEnum,
+    exclusion_of,
+)
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.pagination import CountedConnection, connection
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import access, invoice_links, orders, withdrawal
+from otesaintjo.services.returns import anything_left_to_return
 
 if TYPE_CHECKING:
     from otesaintjo.schema.returns import ReturnType
@@ -93,6 +99,16 @@ class OrderLineType:
     quantity: int
     total: Money
     vat_rate: VatRate
+    withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
+        description="Null : retournable. Sinon, l'exclusion du droit de rétractation (art."
+        " L221-28 du Code de la consommation) dont le client était informé à l'achat, gardée"
+        " telle quelle même si le produit change ensuite ; requestReturn refuse une ligne"
+        " PERISHABLE, PRESS ou CUSTOM_MADE (NOT_RETURNABLE)."
+    )
+    withdrawal_notice: str | None = strawberry.field(
+        description="La mention montrée à l'achat (« Non retournable : denrée périssable (art."
+        " L221-28 4° du Code de la consommation) ») ; null si la ligne est retournable."
+    )
 
     @strawberry.field(description="Le produit aujourd'hui (null s'il a été supprimé).")
     async def product(self, info: Info) -> ProductType | None:
@@ -111,6 +127,8 @@ class OrderLineType:
             quantity=row.quantity,
             total=Money(cents=row.total_cents),
             vat_rate=VatRate(row.vat_bp),
+            withdrawal_exclusion=exclusion_of(row.withdrawal_exclusion),
+            withdrawal_notice=labels.withdrawal_notice(row.withdrawal_exclusion),
         )
 
 
@@ -219,9 +237,21 @@ class OrderType(relay.Node):
     def withdrawal_deadline(self) -> datetime | None:
         return withdrawal.withdrawal_deadline(self.row)
 
-    @strawberry.field(description="Le client peut encore se rétracter (bouton « retourner »).")
-    def viewer_can_request_return(self, info: Info) -> bool:
-        return access.may_request_return(info.context.user, self.row, info.context.now)
+    @strawberry.field(
+        description="Le client peut encore se rétracter (bouton « retourner ») : dans le délai,"
+        " et il reste des articles retournables qui ne sont pas déjà dans un retour (demandé,"
+        " reçu ou remboursé) ; faux pour une commande de produits exclus du droit de"
+        " rétractation seulement (OrderLine.withdrawalExclusion)."
+    )
+    async def viewer_can_request_return(self, info: Info) -> bool:
+        ctx, order = info.context, self.row
+
+        async def anything_left() -> bool:
+            lines = await ctx.loaders.lines_by_order_id.load(order.id)
+            backs = await ctx.loaders.returns_by_order_id.load(order.id)
+            return await anything_left_to_return(ctx.reads, lines, backs)
+
+        return await access.may_request_return(ctx.user, order, ctx.now, anything_left)
 
     @strawberry.field(description="Sa facture (au nom de la boutique) et ses avoirs.")
     async def invoices(self, info: Info) -> list[InvoiceType]:

@@ -50,6 +50,7 @@ from otesaintjo.seeding.plan import (
     rng,
     templates_by_trade,
 )
+from otesaintjo.services import withdrawal_exclusions
 from otesaintjo.services.shop_rules import LA_POSTE_SIREN, WEEKDAYS, luhn_valid
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -69,7 +70,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "shop_category": ("shop_id", "category"),
     "product": (
         "id", "shop_id", "name", "description", "price_cents", "vat_bp", "category",
-        "deliverable", "stock", "is_online", "created_at", "updated_at",
+        "deliverable", "stock", "is_online", "created_at", "updated_at", "withdrawal_exclusion",
     ),
     "product_image": ("id", "product_id", "key", "position", "created_at"),
     "promotion": (
@@ -81,7 +82,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "shop_id", "user_id", "rating", "comment", "reply", "replied_at",
         "hidden_reason", "hidden_at", "created_at", "updated_at",
     ),
-    "platform_review": ("id", "user_id", "rating", "comment", "created_at"),
+    "platform_review": ("id", "user_id", "rating", "comment", "created_at", "updated_at"),
 }  # fmt: skip
 
 REUNION = timedelta(hours=4)  # Indian/Reunion, no daylight saving
@@ -373,6 +374,7 @@ def products(plan: IslandPlan, ids: Ids, catalogue: Catalogue) -> Iterator[tuple
         draw.shuffle(variants)
         level = draw.uniform(0.9, 1.15)
         shop_id = ids.shop + shop.number
+        trades = [t for t in (shop.trade, shop.extra_trade) if t]
         for k in range(shop.products):
             template = own[order[k % len(order)]]
             cycle = k // len(order)
@@ -400,6 +402,7 @@ def products(plan: IslandPlan, ids: Ids, catalogue: Catalogue) -> Iterator[tuple
                 online,
                 created,
                 _between(draw, created, now) if draw.random() < 0.3 else created,
+                withdrawal_exclusions.resolve(template.withdrawal, template.category, trades),
             )
             product_id += 1
 
@@ -511,10 +514,12 @@ def platform_reviews(plan: IslandPlan, ids: Ids) -> Iterator[tuple]:
     for position, customer in enumerate(range(0, plan.customers, 50)):
         draw = rng(CUSTOMER, customer)
         joined = customer_joined(plan.now, customer)
+        written = _between(draw, joined, plan.now)
         yield (
             ids.platform_review + position,
             customers + customer,
             draw.choice((3, 4, 4, 5, 5)),
             draw.choice(PLATFORM_COMMENTS),
-            _between(draw, joined, plan.now),
+            written,
+            written,
         )

@@ -76,9 +76,18 @@ def may_cancel(user: User | None, order: Order) -> bool:
     return user.id == order.user_id and order.status == OrderStatus.PENDING_PAYMENT
 
 
-def may_request_return(user: User | None, order: Order, now: datetime) -> bool:
-    """The withdrawal button: the order's customer, within the withdrawal period."""
-    return user is not None and user.id == order.user_id and withdrawal.can_request(order, now)
+async def may_request_return(
+    user: User | None, order: Order, now: datetime, anything_left: Callable[[], Awaitable[bool]]
+) -> bool:
+    """The withdrawal button: the order's customer, within the withdrawal period, while some
+    goods the law lets come back (L221-28) are not yet all in a return. ``anything_left`` is
+    asked last (``returns.anything_left_to_return``): nobody else's order costs a query."""
+    return (
+        user is not None
+        and user.id == order.user_id
+        and withdrawal.can_request(order, now)
+        and await anything_left()
+    )
 
 
 async def may_read_invoice(

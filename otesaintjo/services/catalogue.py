@@ -14,11 +14,14 @@ from otesaintjo import images
 from otesaintjo.db import after_commit
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, Shop, User
+from otesaintjo.services import withdrawal_exclusions as exclusions
 from otesaintjo.services.shop_rules import slugify
 from otesaintjo.services.shops import shop_for_merchant
 from otesaintjo.services.validation import clean_text
 from otesaintjo.storage import BlobStore, new_key
 
+BY_CATEGORY = exclusions.BY_CATEGORY
+UNCHANGED_EXCLUSION = exclusions.UNCHANGED
 VAT_RATES_BP = (850, 210, 105)  # La Réunion: normal 8.5 %, reduced 2.1 %, special 1.05 %
 MAX_PRICE_CENTS = 10_000_000
 MAX_STOCK = 1_000_000
@@ -35,6 +38,8 @@ class NewProduct:
     deliverable: bool = True
     stock: int | None = None  # None: the FAQ's default of 100
     online: bool = True
+    # None: returnable; BY_CATEGORY: the default of withdrawal_exclusions (L221-28)
+    withdrawal_exclusion: str | None = exclusions.BY_CATEGORY
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class ProductChanges:
     category: str | None = None
     deliverable: bool | None = None
     stock: int | None = None
+    withdrawal_exclusion: str | None = exclusions.UNCHANGED  # None: returnable again
 
 
 def check_price(cents: int, field: list[str]) -> int:
@@ -82,6 +88,13 @@ async def create_product(
 ) -> Product:
     await shop_for_merchant(session, user, shop_id, "create_product")
     checks = FieldChecks()
+    category = checks.check(check_category, data.category, ["category"]) or "divers"
+    exclusion = data.withdrawal_exclusion
+    if exclusion == exclusions.BY_CATEGORY:
+        shop_categories = await exclusions.shop_categories(session, shop_id)
+        exclusion = exclusions.default_exclusion(category, shop_categories)
+    else:
+        exclusion = checks.check(exclusions.check_exclusion, exclusion, ["withdrawalExclusion"])
     product = Product(
         shop_id=shop_id,
         name=checks.check(clean_text, data.name, ["name"], max_length=120) or "",
@@ -91,12 +104,13 @@ async def create_product(
         or "",
         price_cents=checks.check(check_price, data.price_cents, ["priceCents"]) or 0,
         vat_bp=checks.check(check_vat, data.vat_bp, ["vatRate"]) or 850,
-        category=checks.check(check_category, data.category, ["category"]) or "divers",
+        category=category,
         deliverable=data.deliverable,
         stock=checks.check(
             check_stock, DEFAULT_STOCK if data.stock is None else data.stock, ["stock"]
         ),
         is_online=data.online,
+        withdrawal_exclusion=exclusion,
     )
     checks.raise_if_any()
     session.add(product)
@@ -126,6 +140,10 @@ async def update_product(
         values["deliverable"] = changes.deliverable
     if changes.stock is not None:
         values["stock"] = checks.check(check_stock, changes.stock, ["stock"])
+    if changes.withdrawal_exclusion != exclusions.UNCHANGED:
+        values["withdrawal_exclusion"] = checks.check(
+            exclusions.check_exclusion, changes.withdrawal_exclusion, ["withdrawalExclusion"]
+        )
     checks.raise_if_any()
     for name, value in values.items():
         setattr(product, name, value)

@@ -278,5 +278,7 @@ async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts
                 quantity=line.quantity,
                 vat_bp=line.vat_bp,
                 total_cents=line.total_cents,
+                # What the customer was told before buying (L221-28) is what counts.
+                withdrawal_exclusion=shop_view.products[line.product_id].withdrawal_exclusion,
             )
         )

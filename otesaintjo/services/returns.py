@@ -1,19 +1,26 @@
 """Withdrawal and returns: 14 days from receipt, refund only for goods back in good condition.
 
+Goods excluded from withdrawal (L221-28: perishable, press, made to order) never come back:
+a return naming such a line is refused (NOT_RETURNABLE), whatever the product says today —
+the order line keeps what the customer was told at the sale (``withdrawal_exclusions``).
+
 Refund rule: the price of the returned lines, plus the original delivery fee with the return
 that completes the whole order (a partial return refunds no delivery fee until the rest comes
-back too); never the return shipping, which is the customer's. The refund ledger refuses
+back too — so never for an order that holds goods excluded from withdrawal, which the customer
+keeps); never the return shipping, which is the customer's. The refund ledger refuses
 anything beyond what the order was paid, whatever Stripe would accept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo import labels
 from otesaintjo.errors import DomainError, ErrorCode, not_found
 from otesaintjo.models import (
     Order,
@@ -30,6 +37,7 @@ from otesaintjo.services.money import ledger, transfers
 from otesaintjo.services.outbox import queue_email
 from otesaintjo.services.validation import clean_text
 from otesaintjo.services.withdrawal import WITHDRAWAL_DAYS, can_request
+from otesaintjo.services.withdrawal_exclusions import may_come_back
 from otesaintjo.settings import Settings
 
 REFUND_ALERT_DAYS = 10  # staff are alerted if a refund is still not done (the law: 14)
@@ -54,6 +62,29 @@ async def returned_quantities(session: AsyncSession, order_id: int) -> dict[int,
         .group_by(ReturnLine.order_line_id)
     )
     return {line_id: int(quantity) for line_id, quantity in rows}
+
+
+async def anything_left_to_return(
+    factory: pages.Factory, lines: Sequence[OrderLine], backs: Sequence[OrderReturn]
+) -> bool:
+    """Some quantity of a line the law lets come back (L221-28) is not yet in a return that
+    still counts (requested, received or refunded; a refused return gives its lines back).
+    ``lines`` and ``backs`` are the order's, read by the caller (loaders): the return lines are
+    read only when a counting return exists."""
+    returnable = [line for line in lines if may_come_back(line.withdrawal_exclusion)]
+    if not returnable:
+        return False
+    counting = [back.id for back in backs if back.status in LIVE_RETURN_STATUSES]
+    if not counting:
+        return True
+    async with factory() as session:
+        rows = await session.execute(
+            select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))
+            .where(ReturnLine.return_id.in_(counting))  # type: ignore[attr-defined]
+            .group_by(ReturnLine.order_line_id)
+        )
+        already = {line_id: int(quantity) for line_id, quantity in rows}
+    return any(line.quantity > already.get(line.id, 0) for line in returnable)  # type: ignore[arg-type]
 
 
 async def request_return(
@@ -94,6 +125,12 @@ async def request_return(
         line = lines.get(item.order_line_id)
         if line is None:
             raise DomainError(ErrorCode.NOT_FOUND, "Ligne inconnue.", ["lines", str(index)])
+        if not may_come_back(line.withdrawal_exclusion):
+            raise DomainError(
+                ErrorCode.NOT_RETURNABLE,
+                f"« {line.product_name} » — {labels.withdrawal_notice(line.withdrawal_exclusion)}.",
+                ["lines", str(index), "orderLineId"],
+            )
         left = line.quantity - already.get(line.id, 0)  # type: ignore[arg-type]
         if item.quantity <= 0 or item.quantity > left:
             raise DomainError(

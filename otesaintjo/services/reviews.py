@@ -7,6 +7,7 @@ in the review's transaction, so concurrent reviews never lose a vote; hidden rev
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -153,15 +154,78 @@ async def hide(
 async def create_platform_review(
     session: AsyncSession, user: User, rating: int, comment: str, now: datetime
 ) -> PlatformReview:
+    """One review of the marketplace per customer; a second one is refused (edit it)."""
     review = PlatformReview(
         user_id=user.id,  # type: ignore[arg-type]
         rating=check_rating(rating),
         comment=clean_text(comment, ["comment"], max_length=MAX_COMMENT, required=False),
         created_at=now,
+        updated_at=now,
     )
     session.add(review)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise DomainError(
+            ErrorCode.REVIEW_EXISTS,
+            "Vous avez déjà donné votre avis sur Otesaintjo : modifiez-le.",
+        ) from exc
+    return review
+
+
+async def update_platform_review(
+    session: AsyncSession, author: User, rating: int, comment: str, now: datetime
+) -> PlatformReview:
+    """The viewer's own review of the marketplace (none yet: NOT_FOUND)."""
+    review = await session.scalar(select(PlatformReview).where(PlatformReview.user_id == author.id))
+    if review is None:
+        raise not_found("rating", "Vous n'avez pas encore donné votre avis.")
+    review.rating = check_rating(rating)
+    review.comment = clean_text(comment, ["comment"], max_length=MAX_COMMENT, required=False)
+    review.updated_at = now
     await session.flush()
     return review
+
+
+async def hide_platform_review(
+    session: AsyncSession, staff: User, review_id: int, reason: str, now: datetime
+) -> PlatformReview:
+    """Moderation (staff only, audited): the review leaves the list and the average."""
+    review = await session.get(PlatformReview, review_id)
+    if review is None:
+        raise not_found("reviewId")
+    reason = clean_text(reason, ["reason"], max_length=500)
+    audit.record(session, staff, "hide_platform_review", "PlatformReview", review_id, reason=reason)
+    if review.hidden_at is None:
+        review.hidden_at, review.hidden_reason = now, reason
+        await session.flush()
+    return review
+
+
+def visible_platform_reviews() -> list[Any]:
+    return [PlatformReview.hidden_at.is_(None)]  # type: ignore[union-attr]
+
+
+async def platform_reviews_page(
+    factory: pages.Factory, *, limit: int, after: str | None
+) -> pages.Page:
+    """The marketplace's visible reviews, newest first."""
+    return await pages.newest_first(
+        factory, PlatformReview, visible_platform_reviews(), limit=limit, after=after
+    )
+
+
+async def platform_rating(session: AsyncSession) -> tuple[int, int]:
+    """(count, total of the ratings) of the visible reviews of the marketplace."""
+    count, total = (
+        await session.execute(
+            select(func.count(), func.coalesce(func.sum(PlatformReview.rating), 0)).where(
+                *visible_platform_reviews()
+            )
+        )
+    ).one()
+    return int(count), int(total)
 
 
 async def shop_reviews_page(

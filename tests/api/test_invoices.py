@@ -14,8 +14,7 @@ from otesaintjo.models import Invoice
 from tests.support.buying import ADD, FULFIL, Town, buy, ok, pay
 from tests.support.graphql import pk_of
 from tests.support.merchants import add_product
-from tests.support.orders import DELIVERED, SHIPPED
-from tests.support.returns import CONFIRM, REQUEST
+from tests.support.returns import CONFIRM, REQUEST, delivered_rice
 
 INVOICES = """query($id: ID!) { node(id: $id) { ... on Order {
   lines { id } invoices { number kind total { cents } downloadUrl } } } }"""
@@ -98,9 +97,8 @@ async def test_invoice_figures_and_who_may_read_it(client, offline_stripe, mailb
 async def test_a_refund_gets_a_credit_note(client, offline_stripe) -> None:
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
-    (order,) = (await buy(client, offline_stripe, town, customer, bread=2, rice=0))["orders"]
-    await ok(client(SHIPPED, {"o": order["id"]}, token=town.baker_token), "markOrderShipped")
-    await ok(client(DELIVERED, {"o": order["id"]}, token=town.baker_token), "markOrderDelivered")
+    # Rice, returnable (the bakery's bread is perishable: L221-28 4°).
+    order = await delivered_rice(client, offline_stripe, town, customer)
     lines = (await client(INVOICES, {"id": order["id"]}, token=customer))["data"]["node"]["lines"]
     back = await ok(
         client(
@@ -119,20 +117,21 @@ async def test_a_refund_gets_a_credit_note(client, offline_stripe) -> None:
         client(
             CONFIRM,
             {"input": {"returnId": back["return"]["id"], "condition": "GOOD"}},
-            token=town.baker_token,
+            token=town.grocer_token,
         ),
         "confirmReturnReceived",
     )
     invoice, note = (await client(INVOICES, {"id": order["id"]}, token=customer))["data"]["node"][
         "invoices"
     ]
-    assert (note["kind"], note["total"]["cents"]) == ("CREDIT_NOTE", 850)
+    assert (note["kind"], note["total"]["cents"]) == ("CREDIT_NOTE", 2750)
     assert note["number"].startswith("AV-") and note["number"].endswith("-000002")
     text = pdf_text((await download(client, note["downloadUrl"])).content)
     assert f"AVOIR n° {note['number']}" in text
-    assert "Pain 2 2,30 € 8,5 % 0,39 € 5,00 €" in text
+    # Riz: 2 × 12,00 € TTC at 8,5 %: unit 11,06 € HT, VAT 1,88 € on the line.
+    assert "Riz 2 11,06 € 8,5 % 1,88 € 24,00 €" in text
     assert "Frais de livraison 1 3,23 € 8,5 % 0,27 € 3,50 €" in text
-    assert "Total TTC : 8,50 €" in text
+    assert "Total TTC : 27,50 €" in text
     assert invoice["number"].endswith("-000001")
 
 

@@ -1,5 +1,8 @@
 """Withdrawal and returns through the API: 14 days from receipt, the delivery fee rule, refunds
-on localstripe and reversals on the Connect double to the cent, the refund ledger."""
+on localstripe and reversals on the Connect double to the cent, the refund ledger.
+
+The goods sent back are the grocer's rice: the bakery's bread is perishable, excluded from
+withdrawal (L221-28 4°, tests/api/test_withdrawal_exclusions.py)."""
 
 from __future__ import annotations
 
@@ -15,11 +18,10 @@ from otesaintjo.payments.gateway import PaymentsUnavailable
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
 from otesaintjo.services.money import REFUND_JOB, REVERSAL_JOB, TRANSFER_JOB
 from tests.doubles.smtp import wait_until
-from tests.support.buying import Town, buy, jobs_done, ok
+from tests.support.buying import Town, jobs_done, ok
 from tests.support.graphql import PASSWORD, pk_of
-from tests.support.orders import DELIVERED, SHIPPED
 from tests.support.payouts import enable_payouts
-from tests.support.returns import CONFIRM, REQUEST
+from tests.support.returns import CONFIRM, REQUEST, delivered_rice
 
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
 ORDER = """query($id: ID!) { node(id: $id) { ... on Order { status withdrawalDeadline
@@ -29,12 +31,9 @@ LOGIN = """mutation($e: String!, $p: String!) { login(input: {email: $e, passwor
   accessToken } }"""
 
 
-async def delivered_bread(client, offline_stripe, town: Town, customer: str) -> dict[str, Any]:
-    """Two loaves delivered by the bakery (8,50 €: 2 × 2,50 € + 3,50 € delivery)."""
-    purchase = await buy(client, offline_stripe, town, customer, bread=2, rice=0)
-    (order,) = purchase["orders"]
-    await ok(client(SHIPPED, {"o": order["id"]}, token=town.baker_token), "markOrderShipped")
-    await ok(client(DELIVERED, {"o": order["id"]}, token=town.baker_token), "markOrderDelivered")
+async def delivered(client, offline_stripe, town: Town, customer: str) -> dict[str, Any]:
+    """Two bags of rice delivered by the grocer (27,50 €: 2 × 12,00 € + 3,50 € delivery)."""
+    order = await delivered_rice(client, offline_stripe, town, customer)
     return order | (await client(ORDER, {"id": order["id"]}, token=customer))["data"]["node"]
 
 
@@ -55,7 +54,7 @@ async def test_fourteen_days_from_the_day_after_receipt(client, offline_stripe) 
     with time_machine.travel(RECEIVED, tick=True):
         town = await Town(client).build()
         customer = await town.customer("client@example.re")
-        order = await delivered_bread(client, offline_stripe, town, customer)
+        order = await delivered(client, offline_stripe, town, customer)
     assert order["viewerCanRequestReturn"] is True
     assert datetime.fromisoformat(order["withdrawalDeadline"]) == LAST_INSTANT.replace(
         microsecond=999999
@@ -80,17 +79,17 @@ async def test_partial_then_full_return_refunds_the_fee_last(
     client, offline_stripe, session_factory, mailbox
 ) -> None:
     town = await Town(client).build()
-    await enable_payouts(client, town.baker_token, town.bakery["id"])
+    await enable_payouts(client, town.grocer_token, town.grocer["id"])
     customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+    order = await delivered(client, offline_stripe, town, customer)
     await wait_until(lambda: jobs_done(session_factory, TRANSFER_JOB), timeout=10)
 
     first = (await client(REQUEST, {"input": one_line(order, 1)}, token=customer))["data"][
         "requestReturn"
     ]
-    assert first["return"]["refund"]["cents"] == 250
+    assert first["return"]["refund"]["cents"] == 1200
     assert first["return"]["deliveryFeeRefunded"]["cents"] == 0
-    await mailbox.wait_for_subject("Votre retour auprès de Boulangerie du Centre est enregistré")
+    await mailbox.wait_for_subject("Votre retour auprès de Épicerie Hoarau est enregistré")
     too_many = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
         "requestReturn"
     ]
@@ -98,14 +97,14 @@ async def test_partial_then_full_return_refunds_the_fee_last(
     second = (await client(REQUEST, {"input": one_line(order, 1)}, token=customer))["data"][
         "requestReturn"
     ]
-    assert second["return"]["refund"]["cents"] == 250 + 350  # completes the order: fee back
+    assert second["return"]["refund"]["cents"] == 1200 + 350  # completes the order: fee back
 
     for back in (first, second):
         done = await ok(
             client(
                 CONFIRM,
                 {"input": {"returnId": back["return"]["id"], "condition": "GOOD"}},
-                token=town.baker_token,
+                token=town.grocer_token,
             ),
             "confirmReturnReceived",
         )
@@ -115,7 +114,7 @@ async def test_partial_then_full_return_refunds_the_fee_last(
 
     after = (await client(ORDER, {"id": order["id"]}, token=customer))["data"]["node"]
     assert [r["status"] for r in after["returns"]] == ["REFUNDED", "REFUNDED"]
-    assert after["viewerCanRequestReturn"] is True  # still in time, but nothing left to send
+    assert after["viewerCanRequestReturn"] is False  # still in time, but nothing left to send
     async with session_factory() as session:
         intent = await session.scalar(select(Purchase.payment_intent_id))
         transfer = (await session.execute(select(ShopTransfer))).scalar_one()
@@ -130,25 +129,25 @@ async def test_partial_then_full_return_refunds_the_fee_last(
                 f"{offline_stripe.connect_base}/v1/transfers/{transfer.stripe_transfer_id}"
             )
         ).json()
-    assert sorted(r["amount"] for r in refunds if r["payment_intent"] == intent) == [250, 600]
-    # The shop gives back each refund minus the 10 % commission on it: 225 + 540.
-    assert reversed_transfer["amount"] == 850 - 85
-    assert reversed_transfer["amount_reversed"] == (250 - 25) + (600 - 60)
-    await mailbox.wait_for_subject("Remboursement effectué : 6,00\u00a0€")
+    assert sorted(r["amount"] for r in refunds if r["payment_intent"] == intent) == [1200, 1550]
+    # The shop gives back each refund minus the 10 % commission on it: 1080 + 1395.
+    assert reversed_transfer["amount"] == 2750 - 275
+    assert reversed_transfer["amount_reversed"] == (1200 - 120) + (1550 - 155)
+    await mailbox.wait_for_subject("Remboursement effectué : 15,50\u00a0€")
 
 
 async def test_damaged_goods_are_not_refunded(client, offline_stripe, session_factory, mailbox):
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+    order = await delivered(client, offline_stripe, town, customer)
     back = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
         "requestReturn"
     ]["return"]
     refused = await ok(
         client(
             CONFIRM,
-            {"input": {"returnId": back["id"], "condition": "DAMAGED", "note": "Pain écrasé."}},
-            token=town.baker_token,
+            {"input": {"returnId": back["id"], "condition": "DAMAGED", "note": "Sachet percé."}},
+            token=town.grocer_token,
         ),
         "confirmReturnReceived",
     )
@@ -156,11 +155,11 @@ async def test_damaged_goods_are_not_refunded(client, offline_stripe, session_fa
     (email,) = await mailbox.wait_for_subject(
         f"Votre retour n° {pk_of(back['id'])} n'a pas pu être accepté"
     )
-    assert "Pain écrasé." in email.get_body(("plain",)).get_content()
+    assert "Sachet percé." in email.get_body(("plain",)).get_content()
     async with session_factory() as session:
         assert (await session.execute(select(Refund))).scalars().all() == []
     again = await client(
-        CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=town.baker_token
+        CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=town.grocer_token
     )
     assert [e["code"] for e in again["data"]["confirmReturnReceived"]["userErrors"]] == [
         "INVALID_STATUS_TRANSITION"
@@ -172,7 +171,7 @@ async def test_the_ledger_refuses_refunding_more_than_was_paid(
 ) -> None:
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+    order = await delivered(client, offline_stripe, town, customer)
     back = (await client(REQUEST, {"input": one_line(order, 2)}, token=customer))["data"][
         "requestReturn"
     ]["return"]
@@ -192,14 +191,14 @@ async def test_the_ledger_refuses_refunding_more_than_was_paid(
     assert cancel["data"]["cancelOrder"]["userErrors"] == []
     # …then the return comes back in good condition: nothing is left to refund.
     refused = await client(
-        CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=town.baker_token
+        CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=town.grocer_token
     )
     assert [e["code"] for e in refused["data"]["confirmReturnReceived"]["userErrors"]] == [
         "REFUND_EXCEEDS_PAYMENT"
     ]
     async with session_factory() as session:
         amounts = [r.amount_cents for r in (await session.execute(select(Refund))).scalars()]
-    assert amounts == [850]
+    assert amounts == [2750]
 
 
 async def test_a_failed_refund_is_retried(
@@ -207,7 +206,7 @@ async def test_a_failed_refund_is_retried(
 ) -> None:
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+    order = await delivered(client, offline_stripe, town, customer)
     gateway = app.state.runtime.payments.gateway
     real_refund, calls = gateway.refund, []
 
@@ -225,7 +224,7 @@ async def test_a_failed_refund_is_retried(
         client(
             CONFIRM,
             {"input": {"returnId": back["id"], "condition": "GOOD"}},
-            token=town.baker_token,
+            token=town.grocer_token,
         ),
         "confirmReturnReceived",
     )
@@ -234,23 +233,23 @@ async def test_a_failed_refund_is_retried(
         job = (await session.execute(select(Job).where(Job.kind == REFUND_JOB))).scalar_one()
         refund = (await session.execute(select(Refund))).scalar_one()
     assert job.attempts == 2 and "Stripe is down" in (job.last_error or "")
-    assert refund.done_at is not None and refund.amount_cents == 850
+    assert refund.done_at is not None and refund.amount_cents == 2750
     assert len(calls) == 2
 
 
 async def test_nobody_else_reads_or_confirms_a_return(client, offline_stripe) -> None:
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+    order = await delivered(client, offline_stripe, town, customer)
     back = (await client(REQUEST, {"input": one_line(order, 1)}, token=customer))["data"][
         "requestReturn"
     ]["return"]
     stranger = await town.customer("curieux@example.re")
     assert (await client(RETURN, {"id": back["id"]}, token=stranger))["data"]["node"] is None
-    assert (await client(RETURN, {"id": back["id"]}, token=town.grocer_token))["data"][
+    assert (await client(RETURN, {"id": back["id"]}, token=town.baker_token))["data"][
         "node"
     ] is None
-    for token in (stranger, town.grocer_token, customer):
+    for token in (stranger, town.baker_token, customer):
         refused = await client(
             CONFIRM, {"input": {"returnId": back["id"], "condition": "GOOD"}}, token=token
         )
@@ -268,7 +267,7 @@ async def test_staff_are_alerted_when_a_refund_is_still_not_done(
 ) -> None:
     town = await Town(client).build()
     customer = await town.customer("client@example.re")
-    order = await delivered_bread(client, offline_stripe, town, customer)
+    order = await delivered(client, offline_stripe, town, customer)
     flow = app.state.runtime.payments
 
     async def down(*args: Any, **kwargs: Any) -> str:
@@ -282,7 +281,7 @@ async def test_staff_are_alerted_when_a_refund_is_still_not_done(
         client(
             CONFIRM,
             {"input": {"returnId": back["id"], "condition": "GOOD"}},
-            token=town.baker_token,
+            token=town.grocer_token,
         ),
         "confirmReturnReceived",
     )
@@ -294,6 +293,6 @@ async def test_staff_are_alerted_when_a_refund_is_still_not_done(
     assert deadline.run_at - refund.created_at == timedelta(days=10)
     await flow.refunds.overdue(refund.id)  # what the job does on day 10
     (alert,) = await mailbox.wait_for_subject(
-        f"Remboursement en retard : n° {refund.id} (8,50\u00a0€)"
+        f"Remboursement en retard : n° {refund.id} (27,50\u00a0€)"
     )
     assert alert["To"] == "support@otesaintjo.re"

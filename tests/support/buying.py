@@ -40,7 +40,8 @@ ADDRESS = {"street": "5 chemin Bœuf Mort", "postcode": "97480", "town": "Saint-
 
 
 class Town:
-    """Two shops: a bakery that delivers in 97480 and a grocer for click and collect."""
+    """Two shops: a bakery that delivers in 97480 (its bread is perishable, excluded from
+    withdrawal) and a grocer for click and collect (its rice is returnable)."""
 
     def __init__(self, client: GraphQLClient) -> None:
         self.client = client
@@ -50,7 +51,11 @@ class Town:
         self.baker_token, self.bakery = await merchant(client, "boulanger@example.re")
         self.grocer_token = (await client.register("epicier@example.re"))["accessToken"]
         self.grocer = await open_shop(
-            client, self.grocer_token, name="Épicerie Hoarau", email="epicerie@example.re"
+            client,
+            self.grocer_token,
+            name="Épicerie Hoarau",
+            email="epicerie@example.re",
+            categories=["epicerie"],  # its rice is returnable; the bakery's bread is not (L221-28)
         )
         await client(
             UPDATE_SHOP,

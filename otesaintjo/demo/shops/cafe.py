@@ -1,9 +1,16 @@
 """Ti Kafé du Marché, the café: the demo merchant account's second shop, take-away food next to
 goods at the normal VAT rate, and a fixed-amount promotion."""
 
+from otesaintjo.demo.model import (
+    PERISHABLE,
+    DemoPromotion,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 from otesaintjo.demo.model import VAT_NORMAL as N
 from otesaintjo.demo.model import VAT_REDUCED as R
-from otesaintjo.demo.model import DemoPromotion, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="ti-kafe-du-marche",
@@ -43,6 +50,7 @@ SHOP = DemoShop(
             "boissons-chaudes",
             (90, 50, 30),
             "Expresso serré à emporter, torréfaction locale.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Café crème",
@@ -51,6 +59,7 @@ SHOP = DemoShop(
             "boissons-chaudes",
             (190, 140, 100),
             "Expresso allongé et lait mousseux, à emporter.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Tasse de café Bourbon pointu",
@@ -59,6 +68,7 @@ SHOP = DemoShop(
             "boissons-chaudes",
             (110, 70, 40),
             "Le café rare de La Réunion, doux et peu caféiné, préparé à la chemex.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Thé à la vanille",
@@ -67,6 +77,7 @@ SHOP = DemoShop(
             "boissons-chaudes",
             (160, 100, 50),
             "Thé noir infusé avec une demi-gousse de vanille Bourbon.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Tisane de citronnelle",
@@ -75,6 +86,7 @@ SHOP = DemoShop(
             "boissons-chaudes",
             (190, 200, 100),
             "Citronnelle fraîche du jardin, infusée à la demande.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Jus de letchis frais 33 cl",
@@ -83,6 +95,7 @@ SHOP = DemoShop(
             "boissons-fraiches",
             (240, 200, 200),
             "Letchis pressés du jour, sans sucre ajouté.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Jus de canne pressé 33 cl",
@@ -91,6 +104,7 @@ SHOP = DemoShop(
             "boissons-fraiches",
             (200, 210, 120),
             "Canne passée au moulin devant vous, avec un trait de citron galet.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Citronnade au gingembre 33 cl",
@@ -99,6 +113,7 @@ SHOP = DemoShop(
             "boissons-fraiches",
             (240, 230, 130),
             "Citrons galets, gingembre frais et sucre de canne.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Smoothie mangue-passion 33 cl",
@@ -107,6 +122,7 @@ SHOP = DemoShop(
             "boissons-fraiches",
             (250, 160, 40),
             "Mangue José et fruit de la passion mixés, rien d'autre.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Samoussas au poulet (x4)",
@@ -115,6 +131,7 @@ SHOP = DemoShop(
             "snacking",
             (220, 160, 70),
             "Samoussas croustillants au poulet massalé.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Samoussas au fromage (x4)",
@@ -123,6 +140,7 @@ SHOP = DemoShop(
             "snacking",
             (235, 190, 90),
             "Samoussas au fromage fondant, les préférés des enfants.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Bouchons vapeur (x6)",
@@ -131,6 +149,7 @@ SHOP = DemoShop(
             "snacking",
             (240, 225, 200),
             "Bouchons au porc cuits à la vapeur, servis avec sauce soja et piment.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Bonbons piment (x6)",
@@ -139,6 +158,7 @@ SHOP = DemoShop(
             "snacking",
             (200, 130, 50),
             "Beignets de pois du Cap relevés au piment et aux cives.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Sandwich saucisses-rougail",
@@ -147,6 +167,7 @@ SHOP = DemoShop(
             "snacking",
             (180, 80, 50),
             "Pain bouchon garni de rougail saucisses chaud.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Cari poulet à emporter",
@@ -155,6 +176,7 @@ SHOP = DemoShop(
             "plats",
             (220, 150, 40),
             "Cari poulet, riz blanc, grains et rougail tomate.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Rougail saucisses à emporter",
@@ -163,6 +185,7 @@ SHOP = DemoShop(
             "plats",
             (190, 70, 40),
             "Rougail saucisses, riz blanc, grains rouges et achards.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Salade de palmiste",
@@ -171,6 +194,7 @@ SHOP = DemoShop(
             "plats",
             (240, 235, 210),
             "Cœur de palmiste frais émincé, vinaigrette au citron galet.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Part de gâteau patate",
@@ -179,6 +203,7 @@ SHOP = DemoShop(
             "douceurs",
             (200, 110, 80),
             "Une part du gâteau patate de la boulangerie voisine.",
+            withdrawal=PERISHABLE,
         ),
         product(
             "Glace coco artisanale 500 ml",
@@ -188,6 +213,7 @@ SHOP = DemoShop(
             (250, 250, 240),
             "Glace au lait de coco et à la vanille. Produit surgelé : retrait sur place.",
             deliverable=False,
+            withdrawal=PERISHABLE,
         ),
         product(
             "Café Bourbon pointu moulu 125 g",

@@ -1,8 +1,16 @@
 """Fleurs des Lianes, the florist: paid delivery to three postcodes with no free threshold;
 the largest pieces are for pickup only."""
 
+from otesaintjo.demo.model import (
+    CUSTOM_MADE,
+    RETURNABLE,
+    DemoPromotion,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 from otesaintjo.demo.model import VAT_NORMAL as N
-from otesaintjo.demo.model import DemoPromotion, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="fleurs-des-lianes",
@@ -149,6 +157,7 @@ SHOP = DemoShop(
             (120, 190, 210),
             "Vase artisanal en verre soufflé, 25 cm de haut.",
             stock=2,
+            withdrawal=RETURNABLE,
         ),
         product(
             "Terreau universel 20 L",
@@ -157,6 +166,7 @@ SHOP = DemoShop(
             "accessoires",
             (90, 60, 40),
             "Terreau pour plantes en pot et rempotage.",
+            withdrawal=RETURNABLE,
         ),
         product(
             "Carte message personnalisée",
@@ -165,6 +175,7 @@ SHOP = DemoShop(
             "accessoires",
             (240, 200, 210),
             "Carte illustrée avec votre message écrit à la main.",
+            withdrawal=CUSTOM_MADE,
         ),
     ),
     promotions=(

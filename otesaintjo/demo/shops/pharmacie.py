@@ -1,10 +1,10 @@
 """Pharmacie des Goyaviers, the pharmacy: delivery always free and three VAT rates, from
 reimbursable medicines (1.05 %) to cosmetics (8.5 %)."""
 
+from otesaintjo.demo.model import SEALED_HYGIENE, DemoShop, delivery_terms, opening_hours, product
 from otesaintjo.demo.model import VAT_NORMAL as N
 from otesaintjo.demo.model import VAT_REDUCED as R
 from otesaintjo.demo.model import VAT_SUPER_REDUCED as S
-from otesaintjo.demo.model import DemoShop, delivery_terms, opening_hours, product
 
 _MED_NOTICE = "Médicament : lisez attentivement la notice et demandez conseil à votre pharmacien."
 
@@ -222,6 +222,7 @@ SHOP = DemoShop(
             "hygiene",
             (60, 190, 180),
             "Brosse à dents à poils souples pour gencives sensibles.",
+            withdrawal=SEALED_HYGIENE,
         ),
         product(
             "Shampooing doux usage fréquent 250 ml",

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo import labels
 from otesaintjo.errors import DomainError, ErrorCode, not_found
 from otesaintjo.models import (
     Cart,
@@ -180,6 +181,7 @@ class Settlement(MoneyPart):
             await alert_shop(session, self.settings, order, shop, purchase, user)
             invoice_ids.append((await invoices.issue_invoice(session, order, now)).id)  # type: ignore[arg-type]
         await empty_cart_of(session, purchase)
+        lines = await _lines_with_notices(session, [order.id for order, _ in rows])
         queue_email(
             session,
             "order_paid",
@@ -188,6 +190,9 @@ class Settlement(MoneyPart):
             first_name=user.first_name,
             purchase=purchase,
             orders=[(order, shop) for order, shop in rows],
+            # Each line with what the customer was told before buying (L221-28).
+            lines=lines,
+            any_excluded=any(notice for found in lines.values() for _, notice in found),
             order_links={
                 order.id: links.customer_order_url(self.settings, order) for order, _ in rows
             },
@@ -222,6 +227,20 @@ class Settlement(MoneyPart):
         state = await self.gateway.get_payment(payment_intent_id)
         if state.status not in ("canceled", "succeeded"):
             await self.gateway.cancel_payment(payment_intent_id)
+
+
+async def _lines_with_notices(
+    session: AsyncSession, order_ids: list[int | None]
+) -> dict[int, list[tuple[OrderLine, str | None]]]:
+    """``{order_id: [(line, « non retournable : denrée périssable » or None)]}``."""
+    found: dict[int, list[tuple[OrderLine, str | None]]] = {i: [] for i in order_ids if i}
+    for line in await session.scalars(
+        select(OrderLine)
+        .where(OrderLine.order_id.in_(found))  # type: ignore[attr-defined]
+        .order_by(OrderLine.order_id, OrderLine.id)
+    ):
+        found[line.order_id].append((line, labels.withdrawal_short(line.withdrawal_exclusion)))
+    return found
 
 
 async def handle_stripe_event(
