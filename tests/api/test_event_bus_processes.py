@@ -3,11 +3,7 @@ receives the order paid through the other, over the PostgreSQL bus and over the 
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
@@ -15,8 +11,9 @@ import httpx
 import pytest
 
 from otesaintjo.events.postgres import APPLICATION_NAME, asyncpg_dsn
-from otesaintjo.payments.offline.processes import OfflineStripe, free_port
+from otesaintjo.payments.offline.processes import OfflineStripe
 from tests.doubles.smtp import wait_until
+from tests.support.api_processes import api_process
 from tests.support.buying import Town, buy
 from tests.support.graphql import GraphQLClient
 from tests.support.orders import PLACED
@@ -31,44 +28,6 @@ def postgres_only(database_url: str) -> str:
     if not database_url.startswith("postgresql"):
         pytest.skip("several processes share a database on PostgreSQL only (SQLite: one writer)")
     return database_url
-
-
-@asynccontextmanager
-async def api_process(env: dict[str, str], tmp_path: Path) -> AsyncIterator[str]:
-    """``uvicorn otesaintjo.app:create_app`` in its own process; yields ``host:port``."""
-    port = free_port()
-    log = (tmp_path / f"uvicorn-{port}.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "otesaintjo.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        async with httpx.AsyncClient() as http:
-            for _ in range(200):
-                assert process.returncode is None, (tmp_path / f"uvicorn-{port}.log").read_text()
-                try:
-                    if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
-        yield f"127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
-        log.close()
 
 
 def process_env(database_url: str, bus: str, offline: OfflineStripe, mailbox, tmp_path) -> dict:

@@ -80,6 +80,12 @@ class Town:
         )
         return self
 
+    def through(self, client: GraphQLClient) -> Town:
+        """The same town, reached through another client (another API process)."""
+        other = Town(client)
+        other.__dict__.update({k: v for k, v in vars(self).items() if k != "client"})
+        return other
+
     async def customer(self, email: str) -> str:
         return (await self.client.register(email))["accessToken"]
 
