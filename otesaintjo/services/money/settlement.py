@@ -32,7 +32,7 @@ from otesaintjo.models import (
     User,
 )
 from otesaintjo.payments.gateway import PaymentState, PaymentsUnavailable
-from otesaintjo.services import invoices, links, order_events, pickup, stock
+from otesaintjo.services import invoices, links, order_events, pickup, pickup_promises, stock
 from otesaintjo.services.money import ledger, transfers
 from otesaintjo.services.money.base import MoneyPart
 from otesaintjo.services.order_alerts import alert_shop
@@ -175,6 +175,7 @@ class Settlement(MoneyPart):
             order.paid_at = order.updated_at = now
             if order.mode == FulfilmentMode.PICKUP:
                 order.ready_by = pickup.ready_at(now, shop.pickup_hours, shop.closures)
+                pickup_promises.schedule(session, order, now)
             transfers.open_transfer(session, order, self.settings.commission_bp)
             await session.flush()
             await order_events.record(session, order, OrderEventKind.PLACED)
