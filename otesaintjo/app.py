@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from otesaintjo.export_files import data_export_file
 from otesaintjo.gc_policy import settle_after_start
 from otesaintjo.graphql_app import GraphQLApp
 from otesaintjo.http_guards import (
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/metrics", metrics_endpoint(runtime), methods=["GET"]),
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
             Route("/invoices/{invoice_id:int}.pdf", invoice_pdf, methods=["GET"]),
+            Route("/exports/{export_id:int}.json", data_export_file, methods=["GET"]),
             Mount("/media", app=StaticFiles(directory=media), name="media"),
             Mount(VENDOR_URL, app=StaticFiles(directory=VENDOR_DIR), name="vendor"),
             *merchant_routes(),

@@ -1,4 +1,4 @@
-"""``otesaintjo serve | worker | migrate | seed | export-schema | grant-staff``."""
+"""``otesaintjo serve | worker | migrate | seed | export-schema | retention | grant-staff``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import uvicorn
 from pydantic import ValidationError
 from sqlalchemy import update
 
+from otesaintjo.clock import utcnow
 from otesaintjo.db import create_engine, create_session_factory, unit_of_work
 from otesaintjo.migrations import upgrade
 from otesaintjo.models import User
@@ -38,11 +39,14 @@ def _settings(**overrides: object) -> Settings:
 
 async def _migrate_and_seed(settings: Settings, *, seed_demo: bool, scale: int = 0) -> None:
     from otesaintjo.seed import seed, seed_scale
+    from otesaintjo.services import retention
 
     engine = create_engine(settings.database_url)
     store = LocalDirStore(Path(settings.media_dir), settings.media_url)
     try:
         await upgrade(engine)
+        # The daily purge of what is no longer needed (services/retention.py), if not pending.
+        await retention.ensure_scheduled(create_session_factory(engine), utcnow())
         if not seed_demo:
             return
         accounts = await seed(create_session_factory(engine), store)
@@ -212,6 +216,29 @@ def export_schema(output: Path = typer.Option(SCHEMA_FILE, help="Fichier SDL à 
 
     output.write_text(build_schema().as_str() + "\n", encoding="utf-8")
     typer.echo(f"Schéma écrit dans {output}")
+
+
+@app.command("retention")
+def retention_command() -> None:
+    """Purge now what the retention rules say is no longer needed (old carts, sessions,
+    tokens, throttle rows, done jobs, closed tickets, expired exports: services/retention.py),
+    and schedule the daily job if it is not. The daily job does the same each night."""
+    from otesaintjo.services import retention
+
+    async def run() -> dict[str, int]:
+        settings = _settings()
+        engine = create_engine(settings.database_url)
+        factory = create_session_factory(engine)
+        try:
+            now = utcnow()
+            await retention.ensure_scheduled(factory, now)
+            private = LocalDirStore(Path(settings.private_dir), settings.public_url)
+            return await retention.purge(factory, private, now)
+        finally:
+            await engine.dispose()
+
+    for rule, count in asyncio.run(run()).items():
+        typer.echo(f"  {rule:<24} {count:>8}")
 
 
 @app.command("grant-staff")

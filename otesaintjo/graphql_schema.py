@@ -35,6 +35,7 @@ from otesaintjo.resolvers.jobs import JobMutations, JobQueries
 from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
 from otesaintjo.resolvers.merchant import MerchantMutations
 from otesaintjo.resolvers.orders import OrderMutations, OrderQueries
+from otesaintjo.resolvers.personal_data import PersonalDataMutations
 from otesaintjo.resolvers.returns import ReturnMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
@@ -112,6 +113,7 @@ class Mutation(
     ReturnMutations,
     AfterSaleMutations,
     JobMutations,
+    PersonalDataMutations,
 ):
     pass
 

@@ -34,6 +34,13 @@ from otesaintjo.services.accounts import PASSWORD_RESET_JOB, send_password_reset
 from otesaintjo.services.live_orders import SignInChecks
 from otesaintjo.services.money import PaymentFlow, job_handlers
 from otesaintjo.services.outbox import EMAIL_JOB, email_sender
+from otesaintjo.services.personal_data import (
+    EXPORT_EXPIRY_JOB,
+    EXPORT_JOB,
+    build_export,
+    delete_export_files,
+)
+from otesaintjo.services.retention import RETENTION_JOB, run_daily
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore, LocalDirStore
 from otesaintjo.worker import ExternalWorker, Handler, JobWorker, build_worker
@@ -47,6 +54,8 @@ class Runtime:
     session_factory: async_sessionmaker[AsyncSession]
     mailer: Mailer
     store: BlobStore
+    private_store: BlobStore
+    """Files for one person only (data exports), under ``private_dir``: never served as is."""
     worker: JobWorker | ExternalWorker | None = field(default=None)
     job_handlers: dict[str, Handler] = field(default_factory=dict)  # every job kind run here
     response_cache: ResponseCache | None = field(default=None)
@@ -96,8 +105,16 @@ class Runtime:
             if settings.stripe_api_key
             else None
         )
+        private_store = LocalDirStore(Path(settings.private_dir), settings.public_url)
         handlers: dict[str, Handler] = {
             EMAIL_JOB: email_sender(mailer, session_factory),
+            EXPORT_JOB: lambda p: build_export(
+                session_factory, private_store, settings, p["export_id"], utcnow()
+            ),
+            EXPORT_EXPIRY_JOB: lambda p: delete_export_files(
+                session_factory, private_store, p["keys"]
+            ),
+            RETENTION_JOB: lambda p: run_daily(session_factory, private_store, utcnow()),
             PASSWORD_RESET_JOB: lambda p: send_password_reset(
                 session_factory, settings, p["email"], utcnow()
             ),
@@ -137,6 +154,7 @@ class Runtime:
             session_factory=session_factory,
             mailer=mailer,
             store=LocalDirStore(Path(settings.media_dir), settings.media_url),
+            private_store=private_store,
             worker=worker,
             job_handlers=handlers,
             response_cache=ResponseCache(engine) if settings.response_cache else None,

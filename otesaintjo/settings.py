@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_upload_bytes: int = 11 * 1024 * 1024  # multipart bodies: one photo ≤ 10 MB plus the form
     media_dir: str = "./media"
+    # Files for one person's eyes only (the data exports of requestMyDataExport): never under
+    # media_dir, never served as static files; read only through signed links (/exports/…).
+    private_dir: str = "./private"
     # Platform carriers: the postcodes each serves and its fee (JSON in the environment).
     carrier_zones: dict[str, dict[str, Any]] = {
         "LA_POSTE": {"postcode_prefixes": ["974"], "fee_cents": 590},
@@ -123,6 +126,9 @@ class Settings(BaseSettings):
         "newsletter": {"ip": 10, "email": 3},
         "support": {"ip": 30, "user": 10},
         "kyc": {"ip": 30, "shop": 20},
+        # requestMyDataExport: a burst guard; the real limit is 3 per account per 24 hours,
+        # counted in the database (services/personal_data.py, EXPORTS_PER_DAY).
+        "data_export": {"ip": 10, "user": 3},
     }
     workers: int = 1
     # The reverse proxies in front (IPs or CIDRs, as uvicorn's forwarded_allow_ips): only their

@@ -189,5 +189,7 @@ def stripe_webhooks(live_server: str, offline_stripe: OfflineStripe) -> str:
 
 @pytest.fixture(autouse=True)
 def _media_in_a_temporary_directory(monkeypatch, tmp_path: Path) -> None:
-    """Uploaded photos of a test go to its own directory, never into the checkout."""
+    """Uploaded photos (and data exports) of a test go to its own directory, never into the
+    checkout."""
     monkeypatch.setenv("OTESAINTJO_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.setenv("OTESAINTJO_PRIVATE_DIR", str(tmp_path / "private"))

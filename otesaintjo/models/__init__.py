@@ -51,6 +51,7 @@ from otesaintjo.models.orders import (
     StripeEvent,
     TransferStatus,
 )
+from otesaintjo.models.personal_data import DataExport, DataExportStatus
 from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
 
 __all__ = [
@@ -61,6 +62,8 @@ __all__ = [
     "CartFulfilment",
     "CartItem",
     "CatalogueListingVersion",
+    "DataExport",
+    "DataExportStatus",
     "FulfilmentMode",
     "Invoice",
     "InvoiceKind",

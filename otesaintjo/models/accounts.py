@@ -25,6 +25,9 @@ class User(SQLModel, table=True):
     is_staff: bool = Field(default=False)
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
+    # Set by ``deleteMyAccount`` (services/personal_data.py): the row stays, pseudonymised,
+    # because the orders kept for 10 years (Code de commerce L123-22) point at it.
+    erased_at: datetime | None = timestamp_field(nullable=True)
 
 
 class AuthSession(SQLModel, table=True):
@@ -50,6 +53,8 @@ class RefreshToken(SQLModel, table=True):
     """A refresh token, stored as its SHA-256 only. ``used_at`` set = rotated (reuse is theft)."""
 
     __tablename__ = "refresh_token"
+    # The retention job deletes rotated tokens 30 days after use (services/retention.py).
+    __table_args__ = (Index("ix_refresh_token_used_at", "used_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from otesaintjo.models.base import timestamp_field
@@ -12,6 +12,8 @@ from otesaintjo.models.base import timestamp_field
 
 class Cart(SQLModel, table=True):
     __tablename__ = "cart"
+    # The retention job deletes carts left untouched (services/retention.py).
+    __table_args__ = (Index("ix_cart_updated_at", "updated_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = Field(

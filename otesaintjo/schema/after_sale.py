@@ -14,7 +14,7 @@ from otesaintjo import models
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import primary_keys
 from otesaintjo.schema.pagination import CountedConnection, connection
-from otesaintjo.services import access, reviews, support
+from otesaintjo.services import access, personal_data, reviews, support
 
 
 @strawberry.type(description="Note moyenne de la boutique (avis visibles, acheteurs vérifiés).")
@@ -64,10 +64,12 @@ class ShopReviewType(relay.Node):
             cls.from_row(r, staff) if r and access.may_see_review(user, r) else None for r in rows
         ]
 
-    @strawberry.field(description="Prénom et initiale de l'auteur.")
+    @strawberry.field(
+        description="Prénom et initiale de l'auteur ; « Client » si son compte est supprimé."
+    )
     async def author_name(self, info: Info) -> str:
         user = await info.context.loaders.user_by_id.load(self.row.user_id)
-        return f"{user.first_name} {user.last_name[:1]}." if user else "Client"
+        return personal_data.author_name(user)
 
     @strawberry.field
     def viewer_can_edit(self, info: Info) -> bool:
@@ -132,10 +134,12 @@ class PlatformReviewType(relay.Node):
             for r in rows
         ]
 
-    @strawberry.field(description="Prénom et initiale de l'auteur.")
+    @strawberry.field(
+        description="Prénom et initiale de l'auteur ; « Client » si son compte est supprimé."
+    )
     async def author_name(self, info: Info) -> str:
         user = await info.context.loaders.user_by_id.load(self.row.user_id)
-        return f"{user.first_name} {user.last_name[:1]}." if user else "Client"
+        return personal_data.author_name(user)
 
     @strawberry.field(description="L'avis est celui du visiteur (updatePlatformReview).")
     def viewer_can_edit(self, info: Info) -> bool:

@@ -39,11 +39,13 @@ class ErrorCode(Enum):
     )
     INVALID_CREDENTIALS = enum_value(
         D.INVALID_CREDENTIALS.value,
-        description="E-mail ou mot de passe incorrect (sans dire lequel).",
+        description="E-mail ou mot de passe incorrect (sans dire lequel) ; pour"
+        " deleteMyAccount, le mot de passe ressaisi est faux.",
     )
     TOO_MANY_ATTEMPTS = enum_value(
         D.TOO_MANY_ATTEMPTS.value,
-        description="Trop d'échecs de connexion : réessayer après le délai dit par le message.",
+        description="Trop d'échecs de connexion (ou de mot de passe ressaisi pour"
+        " deleteMyAccount) : réessayer après le délai dit par le message.",
     )
     INVALID_TOKEN = enum_value(
         D.INVALID_TOKEN.value,
@@ -121,7 +123,9 @@ class ErrorCode(Enum):
     )
     LAST_OWNER = enum_value(
         D.LAST_OWNER.value,
-        description="Retrait refusé : la boutique doit garder au moins un gérant.",
+        description="Retrait refusé : la boutique doit garder au moins un gérant ; aussi"
+        " deleteMyAccount du dernier gérant d'une boutique ouverte (la transmettre ou la faire"
+        " fermer par le service client d'abord).",
     )
     INVALID_QUANTITY = enum_value(
         D.INVALID_QUANTITY.value,
@@ -236,6 +240,17 @@ class ErrorCode(Enum):
         D.SHOP_NAME_TAKEN.value,
         description="Une boutique porte déjà ce nom, ou un nom qui s'y confond (lettres d'un"
         " autre alphabet, accents, casse, espaces ou ponctuation près).",
+    )
+    ORDER_IN_PROGRESS = enum_value(
+        D.ORDER_IN_PROGRESS.value,
+        description="deleteMyAccount refusé : un achat attend son paiement, une commande payée"
+        " n'est pas encore reçue ou retirée, ou un retour attend son remboursement ; le message"
+        " nomme la commande. Réessayer une fois la commande reçue (ou le retour remboursé).",
+    )
+    TOO_MANY_EXPORTS = enum_value(
+        D.TOO_MANY_EXPORTS.value,
+        description="requestMyDataExport refusé : 3 exports déjà demandés dans les dernières"
+        " 24 heures ; le message dit quand réessayer.",
     )
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from otesaintjo.schema.returns import ReturnType
 
 S = models.OrderStatus
+OPEN_RETURNS = frozenset({models.ReturnStatus.REQUESTED, models.ReturnStatus.RECEIVED})
 
 
 @strawberry.enum(
@@ -141,21 +142,50 @@ class OrderFulfilment:
     ready_by: datetime | None = strawberry.field(
         description="Retrait : prête au plus tard à cette heure (2 h d'ouverture après paiement)."
     )
-    address: DeliveryAddress | None = strawberry.field(description="Livraison : l'adresse.")
+    address: DeliveryAddress | None = strawberry.field(
+        description="Livraison : l'adresse ; pour les commerçants, null une fois le délai de"
+        " rétractation passé (même règle que Order.customer.address)."
+    )
     tracking_carrier: str | None
     tracking_number: str | None
 
 
+CONTACT_RULE = (
+    " Pour les commerçants de la boutique, seulement tant qu'ils en ont besoin : du paiement"
+    " à la réception, puis jusqu'à la fin du délai de rétractation (withdrawalDeadline), et"
+    " au-delà tant qu'un retour est ouvert ; null sinon (avant paiement, commande annulée, ou"
+    " délai passé). Le client et le personnel le voient toujours ; null aussi une fois le"
+    " compte du client supprimé."
+)
+
+
 @strawberry.type(description="Ce qu'il faut savoir du client pour servir la commande.")
 class OrderCustomer:
-    first_name: str
+    first_name: str = strawberry.field(description="« Client » une fois le compte supprimé.")
     last_name: str
-    phone: str
-    address: DeliveryAddress | None = strawberry.field(description="Seulement pour une livraison.")
+    phone: str | None = strawberry.field(
+        description="Le téléphone donné à la commande (E.164)." + CONTACT_RULE
+    )
+    address: DeliveryAddress | None = strawberry.field(
+        description="Seulement pour une livraison." + CONTACT_RULE
+    )
 
 
 async def can_see_order(info: Info, order: models.Order) -> bool:
     return await access.may_see_order(info.context.user, order, info.context.member_of)
+
+
+async def can_see_contact(info: Info, order: models.Order) -> bool:
+    """The customer's phone and address on this order (``access.may_see_customer_contact``)."""
+    ctx = info.context
+
+    async def return_open() -> bool:
+        backs = await ctx.loaders.returns_by_order_id.load(order.id)
+        return any(back.status in OPEN_RETURNS for back in backs)
+
+    return await access.may_see_customer_contact(
+        ctx.user, order, ctx.member_of, ctx.now, return_open
+    )
 
 
 def can_see_purchase(info: Info, purchase: models.Purchase) -> bool:
@@ -281,7 +311,9 @@ class OrderType(relay.Node):
     async def fulfilment(self, info: Info) -> OrderFulfilment:
         order = self.row
         purchase = await info.context.loaders.purchase_by_id.load(order.purchase_id)
-        delivery = order.mode == models.FulfilmentMode.DELIVERY
+        delivery = order.mode == models.FulfilmentMode.DELIVERY and await can_see_contact(
+            info, order
+        )
         return OrderFulfilment(
             mode=FulfilmentModeEnum(order.mode),
             mode_label=labels.mode_label(order.mode),
@@ -307,11 +339,12 @@ class OrderType(relay.Node):
         loaders = info.context.loaders
         user = await loaders.user_by_id.load(self.row.user_id)
         purchase = await loaders.purchase_by_id.load(self.row.purchase_id)
-        delivery = self.row.mode == models.FulfilmentMode.DELIVERY
+        contact = await can_see_contact(info, self.row)
+        delivery = contact and self.row.mode == models.FulfilmentMode.DELIVERY
         return OrderCustomer(
             first_name=user.first_name,
             last_name=user.last_name,
-            phone=purchase.contact_phone,
+            phone=(purchase.contact_phone or None) if contact else None,
             address=DeliveryAddress.from_json(purchase.delivery_address) if delivery else None,
         )
 

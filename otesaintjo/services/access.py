@@ -50,6 +50,37 @@ def may_see_purchase(user: User | None, purchase: Purchase) -> bool:
     return user is not None and (user.id == purchase.user_id or user.is_staff)
 
 
+# While the shop serves the order: from payment to receipt (delivered or collected).
+CONTACT_WHILE = frozenset({OrderStatus.PAID, OrderStatus.READY_FOR_PICKUP, OrderStatus.SHIPPED})
+
+
+async def may_see_customer_contact(
+    user: User | None,
+    order: Order,
+    member_of: MemberOf,
+    now: datetime,
+    return_open: Callable[[], Awaitable[bool]],
+) -> bool:
+    """The customer's phone and delivery address on an order (GDPR data minimisation: a
+    merchant gets only what serving the order needs). The customer and staff always; the
+    shop's merchants from payment until the goods are received, then until the withdrawal
+    deadline (``withdrawal.withdrawal_deadline``, L221-18), and after it only while a return
+    of the order is open (requested, or received and not yet refunded). Never before payment,
+    nor on a cancelled order. ``return_open`` is asked last (a query)."""
+    if user is None:
+        return False
+    if user.id == order.user_id or user.is_staff:
+        return True
+    if not await manages_shop(user, order.shop_id, member_of):
+        return False
+    if order.status in CONTACT_WHILE:
+        return True
+    if order.status not in withdrawal.RECEIVED_STATUSES:
+        return False
+    deadline = withdrawal.withdrawal_deadline(order)
+    return (deadline is not None and now <= deadline) or await return_open()
+
+
 async def may_see_return(user: User | None, back: OrderReturn, member_of: MemberOf) -> bool:
     if user is not None and user.id == back.user_id:
         return True
@@ -93,8 +124,9 @@ async def may_request_return(
 async def may_read_invoice(
     user: User | None, invoice: Invoice, customer_id: int | None, member_of: MemberOf
 ) -> bool:
-    """An invoice or credit note: the order's customer, the shop's merchants, staff."""
-    if user is not None and user.id == customer_id:
+    """An invoice or credit note: the order's customer (until their account is erased: a
+    link made just before still names them), the shop's merchants, staff."""
+    if user is not None and user.id == customer_id and user.erased_at is None:
         return True
     return await manages_shop(user, invoice.shop_id, member_of)
 

@@ -97,10 +97,27 @@ async def _parties(session: AsyncSession, order: Order) -> dict[str, Any]:
             "town": shop.town,
             "siret": shop.siret,
         },
-        "customer": {
-            "name": f"{customer.first_name} {customer.last_name}",
-            "address": purchase.delivery_address,
-        },
+        "customer": await _customer(session, order, customer, purchase),
+    }
+
+
+async def _customer(
+    session: AsyncSession, order: Order, customer: User, purchase: Purchase
+) -> dict[str, Any]:
+    """The buyer as the document names them. An erased account (``deleteMyAccount``) keeps
+    its name and address only on the invoice already issued: a later credit note repeats it."""
+    if customer.erased_at is not None:
+        issued = await session.scalar(
+            select(Invoice.snapshot)
+            .where(Invoice.order_id == order.id, Invoice.kind == InvoiceKind.INVOICE)
+            .order_by(Invoice.id)  # type: ignore[arg-type]
+            .limit(1)
+        )
+        if issued and "customer" in issued:
+            return dict(issued["customer"])
+    return {
+        "name": f"{customer.first_name} {customer.last_name}",
+        "address": purchase.delivery_address,
     }
 
 

@@ -36,6 +36,9 @@ SCALARS = {
             "9999-12-31T23:59:59-12:00",
         ]
     ).map(lambda v: graphql.StringValueNode(value=v)),
+    "Date": st.sampled_from(["2030-01-01", "2026-12-20", "pas une date", "9999-12-31"]).map(
+        lambda v: graphql.StringValueNode(value=v)
+    ),
     "Upload": st.just(graphql.NullValueNode()),
     "JSON": st.just(graphql.NullValueNode()),
 }

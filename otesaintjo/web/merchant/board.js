@@ -593,8 +593,10 @@
         "p",
         { className: "customer" },
         h("span", { className: "customer-name" }, `${customer.firstName} ${customer.lastName}`),
-        " · ",
-        h("a", { href: `tel:${customer.phone}` }, formatPhone(customer.phone)),
+        // Null once the withdrawal period is over (the shop no longer needs it).
+        ...(customer.phone
+          ? [" · ", h("a", { href: `tel:${customer.phone}` }, formatPhone(customer.phone))]
+          : []),
       ),
     );
 
