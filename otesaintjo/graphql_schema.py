@@ -31,6 +31,7 @@ from otesaintjo.resolvers.accounts import AccountMutations, AccountQueries
 from otesaintjo.resolvers.after_sale import AfterSaleMutations, AfterSaleQueries
 from otesaintjo.resolvers.browse import BrowseQueries
 from otesaintjo.resolvers.cart import CartMutations, CartQueries
+from otesaintjo.resolvers.delivery_slots import DeliverySlotMutations
 from otesaintjo.resolvers.jobs import JobMutations, JobQueries
 from otesaintjo.resolvers.live import LiveQueries, LiveSubscriptions
 from otesaintjo.resolvers.merchant import MerchantMutations
@@ -107,6 +108,7 @@ class Query(
 class Mutation(
     AccountMutations,
     MerchantMutations,
+    DeliverySlotMutations,
     ShopTeamMutations,
     CartMutations,
     OrderMutations,

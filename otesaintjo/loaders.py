@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from otesaintjo.db import one_of
 from otesaintjo.models import (
+    DeliverySlot,
     Invoice,
     Order,
     OrderLine,
@@ -117,6 +118,25 @@ class Loaders:
                     select(ProductImage.product_id, ProductImage)
                     .where(one_of(dialect, ProductImage.product_id, ids))  # type: ignore[attr-defined]
                     .order_by(ProductImage.position, ProductImage.id)
+                ),
+            )
+        )
+
+    @cached_property
+    def delivery_slot_by_id(self) -> DataLoader[int, DeliverySlot | None]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(rows_by_id(factory, DeliverySlot, dialect))
+
+    @cached_property
+    def delivery_slots_by_shop_id(self) -> DataLoader[int, list[DeliverySlot]]:
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
+            grouped(
+                factory,
+                lambda ids: (
+                    select(DeliverySlot.shop_id, DeliverySlot)
+                    .where(one_of(dialect, DeliverySlot.shop_id, ids))  # type: ignore[attr-defined]
+                    .order_by(DeliverySlot.shop_id, DeliverySlot.starts, DeliverySlot.id)
                 ),
             )
         )

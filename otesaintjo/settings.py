@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     payment_method_types: list[str] = ["card"]  # add "paypal" once Stripe approved it
     commission_bp: int = Field(default=1000, ge=0, le=10_000)  # platform share of each order
     checkout_expiry_minutes: int = 30
+    # How many days ahead (today included) a cart offers a merchant's delivery slots.
+    delivery_slot_days: int = Field(default=14, ge=1, le=60)
     # Cache-Control of anonymous catalogue reads sent as GET with a persisted query hash:
     # 0 = "public, no-cache" (an HTTP cache keeps the answer and revalidates it with its
     # ETag each time: never stale); N > 0 = "public, max-age=N" (up to N s stale, no trip).

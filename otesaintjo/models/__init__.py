@@ -31,6 +31,7 @@ from otesaintjo.models.catalogue import (
     ShopCatalogueVersion,
     WithdrawalExclusion,
 )
+from otesaintjo.models.delivery_slots import DeliverySlot, DeliverySlotBooking
 from otesaintjo.models.invoices import Invoice, InvoiceKind, ShopInvoiceCounter
 from otesaintjo.models.jobs import Job
 from otesaintjo.models.orders import (
@@ -64,6 +65,8 @@ __all__ = [
     "CatalogueListingVersion",
     "DataExport",
     "DataExportStatus",
+    "DeliverySlot",
+    "DeliverySlotBooking",
     "FulfilmentMode",
     "Invoice",
     "InvoiceKind",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from otesaintjo.models.base import timestamp_field
@@ -62,3 +62,6 @@ class CartFulfilment(SQLModel, table=True):
     )
     mode: str = Field(sa_column=Column(String(10), nullable=False))
     carrier: str | None = Field(default=None, max_length=20)
+    # The merchant's delivery slot chosen (DeliverySlot.id and the day of its occurrence).
+    delivery_slot_id: int | None = Field(default=None)
+    delivery_slot_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))

@@ -8,13 +8,14 @@ so nothing may rely on Stripe alone.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -107,6 +108,13 @@ class Order(SQLModel, table=True):
     vat_cents: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     ready_by: datetime | None = timestamp_field(nullable=True)
     pickup_code: str | None = Field(default=None, max_length=12)
+    # Merchant delivery in a slot: the occurrence booked (its counter key) and its hours as
+    # they were when booked; a carrier's estimated day instead (services/delivery_slots.py).
+    delivery_slot_id: int | None = Field(default=None)
+    delivery_slot_date: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    delivery_starts_at: datetime | None = timestamp_field(nullable=True)
+    delivery_ends_at: datetime | None = timestamp_field(nullable=True)
+    estimated_delivery_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     tracking_carrier: str | None = Field(default=None, max_length=50)
     tracking_number: str | None = Field(default=None, max_length=100)
     problem: str | None = Field(default=None, max_length=1000)

@@ -43,6 +43,17 @@ def local_datetime(value: datetime) -> str:
 _TEMPLATES.filters["local_datetime"] = local_datetime
 
 
+def delivery_promise(order: Any) -> str | None:
+    """« Livraison le mardi 8 décembre entre 14 h et 16 h » (a merchant's slot) or « Livraison
+    estimée le … » (a carrier's day) for an order; None for a pickup."""
+    return labels.delivery_promise(
+        order.delivery_starts_at, order.delivery_ends_at, order.estimated_delivery_on
+    )
+
+
+_TEMPLATES.filters["delivery_promise"] = delivery_promise
+
+
 @dataclass(frozen=True, slots=True)
 class RenderedEmail:
     to: str

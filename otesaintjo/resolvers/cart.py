@@ -165,3 +165,28 @@ class CartMutations:
                 session, ctx.settings, owner(info), input.postcode, ctx.now
             ),
         )
+
+    @strawberry.mutation(
+        permission_classes=[Public],
+        description="Choisir le créneau où le commerçant livre sa part du panier (l'un de"
+        " CartShop.deliverySlots) ; la place n'est prise qu'au checkout.",
+    )
+    async def cart_set_delivery_slot(
+        self,
+        info: Info,
+        input: Annotated[
+            types.CartSetDeliverySlotInput,
+            strawberry.argument(description="La boutique, le créneau et sa date."),
+        ],
+    ) -> types.CartSetDeliverySlotPayload:
+        ctx = info.context
+
+        async def work(session: AsyncSession):
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            slot_id = decode_id(input.slot_id, "DeliverySlot", ["slotId"])
+            cart = await carts.set_delivery_slot(
+                session, ctx.settings, owner(info), shop_id, slot_id, input.date, ctx.now
+            )
+            return cart, None
+
+        return await respond(info, types.CartSetDeliverySlotPayload, work)  # type: ignore[return-value]

@@ -18,6 +18,7 @@ from otesaintjo.schema.catalogue import (
     exclusion_of,
 )
 from otesaintjo.schema.common import Money
+from otesaintjo.schema.delivery_slots import DeliverySlotOccurrence
 from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id
 from otesaintjo.schema.shops import ShopType
@@ -94,6 +95,13 @@ class DeliveryOptionType:
     estimated_delivery: DeliveryEstimate = strawberry.field(
         description="Estimation en jours ouvrés (lundi–vendredi hors fériés de La Réunion)."
     )
+    estimated_date: date | None = strawberry.field(
+        description="Le jour de livraison annoncé, en jours ouvrés de La Réunion (lundi–vendredi"
+        " hors fériés) : Stuart le jour même pour une commande passée un jour ouvré avant"
+        " 14 h, sinon le jour ouvré suivant ; La Poste J+2 ; Colissimo (métropole) J+5 ; le"
+        " commerçant J+1, ou, s'il livre sur créneaux, le jour du créneau choisi (à défaut du"
+        " premier proposé ; null s'il n'en reste aucun)."
+    )
 
 
 @strawberry.type
@@ -125,6 +133,19 @@ class CartShop:
     pickup_ready_at: datetime | None = strawberry.field(
         description="Si le client paie maintenant : prêt 2 heures d'ouverture plus tard"
         " (heure de La Réunion) ; null si la boutique ne propose pas le retrait."
+    )
+    delivery_slots: list[DeliverySlotOccurrence] = strawberry.field(
+        description="Si la boutique livre elle-même le code postal du panier sur créneaux :"
+        " les créneaux encore réservables des 14 prochains jours (aujourd'hui compris), hors"
+        " jours fériés de La Réunion, fermetures de la boutique, créneaux complets ou dont"
+        " l'heure limite de réservation est passée ; par ordre chronologique. Vide sinon."
+    )
+    delivery_slot: DeliverySlotOccurrence | None = strawberry.field(
+        description="Le créneau choisi (cartSetDeliverySlot), tant qu'il reste réservable."
+    )
+    delivery_slot_required: bool = strawberry.field(
+        description="La livraison par le commerçant demande un créneau : checkout refuse sans"
+        " (DELIVERY_SLOT_REQUIRED)."
     )
 
 
@@ -186,11 +207,17 @@ def _shop(view: ShopView) -> CartShop:
                 estimated_delivery=DeliveryEstimate(
                     earliest=o.estimate.earliest, latest=o.estimate.latest
                 ),
+                estimated_date=o.estimated_date,
             )
             for o in view.delivery_options
         ],
         deliverable=view.deliverable,
         pickup_ready_at=view.ready_at,
+        delivery_slots=[DeliverySlotOccurrence.of(o) for o in view.delivery_slots if not o.full],
+        delivery_slot=DeliverySlotOccurrence.of(view.delivery_slot)
+        if view.delivery_slot and view.merchant_delivery
+        else None,
+        delivery_slot_required=view.slots_published,
     )
 
 
@@ -240,6 +267,17 @@ class CartSetFulfilmentInput:
     )
 
 
+@strawberry.input(description="Le créneau où le commerçant livre sa part du panier.")
+class CartSetDeliverySlotInput:
+    shop_id: strawberry.ID = strawberry.field(
+        description="Une boutique du panier, livrée par le commerçant (carrier MERCHANT)."
+    )
+    slot_id: strawberry.ID = strawberry.field(
+        description="Le créneau (DeliverySlot.id) de CartShop.deliverySlots."
+    )
+    date: date = strawberry.field(description="Sa date (DeliverySlotOccurrence.date).")
+
+
 @strawberry.type(description=f"« cartToken » : à renvoyer dans l'en-tête {CART_TOKEN_HEADER}.")
 class CartPayload:
     cart: CartType | None = None
@@ -271,4 +309,9 @@ class CartSetFulfilmentPayload(CartPayload):
 
 @strawberry.type
 class CartSetDeliveryPostcodePayload(CartPayload):
+    pass
+
+
+@strawberry.type
+class CartSetDeliverySlotPayload(CartPayload):
     pass

@@ -252,6 +252,31 @@ class ErrorCode(Enum):
         description="requestMyDataExport refusé : 3 exports déjà demandés dans les dernières"
         " 24 heures ; le message dit quand réessayer.",
     )
+    NOT_MERCHANT_DELIVERY = enum_value(
+        D.NOT_MERCHANT_DELIVERY.value,
+        description="cartSetDeliverySlot refusé : la boutique n'est pas livrée par le"
+        " commerçant lui-même (cartSetFulfilment DELIVERY avec MERCHANT d'abord).",
+    )
+    DELIVERY_SLOT_OTHER_SHOP = enum_value(
+        D.DELIVERY_SLOT_OTHER_SHOP.value,
+        description="Ce créneau de livraison est celui d'une autre boutique.",
+    )
+    DELIVERY_SLOT_UNAVAILABLE = enum_value(
+        D.DELIVERY_SLOT_UNAVAILABLE.value,
+        description="Ce créneau ne se réserve pas ce jour-là : jour férié, fermeture, date"
+        " hors des prochains jours proposés, heure limite de réservation passée, ou créneau"
+        " supprimé ; en choisir un parmi CartShop.deliverySlots.",
+    )
+    DELIVERY_SLOT_FULL = enum_value(
+        D.DELIVERY_SLOT_FULL.value,
+        description="Ce créneau est complet (sa capacité de commandes est atteinte) : en"
+        " choisir un autre parmi CartShop.deliverySlots.",
+    )
+    DELIVERY_SLOT_REQUIRED = enum_value(
+        D.DELIVERY_SLOT_REQUIRED.value,
+        description="checkout refusé : la boutique livre sur créneaux ; en choisir un"
+        " (cartSetDeliverySlot) parmi CartShop.deliverySlots.",
+    )
 
 
 _drift = {(c.name, c.value) for c in DomainErrorCode} ^ {(c.name, c.value) for c in ErrorCode}

@@ -8,7 +8,7 @@ Of the customer, a merchant sees only what fulfilment needs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -133,6 +133,15 @@ class OrderLineType:
         )
 
 
+@strawberry.type(
+    description="Le créneau de livraison vendu avec la commande (heure de La Réunion)."
+)
+class OrderDeliverySlot:
+    starts_at: datetime = strawberry.field(description="Début de la livraison.")
+    ends_at: datetime = strawberry.field(description="Fin de la livraison.")
+    label: str = strawberry.field(description="« mardi 8 décembre entre 14 h et 16 h ».")
+
+
 @strawberry.type(description="Comment le client reçoit la commande.")
 class OrderFulfilment:
     mode: FulfilmentModeEnum
@@ -148,6 +157,19 @@ class OrderFulfilment:
     )
     tracking_carrier: str | None
     tracking_number: str | None
+    delivery_slot: OrderDeliverySlot | None = strawberry.field(
+        description="Livraison par le commerçant sur créneau : le créneau réservé au paiement,"
+        " tel qu'il a été vendu (une modification ultérieure du créneau ne le change pas)."
+    )
+    estimated_delivery_date: date | None = strawberry.field(
+        description="Livraison : le jour annoncé à la commande (celui du créneau, ou la règle"
+        " du transporteur, en jours ouvrés de La Réunion : DeliveryOption.estimatedDate)."
+    )
+    delivery_promise: str | None = strawberry.field(
+        description="Ce que lisent le client et la boutique : « Livraison le mardi 8 décembre"
+        " entre 14 h et 16 h » ou « Livraison estimée le jeudi 10 décembre » ; null pour un"
+        " retrait."
+    )
 
 
 CONTACT_RULE = (
@@ -323,6 +345,17 @@ class OrderType(relay.Node):
             address=DeliveryAddress.from_json(purchase.delivery_address) if delivery else None,
             tracking_carrier=order.tracking_carrier,
             tracking_number=order.tracking_number,
+            delivery_slot=OrderDeliverySlot(
+                starts_at=order.delivery_starts_at,
+                ends_at=order.delivery_ends_at,
+                label=labels.slot_label(order.delivery_starts_at, order.delivery_ends_at),
+            )
+            if order.delivery_starts_at and order.delivery_ends_at
+            else None,
+            estimated_delivery_date=order.estimated_delivery_on,
+            delivery_promise=labels.delivery_promise(
+                order.delivery_starts_at, order.delivery_ends_at, order.estimated_delivery_on
+            ),
         )
 
     @strawberry.field(

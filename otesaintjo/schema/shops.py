@@ -19,6 +19,7 @@ from otesaintjo.services import shops
 if TYPE_CHECKING:
     from otesaintjo.schema.after_sale import Rating, ShopReviewConnection
     from otesaintjo.schema.catalogue import ProductConnection, ProductSortEnum
+    from otesaintjo.schema.delivery_slots import DeliverySlotType
     from otesaintjo.schema.orders import OrderConnection, OrderStatusEnum, ShopPayouts
     from otesaintjo.schema.returns import ReturnConnection, ReturnStatusEnum
 
@@ -264,6 +265,21 @@ class ShopType(relay.Node):
             if row.colissimo_fee_cents is not None
             else None,
         )
+
+    @strawberry.field(
+        description="Les créneaux de livraison hebdomadaires de la boutique quand elle livre"
+        " elle-même (du lundi au dimanche, puis par heure) ; vide si elle n'en publie pas."
+        " Les dates réservables sont dans CartShop.deliverySlots."
+    )
+    async def delivery_slots(
+        self, info: Info
+    ) -> list[Annotated[DeliverySlotType, strawberry.lazy("otesaintjo.schema.delivery_slots")]]:
+        from otesaintjo.schema.delivery_slots import DeliverySlotType
+
+        rows = await info.context.loaders.delivery_slots_by_shop_id.load(self.id)
+        order = {day: position for position, day in enumerate(w.value for w in Weekday)}
+        rows = sorted(rows, key=lambda r: (order[r.weekday], r.starts, r.id))
+        return [DeliverySlotType.from_row(row) for row in rows]
 
     @strawberry.field(description="Photo de couverture (URL stable), si la boutique en a une.")
     def cover_photo_url(self, info: Info) -> str | None:

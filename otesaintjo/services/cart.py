@@ -6,7 +6,7 @@ carrier that serves the address) or click and collect. Amounts come from ``cart_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select
@@ -19,6 +19,7 @@ from otesaintjo.models import (
     Cart,
     CartFulfilment,
     CartItem,
+    DeliverySlot,
     FulfilmentMode,
     Product,
     Shop,
@@ -26,7 +27,7 @@ from otesaintjo.models import (
 )
 from otesaintjo.security import new_token, token_digest
 from otesaintjo.services import cart_totals as totals
-from otesaintjo.services import pickup
+from otesaintjo.services import delivery_slots, pickup
 from otesaintjo.services.pricing import ActivePromotion, best_offer
 from otesaintjo.services.promotions import active_promotions
 from otesaintjo.services.reunion_calendar import add_working_days
@@ -69,6 +70,10 @@ class DeliveryOption:
     """What the customer pays: zero when the merchant offers the delivery."""
     regular_fee_cents: int
     estimate: DeliveryEstimate
+    estimated_date: date | None = None
+    """The day promised: the carrier's rule (``delivery_slots.ESTIMATE_RULES``); for a merchant
+    delivering in slots, the day of the slot chosen, else of the first one offered (None when
+    none is left)."""
 
     @property
     def free(self) -> bool:
@@ -84,6 +89,21 @@ class ShopView:
     delivery_options: list[DeliveryOption]
     ready_at: datetime | None
     deliverable: bool
+    slots_published: bool = False
+    """The shop delivers itself in slots: checkout needs one for its own delivery."""
+    delivery_slots: tuple[delivery_slots.Occurrence, ...] = ()
+    """Its occurrences that can still be booked (full ones included: ``Occurrence.full``)."""
+    delivery_slot: delivery_slots.Occurrence | None = None
+    """The occurrence chosen, while it can still be booked."""
+
+    @property
+    def merchant_delivery(self) -> bool:
+        chosen = self.fulfilment
+        return (
+            chosen is not None
+            and chosen.mode == FulfilmentMode.DELIVERY
+            and chosen.carrier == MERCHANT
+        )
 
 
 @dataclass(frozen=True)
@@ -191,6 +211,63 @@ async def set_fulfilment(
         session.add(CartFulfilment(cart_id=cart.id, shop_id=shop_id, mode=mode, carrier=carrier))  # type: ignore[arg-type]
     else:
         existing.mode, existing.carrier = mode, carrier
+        if mode != FulfilmentMode.DELIVERY or carrier != MERCHANT:  # a slot is the merchant's
+            existing.delivery_slot_id = existing.delivery_slot_date = None
+    await session.flush()
+    return cart
+
+
+async def set_delivery_slot(
+    session: AsyncSession,
+    settings: Settings,
+    owner: Owner,
+    shop_id: int,
+    slot_id: int,
+    day: date,
+    now: datetime,
+) -> Cart:
+    """``cartSetDeliverySlot``: the occurrence (slot, day) the merchant delivers in. Refused
+    when the shop is not in the cart, is not delivered by the merchant, the slot is another
+    shop's, that day is not offered (holiday, closure, past cut-off, beyond the days offered)
+    or full. Booked only at checkout: choosing holds no place."""
+    cart = await find_cart(session, owner)
+    view = await view_cart(session, settings, cart, now) if cart else None
+    shop_view = next((s for s in view.shops if s.shop.id == shop_id), None) if view else None
+    if cart is None or shop_view is None:
+        raise DomainError(
+            ErrorCode.NOT_IN_CART, "Aucun produit de cette boutique dans le panier.", ["shopId"]
+        )
+    if not shop_view.merchant_delivery:
+        raise DomainError(
+            ErrorCode.NOT_MERCHANT_DELIVERY,
+            f"Choisissez d'abord la livraison par « {shop_view.shop.name} » elle-même.",
+            ["shopId"],
+        )
+    slot_shop = await session.scalar(
+        select(DeliverySlot.shop_id).where(DeliverySlot.id == slot_id)  # type: ignore[arg-type]
+    )
+    if slot_shop is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "Créneau introuvable.", ["slotId"])
+    if slot_shop != shop_id:
+        raise DomainError(
+            ErrorCode.DELIVERY_SLOT_OTHER_SHOP,
+            f"Ce créneau n'est pas un créneau de « {shop_view.shop.name} ».",
+            ["slotId"],
+        )
+    occurrence = delivery_slots.find(shop_view.delivery_slots, slot_id, day)
+    if occurrence is None:
+        raise DomainError(
+            ErrorCode.DELIVERY_SLOT_UNAVAILABLE,
+            "Ce créneau n'est pas proposé ce jour-là (jour férié, fermeture, ou heure limite"
+            " de réservation passée) : choisissez-en un autre.",
+            ["date"],
+        )
+    if occurrence.full:
+        raise delivery_slots.full_error()
+    chosen = shop_view.fulfilment
+    assert chosen is not None
+    chosen.delivery_slot_id, chosen.delivery_slot_date = slot_id, day
+    cart.updated_at = now
     await session.flush()
     return cart
 
@@ -317,6 +394,11 @@ async def view_cart(
             await session.execute(select(CartFulfilment).where(CartFulfilment.cart_id == cart.id))
         ).scalars()
     }
+    # Slots only where the merchant delivers this postcode (no query otherwise).
+    served = [s for s in shops.values() if cart.delivery_postcode in s.delivery_postcodes]
+    slots = await delivery_slots.occurrences_by_shop(
+        session, served, now, settings.delivery_slot_days
+    )
     views = [
         _shop_view(
             settings,
@@ -326,6 +408,7 @@ async def view_cart(
             chosen.get(shop_id),
             cart.delivery_postcode,
             now,
+            slots.get(shop_id),
         )
         for shop_id, shop_lines in lines.items()
     ]
@@ -359,6 +442,7 @@ def delivery_options(
             estimate=DeliveryEstimate(
                 add_working_days(today, lead[0]), add_working_days(today, lead[1])
             ),
+            estimated_date=delivery_slots.estimated_delivery_date(carrier, now),
         )
         for carrier, fee, lead in offers
     ]
@@ -372,6 +456,7 @@ def _shop_view(
     fulfilment: CartFulfilment | None,
     postcode: str | None,
     now: datetime,
+    slots: list[delivery_slots.Occurrence] | None = None,
 ) -> ShopView:
     lines = [
         totals.Line(
@@ -385,6 +470,17 @@ def _shop_view(
     ]
     subtotal = sum(line.total_cents for line in lines)
     options = delivery_options(settings, shop, postcode, subtotal, now)
+    chosen_slot = None
+    if slots is not None:  # the merchant delivers in slots: its option's day is a slot's
+        if fulfilment is not None and fulfilment.carrier == MERCHANT:
+            chosen_slot = delivery_slots.find(
+                slots, fulfilment.delivery_slot_id, fulfilment.delivery_slot_date
+            )
+        first = chosen_slot or next((o for o in slots if not o.full), None)
+        options = [
+            replace(o, estimated_date=first.day if first else None) if o.carrier == MERCHANT else o
+            for o in options
+        ]
     fee = 0
     if fulfilment is not None and fulfilment.mode == FulfilmentMode.DELIVERY:
         fee = next((o.fee_cents for o in options if o.carrier == fulfilment.carrier), 0)
@@ -396,6 +492,9 @@ def _shop_view(
         delivery_options=options,
         ready_at=pickup.ready_at(now, shop.pickup_hours, shop.closures),
         deliverable=all(product.deliverable for _, product in shop_lines),
+        slots_published=slots is not None,
+        delivery_slots=tuple(slots or ()),
+        delivery_slot=chosen_slot,
     )
 
 

@@ -33,7 +33,7 @@ from otesaintjo.models import (
 )
 from otesaintjo.payments.gateway import PaymentsGateway, PaymentsUnavailable
 from otesaintjo.services import cart as carts
-from otesaintjo.services import order_numbers, stock
+from otesaintjo.services import delivery_slots, order_numbers, stock
 from otesaintjo.services.outbox import enqueue
 from otesaintjo.services.shop_rules import check_postcode
 from otesaintjo.services.stripe_keys import stripe_key
@@ -136,6 +136,12 @@ async def place(
         session,
         {line.product_id: line.quantity for shop in view.shops for line in shop.totals.lines},
     )
+    # Then each delivery slot's place, shops in id order (all or nothing with the stock).
+    for shop_view in sorted(view.shops, key=lambda v: v.shop.id):  # type: ignore[arg-type, return-value]
+        if shop_view.merchant_delivery and shop_view.delivery_slot is not None:
+            await delivery_slots.book(
+                session, shop_view.delivery_slot, ["shops", str(shop_view.shop.id), "slotId"]
+            )
     # Shops in id order: each takes its order-number counter lock (no crossed waits).
     for shop_view in sorted(view.shops, key=lambda v: v.shop.id):  # type: ignore[arg-type, return-value]
         await _add_order(session, purchase, shop_view)
@@ -217,6 +223,8 @@ def _fingerprint(view: carts.CartView | None, phone: str, address: Address | Non
                 "fee": s.totals.delivery_fee_cents,
                 "mode": s.fulfilment.mode if s.fulfilment else None,
                 "carrier": s.fulfilment.carrier if s.fulfilment else None,
+                # Only when there is one: the fingerprints of slot-less carts stay as they were.
+                **_slot_of(s),
             }
             for s in (view.shops if view else [])
         ],
@@ -224,6 +232,36 @@ def _fingerprint(view: carts.CartView | None, phone: str, address: Address | Non
         "address": address.__dict__ if address else None,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def _slot_of(shop_view: carts.ShopView) -> dict[str, str]:
+    chosen = shop_view.fulfilment
+    if chosen is None or chosen.delivery_slot_id is None or chosen.delivery_slot_date is None:
+        return {}
+    return {"slot": f"{chosen.delivery_slot_id}@{chosen.delivery_slot_date.isoformat()}"}
+
+
+def _check_slot(shop_view: carts.ShopView) -> None:
+    """A merchant delivering in slots needs one, still offered and not full (a full one is
+    refused again, race-safe, when checkout books it)."""
+    field = ["shops", str(shop_view.shop.id), "slotId"]
+    chosen = shop_view.fulfilment
+    assert chosen is not None
+    name = shop_view.shop.name
+    if chosen.delivery_slot_id is not None and shop_view.delivery_slot is None:
+        raise DomainError(
+            ErrorCode.DELIVERY_SLOT_UNAVAILABLE,
+            f"Le créneau choisi pour « {name} » n'est plus proposé : choisissez-en un autre.",
+            field,
+        )
+    if shop_view.slots_published and shop_view.delivery_slot is None:
+        raise DomainError(
+            ErrorCode.DELIVERY_SLOT_REQUIRED,
+            f"Choisissez un créneau de livraison pour « {name} ».",
+            field,
+        )
+    if shop_view.delivery_slot is not None and shop_view.delivery_slot.full:
+        raise delivery_slots.full_error(field)
 
 
 def _check_fulfilment(view: carts.CartView) -> None:
@@ -248,12 +286,16 @@ def _check_fulfilment(view: carts.CartView) -> None:
                 raise DomainError(
                     refusal.code, refusal.message, ["shops", str(shop_view.shop.id)]
                 ) from None
+            if shop_view.merchant_delivery:
+                _check_slot(shop_view)
 
 
 async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts.ShopView) -> None:
     shop_totals = shop_view.totals
     fulfilment = shop_view.fulfilment
     assert fulfilment is not None
+    slot = shop_view.delivery_slot if shop_view.merchant_delivery else None
+    option = next((o for o in shop_view.delivery_options if o.carrier == fulfilment.carrier), None)
     order = Order(
         number=await order_numbers.next_order_number(session, shop_view.shop),
         purchase_id=purchase.id,  # type: ignore[arg-type]
@@ -265,6 +307,14 @@ async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts
         delivery_fee_cents=shop_totals.delivery_fee_cents,
         total_cents=shop_totals.total_cents,
         vat_cents={str(rate): cents for rate, cents in shop_totals.vat_cents.items()},
+        # The slot as sold (a later edit of the slot leaves it), or the carrier's day.
+        delivery_slot_id=slot.slot.id if slot else None,
+        delivery_slot_date=slot.day if slot else None,
+        delivery_starts_at=slot.starts_at if slot else None,
+        delivery_ends_at=slot.ends_at if slot else None,
+        estimated_delivery_on=option.estimated_date
+        if option and fulfilment.mode == FulfilmentMode.DELIVERY
+        else None,
     )
     session.add(order)
     await session.flush()

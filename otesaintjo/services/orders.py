@@ -27,7 +27,7 @@ from otesaintjo.models import (
     Shop,
     User,
 )
-from otesaintjo.services import access, audit, order_events, pages, stock
+from otesaintjo.services import access, audit, delivery_slots, order_events, pages, stock
 from otesaintjo.services.money import ledger, transfers
 from otesaintjo.services.money.settlement import CANCEL_PAYMENT_JOB, cancel_unpaid, quantities_of
 from otesaintjo.services.outbox import enqueue, queue_email
@@ -198,6 +198,7 @@ async def cancel(session: AsyncSession, order: Order, now: datetime) -> Order:
         raise invalid_transition(order)
     if previous in GOODS_STILL_IN_SHOP:
         await stock.release(session, await quantities_of(session, [order.id]))  # type: ignore[list-item]
+        await delivery_slots.release(session, [order])  # not delivered: its place is free
     await ledger.refund(session, order, f"order:{order.id}:cancel", now)
     await transfers.withhold_or_reverse(session, order)
     await session.refresh(order)

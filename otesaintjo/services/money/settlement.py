@@ -32,7 +32,15 @@ from otesaintjo.models import (
     User,
 )
 from otesaintjo.payments.gateway import PaymentState, PaymentsUnavailable
-from otesaintjo.services import invoices, links, order_events, pickup, pickup_promises, stock
+from otesaintjo.services import (
+    delivery_slots,
+    invoices,
+    links,
+    order_events,
+    pickup,
+    pickup_promises,
+    stock,
+)
 from otesaintjo.services.money import ledger, transfers
 from otesaintjo.services.money.base import MoneyPart
 from otesaintjo.services.order_alerts import alert_shop
@@ -55,7 +63,8 @@ async def quantities_of(session: AsyncSession, order_ids: list[int]) -> dict[int
 
 
 async def cancel_unpaid(session: AsyncSession, purchase_id: int, now: datetime) -> bool:
-    """Cancel a purchase still waiting for its payment and give its stock back (once)."""
+    """Cancel a purchase still waiting for its payment and give its stock and its delivery
+    slots' places back (once)."""
     cancelled = await session.execute(
         update(Purchase)
         .where(Purchase.id == purchase_id, Purchase.status == PurchaseStatus.PENDING_PAYMENT)
@@ -75,6 +84,7 @@ async def cancel_unpaid(session: AsyncSession, purchase_id: int, now: datetime) 
         await order_events.record(session, order, OrderEventKind.UPDATED)
     order_ids = [order.id for order in orders]
     await stock.release(session, await quantities_of(session, order_ids))  # type: ignore[arg-type]
+    await delivery_slots.release(session, orders)  # their delivery slots' places too
     return True
 
 
