@@ -49,8 +49,18 @@ class DeliverySlotType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: list[str], required: bool = False
     ) -> list[DeliverySlotType | None]:
-        rows = await info.context.loaders.delivery_slot_by_id.load_many(primary_keys(node_ids))
-        return [cls.from_row(row) if row is not None else None for row in rows]
+        """Visible as its shop is: an inactive shop's slots to its merchants only."""
+        ctx = info.context
+        rows = await ctx.loaders.delivery_slot_by_id.load_many(primary_keys(node_ids))
+        shops = await ctx.loaders.shop_by_id.load_many([r.shop_id if r else -1 for r in rows])
+        return [
+            cls.from_row(row)
+            if row is not None
+            and shop is not None
+            and (shop.is_active or await ctx.manages_shop(shop.id))
+            else None
+            for row, shop in zip(rows, shops, strict=True)
+        ]
 
     @strawberry.field(description=CAPACITY + " Null sauf pour les commerçants de la boutique.")
     async def capacity(self, info: Info) -> int | None:

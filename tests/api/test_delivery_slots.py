@@ -263,6 +263,17 @@ async def test_only_the_shops_merchants_edit_its_slots(client) -> None:
             ) == ["FORBIDDEN"]
         anonymous = await client(DELETE, {"input": {"slotId": slot["id"]}})
         assert error_codes(anonymous) == ["UNAUTHENTICATED"]
+        # Anyone may look a slot up by its id (its capacity stays the shop's business).
+        node = await client(
+            """query($id: ID!) { node(id: $id) { ... on DeliverySlot { day capacity
+               shop { name } } } }""",
+            {"id": slot["id"]},
+        )
+        assert node["data"]["node"] == {
+            "day": "TUESDAY",
+            "capacity": None,
+            "shop": {"name": "Boulangerie du Centre"},
+        }
 
         # The merchant's own mistakes are userErrors.
         for bad, code in (

@@ -128,6 +128,10 @@ async def test_a_paid_order_appears_live_only_on_its_shops_board(
     await expect(order).to_contain_text(re.compile(r"2 × Pain\s*5,00\s€"))
     await expect(order).to_contain_text("Livraison à domicile, par le commerçant")
     await expect(order).to_contain_text("5 chemin Bœuf Mort")
+    # No slots published: the merchant's own delivery promises the next working day.
+    await expect(order.locator(".promise")).to_have_text(
+        re.compile(r"^Livraison estimée le \w+ (1er|\d+) \w+$")
+    )
     await expect(order).to_contain_text(re.compile(r"Livraison\s*3,50\s€"))
     await expect(order).to_contain_text(re.compile(r"Total\s*8,50\s€"))
     await expect(order).to_contain_text(re.compile(r"Payée aujourd’hui à \d\d:\d\d"))
@@ -159,6 +163,65 @@ async def test_a_paid_order_appears_live_only_on_its_shops_board(
     await expect(page.locator("article")).to_have_count(0, timeout=TIMEOUT_MS)
     assert (await customer_orders(client, customer))["CEN-0001"]["status"] == "DELIVERED"
 
+    assert watched.blocked == []
+    assert watched.errors == []
+
+
+SLOT = """mutation($input: CreateDeliverySlotInput!) { createDeliverySlot(input: $input) {
+  userErrors { code } } }"""
+CART_SLOTS = """{ cart { shops { deliverySlots { slot { id } date label } } } }"""
+CHOOSE_SLOT = """mutation($input: CartSetDeliverySlotInput!) { cartSetDeliverySlot(input: $input) {
+  userErrors { code } } }"""
+
+
+async def test_the_card_states_the_delivery_slot_sold(
+    client, live_server, offline_stripe, watched: Watched
+) -> None:
+    town = await Town(client).build()
+    for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"):
+        made = await client(
+            SLOT,
+            {
+                "input": {
+                    "shopId": town.bakery["id"],
+                    "day": day,
+                    "starts": "21:00",
+                    "ends": "22:30",
+                    "capacity": 3,
+                }
+            },
+            token=town.baker_token,
+        )
+        assert made["data"]["createDeliverySlot"]["userErrors"] == []
+    customer = await town.customer("lea@example.re")
+    await town.fill_cart(customer, bread=1, rice=0)
+    first = (await client(CART_SLOTS, token=customer))["data"]["cart"]["shops"][0]["deliverySlots"][
+        0
+    ]
+    chosen = await client(
+        CHOOSE_SLOT,
+        {
+            "input": {
+                "shopId": town.bakery["id"],
+                "slotId": first["slot"]["id"],
+                "date": first["date"],
+            }
+        },
+        token=customer,
+    )
+    assert chosen["data"]["cartSetDeliverySlot"]["userErrors"] == []
+    purchase = (await town.checkout(customer))["purchase"]
+    assert (await pay(offline_stripe, purchase["payment"]["clientSecret"])).status_code == 200
+    assert (await town.confirm(customer, purchase["id"]))["purchase"]["status"] == "PAID"
+
+    page = await watched.page()
+    await page.goto(f"http://{live_server}/commercant")
+    await sign_in(page, "boulanger@example.re")
+    order = card(page, "CEN-0001")
+    await expect(order.locator(".promise")).to_have_text(
+        f"Livraison le {first['label']}", timeout=TIMEOUT_MS
+    )
+    assert first["label"].endswith("entre 21 h et 22 h 30")
     assert watched.blocked == []
     assert watched.errors == []
 

@@ -663,6 +663,8 @@
     } else {
       const carrier = f.carrierLabel ? `, par ${f.carrierLabel}` : "";
       box.append(h("p", {}, h("strong", {}, f.modeLabel), carrier));
+      // « Livraison le mardi 8 décembre entre 14 h et 16 h » or « Livraison estimée le … ».
+      if (f.deliveryPromise) box.append(h("p", { className: "promise" }, f.deliveryPromise));
       const address = f.address || order.customer.address;
       if (address) {
         box.append(
