@@ -130,7 +130,7 @@ async def test_a_paid_order_appears_live_only_on_its_shops_board(
     await expect(order).to_contain_text("5 chemin Bœuf Mort")
     # No slots published: the merchant's own delivery promises the next working day.
     await expect(order.locator(".promise")).to_have_text(
-        re.compile(r"^Livraison estimée le \w+ (1er|\d+) \w+$")
+        re.compile(r"^Livraison estimée le \S+ (1er|\d+) \S+$")
     )
     await expect(order).to_contain_text(re.compile(r"Livraison\s*3,50\s€"))
     await expect(order).to_contain_text(re.compile(r"Total\s*8,50\s€"))
