@@ -28,6 +28,7 @@ from otesaintjo.models import (
 from otesaintjo.security import new_token, token_digest
 from otesaintjo.services import cart_totals as totals
 from otesaintjo.services import delivery_slots, pickup
+from otesaintjo.services.delivery_slots import Occurrence
 from otesaintjo.services.pricing import ActivePromotion, best_offer
 from otesaintjo.services.promotions import active_promotions
 from otesaintjo.services.reunion_calendar import add_working_days
@@ -91,9 +92,9 @@ class ShopView:
     deliverable: bool
     slots_published: bool = False
     """The shop delivers itself in slots: checkout needs one for its own delivery."""
-    delivery_slots: tuple[delivery_slots.Occurrence, ...] = ()
+    delivery_slots: tuple[Occurrence, ...] = ()
     """Its occurrences that can still be booked (full ones included: ``Occurrence.full``)."""
-    delivery_slot: delivery_slots.Occurrence | None = None
+    delivery_slot: Occurrence | None = None
     """The occurrence chosen, while it can still be booked."""
 
     @property
@@ -456,7 +457,7 @@ def _shop_view(
     fulfilment: CartFulfilment | None,
     postcode: str | None,
     now: datetime,
-    slots: list[delivery_slots.Occurrence] | None = None,
+    slots: list[Occurrence] | None = None,
 ) -> ShopView:
     lines = [
         totals.Line(

@@ -327,13 +327,14 @@ async def book(session: AsyncSession, occurrence: Occurrence, field: list[str]) 
 
 async def release(session: AsyncSession, orders: Iterable[Order]) -> None:
     """Give back the places of cancelled orders (an unpaid checkout that expired, a
-    cancellation), in (slot, day) order like the bookings. A slot deleted since: nothing."""
+    cancellation), in shop id order as checkout books them (no crossed waits). A slot deleted
+    since: nothing."""
     held = sorted(
-        (o.delivery_slot_id, o.delivery_slot_date)
+        (o.shop_id, o.delivery_slot_id, o.delivery_slot_date)
         for o in orders
         if o.delivery_slot_id is not None and o.delivery_slot_date is not None
     )
-    for slot_id, day in held:
+    for _, slot_id, day in held:
         await session.execute(
             update(DeliverySlotBooking)
             .where(
