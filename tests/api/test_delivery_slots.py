@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from otesaintjo.clock import REUNION
-from otesaintjo.models import DeliverySlotBooking
+from otesaintjo.models import DeliverySlotBooking, User
 from tests.doubles.smtp import text_of, wait_until
 from tests.support.buying import ADD, FULFIL, Town, ok, pay
 from tests.support.graphql import error_codes
@@ -308,7 +308,7 @@ async def checkout(town: Town, token: str) -> dict[str, Any]:
 
 
 async def test_a_full_slot_is_refused_and_a_cancelled_order_frees_its_place(
-    client, offline_stripe, mailbox
+    client, offline_stripe, mailbox, session_factory
 ) -> None:
     with time_machine.travel(MONDAY_9, tick=True):
         town = await Town(client).build()
@@ -390,6 +390,20 @@ async def test_a_full_slot_is_refused_and_a_cancelled_order_frees_its_place(
         assert "Livraison le mardi 8 décembre entre 14 h et 16 h." in confirmation
         (recap,) = email_to("boulangerie@example.re")
         assert "Livraison le mardi 8 décembre entre 14 h et 16 h" in recap
+
+        # Staff cancel the paid order before delivery: the place comes back once more.
+        staff = (await client.register("staff@example.re"))["accessToken"]
+        async with session_factory() as session, session.begin():
+            await session.execute(
+                update(User).where(User.email == "staff@example.re").values(is_staff=True)
+            )
+        assert (await client(CANCEL, {"o": order["id"]}, token=staff))["data"]["cancelOrder"][
+            "userErrors"
+        ] == []
+        late = await town.customer("tard@example.re")
+        await bread_delivered(client, town, late)
+        offered = (await cart_shop(client, late))["deliverySlots"]
+        assert [(s["date"], s["remaining"]) for s in offered][:1] == [("2026-12-08", 1)]
 
 
 async def test_carriers_promise_a_working_day(client, offline_stripe, mailbox) -> None:
