@@ -85,7 +85,8 @@ COMPARE_AT_PRICE = (
     " : la règle des 30 jours ne s'applique pas, le prix barré est le prix habituel pratiqué"
     " juste avant le début de la réduction. Null hors promotion, pour un produit jamais vendu"
     " avant la réduction, et quand ce prix antérieur n'est pas supérieur au prix actuel (aucune"
-    " baisse ne peut alors être annoncée ; le prix promotionnel s'applique quand même)."
+    " baisse ne peut alors être annoncée ; le prix promotionnel s'applique quand même) : sans"
+    " prix barré, n'annoncez aucune réduction (ni badge, ni pourcentage)."
 )
 
 
