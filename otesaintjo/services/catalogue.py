@@ -118,7 +118,7 @@ async def create_product(
     checks.raise_if_any()
     session.add(product)
     await session.flush()
-    await reference_prices.record_price(session, product, now)  # history starts (L112-1-1)
+    await reference_prices.record_price(session, product, now, first=True)  # L112-1-1
     return product
 
 

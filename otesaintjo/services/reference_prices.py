@@ -83,10 +83,13 @@ class Reduction:
         return self.starts_at < end and self.runs_until > start
 
 
-async def record_price(session: AsyncSession, product: Product, at: datetime) -> None:
-    """Keep the product's regular price from ``at`` on. Two prices given at one instant keep
-    the last: a price applied for no time at all was never charged."""
-    row = await session.get(ProductPrice, (product.id, at))
+async def record_price(
+    session: AsyncSession, product: Product, at: datetime, *, first: bool = False
+) -> None:
+    """Keep the product's regular price from ``at`` on (``first``: a new product's, nothing to
+    look up). Two prices given at one instant keep the last: a price applied for no time at
+    all was never charged."""
+    row = None if first else await session.get(ProductPrice, (product.id, at))
     if row is None:
         session.add(ProductPrice(product_id=product.id, since=at, price_cents=product.price_cents))  # type: ignore[arg-type]
     else:

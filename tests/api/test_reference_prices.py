@@ -278,3 +278,15 @@ async def test_only_the_shops_merchants_change_the_price_history(client) -> None
         clock.move_to(T0 + 20 * DAY)
         await promote(client, shop["id"], 1000, T0 + 20 * DAY, T0 + 30 * DAY)
         assert await shown(client, rice["id"]) == (900, 1000)  # no refused price counted
+
+
+async def test_a_price_replaced_at_the_same_instant_was_never_charged(client) -> None:
+    with time_machine.travel(T0, tick=False) as clock:
+        token, shop = await grocer(client)
+        soap = await add_product(client, token, shop["id"], name="Savon", priceCents=1000)
+        clock.move_to(T0 + 5 * DAY)
+        await reprice(client, soap["id"], 500)  # a typo…
+        await reprice(client, soap["id"], 800)  # …put right within the same instant
+        clock.move_to(T0 + 10 * DAY)
+        await promote(client, shop["id"], 1000, T0 + 10 * DAY, T0 + 20 * DAY)
+        assert await shown(client, soap["id"]) == (720, 800)
