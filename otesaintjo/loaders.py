@@ -40,6 +40,7 @@ from otesaintjo.models import (
 from otesaintjo.request_reads import SessionSource as Factory
 from otesaintjo.services.pricing import ActivePromotion
 from otesaintjo.services.promotions import active_promotions
+from otesaintjo.services.reference_prices import Priced, reference_prices
 
 RowT = TypeVar("RowT")
 
@@ -337,3 +338,16 @@ class Loaders:
             return [by_shop[shop_id] for shop_id in shop_ids]
 
         return DataLoader(load_promotions)
+
+    @cached_property
+    def reference_price(self) -> DataLoader[Priced, int | None]:
+        """The reference price (L112-1-1) of the products a promotion prices down: for a page,
+        two queries — its shops' promotions of the last months, then the price histories."""
+        factory, now = self._factory, self._now
+
+        async def load_references(products: Sequence[Priced]) -> list[int | None]:
+            async with factory() as session:
+                found = await reference_prices(session, products, now)
+            return [found[p.product_id] for p in products]
+
+        return DataLoader(load_references)

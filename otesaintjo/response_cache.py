@@ -42,6 +42,7 @@ from otesaintjo.models import (
     CatalogueListingVersion,
     Product,
     ProductImage,
+    ProductPrice,
     Promotion,
     PromotionProduct,
     Shop,
@@ -64,9 +65,10 @@ SHOP_OF: dict[type, Callable[[Any], int]] = {
     ShopRating: lambda row: row.shop_id,
     ShopReview: lambda row: row.shop_id,
 }
-# Reached only through a row above (a photo through its product, a promotion's products
-# through the promotion), whose shop is then recorded.
-REACHED_THROUGH = frozenset({ProductImage, PromotionProduct})
+# Reached only through a row above (a photo or a price history through its product, a
+# promotion's products through the promotion), whose shop is then recorded. A price history
+# row is written only with its product's price, which bumps the shop's version.
+REACHED_THROUGH = frozenset({ProductImage, ProductPrice, PromotionProduct})
 CATALOGUE = frozenset(SHOP_OF) | REACHED_THROUGH
 
 

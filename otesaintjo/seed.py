@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from otesaintjo import demo, images
 from otesaintjo.clock import utcnow
 from otesaintjo.db import unit_of_work
-from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMember, User
+from otesaintjo.models import (
+    Product,
+    ProductImage,
+    ProductPrice,
+    Shop,
+    ShopCategory,
+    ShopMember,
+    User,
+)
 from otesaintjo.security import hash_password
 from otesaintjo.services import (
     catalogue,
@@ -104,6 +112,11 @@ async def seed(
     return list(DEMO_ACCOUNTS)
 
 
+DEMO_ON_SALE_FOR = timedelta(days=30)
+"""The demo products have sold at their prices for a month when the demo promotions begin, so
+each promotion's crossed-out price is the regular price (L112-1-1: the lowest of 30 days)."""
+
+
 async def _demo_shop(
     session: AsyncSession, store: BlobStore, owner: User, data: demo.DemoShop
 ) -> None:
@@ -163,6 +176,7 @@ async def _demo_shop(
                 stock=item.stock,
                 withdrawal_exclusion=item.withdrawal,  # BY_CATEGORY: the shop's default
             ),
+            now - DEMO_ON_SALE_FOR,
         )
         ids[item.name] = product.id  # type: ignore[assignment]
         picture = await asyncio.to_thread(demo.draw_product_picture, item, seed=index)
@@ -254,8 +268,19 @@ async def seed_scale(
                     for i in range(products_per_shop)
                 )
             ]
-            product_ids = (
-                (await session.execute(insert(Product).returning(Product.id), rows)).scalars().all()
+            inserted = (
+                await session.execute(
+                    insert(Product).returning(Product.id, Product.price_cents, Product.created_at),
+                    rows,
+                )
+            ).all()
+            product_ids = [pid for pid, _, _ in inserted]
+            await session.execute(  # each price's history starts (L112-1-1)
+                insert(ProductPrice),
+                [
+                    {"product_id": pid, "since": created, "price_cents": price}
+                    for pid, price, created in inserted
+                ],
             )
             await session.execute(
                 insert(ProductImage),

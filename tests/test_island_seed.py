@@ -129,6 +129,10 @@ def test_every_generated_row_passes_the_apps_checks() -> None:
     per_shop = Counter((p["shop_id"], p["name"]) for p in products)
     assert max(per_shop.values()) == 1  # a shop never lists a name twice
     prices = {p["id"]: p["price_cents"] for p in products}
+    history = list(rows.product_prices(ids, catalogue))  # one price each, since put on sale
+    assert [(h[0], h[2]) for h in history] == [(p["id"], p["price_cents"]) for p in products]
+    for (_, since, _), product in zip(history, products, strict=True):
+        assert abs(since - product["created_at"]) < timedelta(milliseconds=1)
     shop_of = {p["id"]: p["shop_id"] for p in products}
 
     promotions, links = rows.promotions(plan, ids, catalogue)
@@ -197,9 +201,16 @@ async def test_the_island_through_the_api(client, database_url, monkeypatch) -> 
     assert shop["rating"]["count"] == shop["reviews"]["totalCount"] == len(ratings) >= 1
     assert shop["rating"]["average"] == round(sum(ratings) / len(ratings), 1)
 
-    deal = await _an_island_deal(client)
-    assert 1 <= deal["price"]["cents"] < deal["regularPrice"]["cents"]
-    assert deal["compareAtPrice"] == deal["regularPrice"]
+    deals = await _island_deals(client)
+    for deal in deals:
+        assert 1 <= deal["price"]["cents"] < deal["regularPrice"]["cents"]
+        # L112-1-1: the lowest price of the 30 days before the reduction, past promotions
+        # included (the island's prices never changed: never above the regular price); none
+        # for a product put on sale after the reduction began, or when it is not above.
+        crossed = deal["compareAtPrice"]
+        assert crossed is None or deal["price"]["cents"] < crossed["cents"]
+        assert crossed is None or crossed["cents"] <= deal["regularPrice"]["cents"]
+    assert any(deal["compareAtPrice"] == deal["regularPrice"] for deal in deals)
 
     # The app goes on: its own inserts take ids after the island's (sequences moved on).
     token, new_shop = await merchant(client, "nouvelle@example.re", name="Ti Boutik Nouvelle")
@@ -223,15 +234,15 @@ async def _an_island_shop_with_reviews(client) -> str:
         after = page["pageInfo"]["endCursor"]
 
 
-async def _an_island_deal(client) -> dict:
-    """A product of an island shop that a running promotion prices down now."""
-    after = None
+async def _island_deals(client) -> list[dict]:
+    """Products of island shops that a running promotion prices down now (a page's worth)."""
+    after, found = None, []
     while True:
         page = (await client(ON_SALE, {"after": after}))["data"]["products"]
-        for edge in page["edges"]:
-            if edge["node"]["shop"]["slug"] not in DEMO_SLUGS:
-                return edge["node"]
-        assert page["pageInfo"]["hasNextPage"], "no island product on sale"
+        found += [e["node"] for e in page["edges"] if e["node"]["shop"]["slug"] not in DEMO_SLUGS]
+        if len(found) >= 20 or not page["pageInfo"]["hasNextPage"]:
+            assert found, "no island product on sale"
+            return found
         after = page["pageInfo"]["endCursor"]
 
 
@@ -268,6 +279,7 @@ async def test_a_failed_load_leaves_nothing_and_the_triggers_on(postgres_only, m
             engine, MemoryStore(), 30, products_per_shop=5, now=utcnow() - timedelta(hours=1)
         )
         assert summary.rows["shop"] == 30 and summary.rows["product"] == 150
+        assert summary.rows["product_price"] == 150
         with pytest.raises(IslandAlreadySeeded):
             await seed_island(engine, MemoryStore(), 30)
     finally:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from otesaintjo.clock import utcnow
-from otesaintjo.models import Product, ProductImage, Promotion, Shop
+from otesaintjo.models import Product, ProductImage, ProductPrice, Promotion, Shop
 from otesaintjo.seed import seed, seed_scale
 from otesaintjo.storage import MemoryStore
 
+ON_SALE = """{ products(onSale: true, first: 100) { totalCount edges { node {
+  name withdrawalExclusion price { cents } regularPrice { cents } compareAtPrice { cents } } } } }"""
 
-async def test_seed_builds_the_demo_town_once(session_factory) -> None:
+
+async def test_seed_builds_the_demo_town_once(client, session_factory) -> None:
     store = MemoryStore()
     await seed(session_factory, store)
     await seed(session_factory, store)  # idempotent
@@ -32,6 +35,17 @@ async def test_seed_builds_the_demo_town_once(session_factory) -> None:
     assert images == sum(per_shop.values()) == len(store.blobs)
     assert running >= 3
 
+    # The demo products have sold at their prices for a month when the demo promotions begin:
+    # the lowest price of the 30 days (for the bakery's perishables, the price just before) is
+    # the regular price (L112-1-1).
+    page = (await client(ON_SALE))["data"]["products"]
+    assert 3 <= page["totalCount"] <= 100
+    for edge in page["edges"]:
+        node = edge["node"]
+        assert node["price"]["cents"] < node["regularPrice"]["cents"], node
+        assert node["compareAtPrice"] == node["regularPrice"], node
+    assert {e["node"]["withdrawalExclusion"] for e in page["edges"]} >= {"PERISHABLE", None}
+
 
 async def test_seed_scale_adds_shops_of_100_products(session_factory) -> None:
     steps: list[int] = []
@@ -39,3 +53,9 @@ async def test_seed_scale_adds_shops_of_100_products(session_factory) -> None:
     assert added == 200 and steps == [1, 1]
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Product)) == 200
+        # Each price's history starts with the product (the reference of a promotion, L112-1-1).
+        assert await session.scalar(select(func.count()).select_from(ProductPrice)) == 200
+
+
+ON_SALE = """{ products(onSale: true, first: 100) { totalCount edges { node {
+  name withdrawalExclusion price { cents } regularPrice { cents } compareAtPrice { cents } } } } }"""

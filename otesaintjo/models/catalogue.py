@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from otesaintjo.models.base import timestamp_field
+from otesaintjo.models.base import UTCDateTime, timestamp_field
 
 DEFAULT_STOCK = 100
 
@@ -61,6 +61,20 @@ class Product(SQLModel, table=True):
     )
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
+
+
+class ProductPrice(SQLModel, table=True):
+    """One regular price of a product and the instant it started to apply: a row per change
+    (the last row is the current price). The history the reference price of a reduction is
+    read from (Code de la consommation L112-1-1; ``services/reference_prices.py``)."""
+
+    __tablename__ = "product_price"
+
+    product_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("product.id", ondelete="CASCADE"), primary_key=True)
+    )
+    since: datetime = Field(sa_type=UTCDateTime(), primary_key=True)
+    price_cents: int
 
 
 class ProductImage(SQLModel, table=True):

@@ -160,7 +160,7 @@ class MerchantMutations:
                 ),
             )
             shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
-            return await catalogue.create_product(session, user, shop_id, data)
+            return await catalogue.create_product(session, user, shop_id, data, info.context.now)
 
         product, errors = await run_service(info, work)
         return payload_of(

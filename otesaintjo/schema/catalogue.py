@@ -14,7 +14,7 @@ from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.pagination import CountedConnection, connection
 from otesaintjo.schema.shops import ShopType
-from otesaintjo.services import browse
+from otesaintjo.services import browse, reference_prices
 from otesaintjo.services.browse import ProductFilters, ShopFilters
 from otesaintjo.services.pricing import best_offer
 
@@ -69,6 +69,24 @@ WITHDRAWAL_EXCLUSION = (
 WITHDRAWAL_NOTICE = (
     "La mention à afficher avant l'achat, en français : « Non retournable : denrée périssable"
     " (art. L221-28 4° du Code de la consommation) » ; null si le produit est retournable."
+)
+
+
+COMPARE_AT_PRICE = (
+    "Le prix barré d'une promotion : le prix antérieur qu'impose l'art. L112-1-1 du Code de la"
+    " consommation (directive « Omnibus », décret n° 2022-1347), seulement pendant une promotion"
+    " (quand plusieurs promotions couvrent le produit, la plus avantageuse pour le client"
+    " s'applique). C'est le prix le plus bas pratiqué pendant les 30 jours précédant le début de"
+    " la réduction, promotions passées comprises. Réductions successives (une promotion qui"
+    " commence pendant une autre, ou à l'instant où elle finit) : le prix antérieur reste celui"
+    " d'avant la première. Historique de moins de 30 jours (produit mis en vente depuis moins"
+    " longtemps) : le prix le plus bas depuis sa mise en vente. Denrées périssables"
+    " (withdrawalExclusion PERISHABLE, « produits périssables menacés d'une altération rapide »)"
+    " : la règle des 30 jours ne s'applique pas, le prix barré est le prix habituel pratiqué"
+    " juste avant le début de la réduction. Null hors promotion, pour un produit jamais vendu"
+    " avant la réduction, et quand ce prix antérieur n'est pas supérieur au prix actuel (aucune"
+    " baisse ne peut alors être annoncée ; le prix promotionnel s'applique quand même) : sans"
+    " prix barré, n'annoncez aucune réduction (ni badge, ni pourcentage)."
 )
 
 
@@ -166,13 +184,15 @@ class ProductType(relay.Node):
     async def price(self, info: Info) -> Money:
         return Money(cents=(await self._offer(info)).price_cents)
 
-    @strawberry.field(
-        description="Prix habituel, seulement pendant une promotion. Quand plusieurs promotions"
-        " couvrent le produit, la plus avantageuse pour le client s'applique."
-    )
+    @strawberry.field(description=COMPARE_AT_PRICE)
     async def compare_at_price(self, info: Info) -> Money | None:
         offer = await self._offer(info)
-        return Money(cents=offer.compare_at_cents) if offer.compare_at_cents is not None else None
+        if offer.promotion_id is None:
+            return None
+        loader = info.context.loaders.reference_price
+        reference = await loader.load(reference_prices.Priced.of(self.row))
+        crossed_out = reference_prices.announced(reference, offer.price_cents)
+        return Money(cents=crossed_out) if crossed_out is not None else None
 
     @strawberry.field(description="Fin de la promotion en cours ; le prix habituel revient seul.")
     async def promotion_ends_at(self, info: Info) -> datetime | None:

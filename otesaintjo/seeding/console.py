@@ -16,6 +16,7 @@ LABELS = {
     "shop_category": "Catégories",
     "product": "Produits",
     "product_image": "Photos",
+    "product_price": "Historique des prix",
     "promotion": "Promotions",
     "promotion_product": "Produits en promotion",
     "shop_review": "Avis",

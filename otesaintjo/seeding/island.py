@@ -90,6 +90,7 @@ def totals(plan: IslandPlan) -> dict[str, int]:
         "shop_category": categories,
         "product": counts["product"],
         "product_image": counts["product_image"],
+        "product_price": counts["product"],
         "promotion": counts["promotion"],
         "shop_review": counts["shop_review"],
         "platform_review": counts["platform_review"],
@@ -170,6 +171,9 @@ async def _write_all(
     await writer.write("product", columns["product"], rows.products(plan, ids, catalogue))
     await writer.write(
         "product_image", columns["product_image"], rows.product_images(ids, catalogue, keys)
+    )
+    await writer.write(
+        "product_price", columns["product_price"], rows.product_prices(ids, catalogue)
     )
     promotions, links = rows.promotions(plan, ids, catalogue)
     await writer.write("promotion", columns["promotion"], promotions)

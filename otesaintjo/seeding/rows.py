@@ -73,6 +73,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "deliverable", "stock", "is_online", "created_at", "updated_at", "withdrawal_exclusion",
     ),
     "product_image": ("id", "product_id", "key", "position", "created_at"),
+    "product_price": ("product_id", "since", "price_cents"),
     "promotion": (
         "id", "shop_id", "name", "kind", "value", "all_products", "starts_at", "ends_at",
         "ended_at", "created_at",
@@ -419,6 +420,15 @@ def product_images(ids: Ids, catalogue: Catalogue, keys: list[str]) -> Iterator[
             0,
             datetime.fromtimestamp(created, UTC),
         )
+
+
+def product_prices(ids: Ids, catalogue: Catalogue) -> Iterator[tuple]:
+    """Each product's price history: its one price, since it was put on sale (the reference
+    price of its promotions is read from it, L112-1-1)."""
+    for position, (price, created) in enumerate(
+        zip(catalogue.prices, catalogue.created, strict=True)
+    ):
+        yield (ids.product + position, datetime.fromtimestamp(created, UTC), price)
 
 
 def _promotion_dates(

@@ -14,6 +14,7 @@ from otesaintjo import images
 from otesaintjo.db import after_commit
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, Shop, User
+from otesaintjo.services import reference_prices
 from otesaintjo.services import withdrawal_exclusions as exclusions
 from otesaintjo.services.shop_rules import slugify
 from otesaintjo.services.shops import shop_for_merchant
@@ -84,7 +85,7 @@ def check_category(category: str, field: list[str]) -> str:
 
 
 async def create_product(
-    session: AsyncSession, user: User, shop_id: int, data: NewProduct
+    session: AsyncSession, user: User, shop_id: int, data: NewProduct, now: datetime
 ) -> Product:
     await shop_for_merchant(session, user, shop_id, "create_product")
     checks = FieldChecks()
@@ -111,10 +112,13 @@ async def create_product(
         ),
         is_online=data.online,
         withdrawal_exclusion=exclusion,
+        created_at=now,
+        updated_at=now,
     )
     checks.raise_if_any()
     session.add(product)
     await session.flush()
+    await reference_prices.record_price(session, product, now, first=True)  # L112-1-1
     return product
 
 
@@ -145,9 +149,12 @@ async def update_product(
             exclusions.check_exclusion, changes.withdrawal_exclusion, ["withdrawalExclusion"]
         )
     checks.raise_if_any()
+    repriced = values.get("price_cents", product.price_cents) != product.price_cents
     for name, value in values.items():
         setattr(product, name, value)
     product.updated_at = now
+    if repriced:  # the history a promotion's reference price is read from (L112-1-1)
+        await reference_prices.record_price(session, product, now)
     return product
 
 

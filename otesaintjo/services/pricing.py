@@ -45,7 +45,8 @@ class ActivePromotion:
 @dataclass(frozen=True)
 class Offer:
     price_cents: int
-    compare_at_cents: int | None
+    compare_at_cents: int | None  # the regular price it was cut from (the crossed-out price
+    # is the reference of services/reference_prices.py, L112-1-1)
     ends_at: datetime | None
     promotion_id: int | None
 

@@ -4,6 +4,7 @@ BEGIN, a pre-ping or a ROLLBACK is a trip too). Before the request's single conn
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -11,6 +12,8 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from otesaintjo.app import create_app
+from otesaintjo.clock import utcnow
+from otesaintjo.models import Promotion
 from tests.support.catalogue import make_catalogue
 from tests.support.pg_proxy import counting_proxy
 
@@ -104,3 +107,71 @@ async def test_round_trips_per_page(proxied, session_factory) -> None:
     # The shop, its categories, rating, products, count, photos, promotions.
     assert measured["shop page, signed in"] <= 9
     assert measured["shop page, first anonymous view"] <= 10
+
+
+ON_SALE = """query Promos($first: Int) {
+  products(first: $first, onSale: true) {
+    edges { node { id name price { formatted } compareAtPrice { formatted } } }
+  }
+}"""
+
+
+REGISTER = "mutation($i: RegisterInput!) { register(input: $i) { accessToken } }"
+LEA = {
+    "i": {
+        "email": "lea@example.re",
+        "password": "correct horse battery",
+        "firstName": "Léa",
+        "lastName": "T",
+    }
+}
+
+
+async def test_reference_prices_cost_two_trips_whatever_the_page(proxied, session_factory) -> None:
+    """The crossed-out price (L112-1-1) of a page: its shops' promotions, then the price
+    histories — two SELECTs, for 5 products as for 30."""
+    http, trips = proxied
+    now = utcnow()
+    shops, _ = await make_catalogue(
+        session_factory,
+        [
+            {"name": f"Produit {i}", "shop": i % 3, "created_at": now - timedelta(days=40, hours=i)}
+            for i in range(30)
+        ],
+        [{"slug": f"boutique-{i}", "name": f"Boutique {i}"} for i in range(3)],
+    )
+    async with session_factory() as session, session.begin():
+        for shop in shops:
+            for value, starts, ends in ((500, now - timedelta(days=20), now - timedelta(days=15)),
+                                        (1000, now - timedelta(hours=1), now + timedelta(days=5))):  # fmt: skip
+                session.add(
+                    Promotion(
+                        shop_id=shop.id,  # type: ignore[arg-type]
+                        name="Promo",
+                        kind="PERCENT",
+                        value=value,
+                        starts_at=starts,
+                        ends_at=ends,
+                    )
+                )
+    token = (await http.post("/graphql", json={"query": REGISTER, "variables": LEA})).json()
+    signed_in = {"Authorization": f"Bearer {token['data']['register']['accessToken']}"}
+    without = ON_SALE.replace(" compareAtPrice { formatted }", "")
+    for _ in range(3):  # warm the prepared statements
+        for query in (ON_SALE, without):
+            await trips_of(http, trips, query, {"first": 5}, **signed_in)
+    answer = (
+        await http.post(
+            "/graphql", json={"query": ON_SALE, "variables": {"first": 30}}, headers=signed_in
+        )
+    ).json()["data"]["products"]["edges"]
+    # -10 % now, shown against the -5 % of 20 days ago (the lowest price of the 30 days).
+    assert len(answer) == 30 and all(e["node"]["compareAtPrice"] for e in answer)
+    measured = {
+        (query_name, first): await trips_of(http, trips, query, {"first": first}, **signed_in)
+        for query_name, query in (("with", ON_SALE), ("without", without))
+        for first in (5, 30)
+    }
+    print("\nround trips:", measured)
+    assert measured["with", 5] == measured["with", 30] == measured["without", 30] + 2
+    assert measured["without", 5] == measured["without", 30]

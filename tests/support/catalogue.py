@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.clock import utcnow
-from otesaintjo.models import Product, Shop, ShopCategory
+from otesaintjo.models import Product, ProductPrice, Shop, ShopCategory
 
 
 def a_shop(index: int = 0, **fields: Any) -> Shop:
@@ -58,4 +58,9 @@ async def make_catalogue(
                 )
             )
         session.add_all(rows)
+        await session.flush()
+        session.add_all(  # each price's history starts when the product does, as in the app
+            ProductPrice(product_id=row.id, since=row.created_at, price_cents=row.price_cents)  # type: ignore[arg-type]
+            for row in rows
+        )
     return shop_rows, rows

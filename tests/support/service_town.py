@@ -83,12 +83,14 @@ class ServiceTown:
                 baker,
                 bakery.id,
                 catalogue.NewProduct("Pain", 250, vat_bp=210),  # type: ignore[arg-type]
+                now,
             )
             rice = await catalogue.create_product(
                 session,
                 grocer,
                 grocery.id,
                 catalogue.NewProduct("Riz", 1200, vat_bp=210),  # type: ignore[arg-type]
+                now,
             )
         return cls(customer, baker, grocer, staff, bakery, grocery, bread, rice)
 
