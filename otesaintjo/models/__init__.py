@@ -31,7 +31,7 @@ from otesaintjo.models.catalogue import (
     ShopCatalogueVersion,
     WithdrawalExclusion,
 )
-from otesaintjo.models.invoices import Invoice, InvoiceKind, ShopInvoiceCounter
+from otesaintjo.models.invoices import HeldInvoice, Invoice, InvoiceKind, ShopInvoiceCounter
 from otesaintjo.models.jobs import Job
 from otesaintjo.models.orders import (
     Order,
@@ -52,7 +52,14 @@ from otesaintjo.models.orders import (
     TransferStatus,
 )
 from otesaintjo.models.personal_data import DataExport, DataExportStatus
-from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
+from otesaintjo.models.shops import (
+    LegalForm,
+    Registration,
+    Shop,
+    ShopCategory,
+    ShopMember,
+    ShopRole,
+)
 
 __all__ = [
     "DEFAULT_STOCK",
@@ -65,9 +72,11 @@ __all__ = [
     "DataExport",
     "DataExportStatus",
     "FulfilmentMode",
+    "HeldInvoice",
     "Invoice",
     "InvoiceKind",
     "Job",
+    "LegalForm",
     "LoginThrottle",
     "NewsletterStatus",
     "NewsletterSubscription",
@@ -88,6 +97,7 @@ __all__ = [
     "PurchaseStatus",
     "RefreshToken",
     "Refund",
+    "Registration",
     "ReturnLine",
     "ReturnStatus",
     "Shop",

@@ -22,7 +22,13 @@ from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services.cart import CartView, ShopView
-from otesaintjo.services.cart_totals import Line
+from otesaintjo.services.cart_totals import IMPORT_TAXES_NOTICE, Line
+from otesaintjo.services.legal_identity import FRANCHISE_MENTION
+
+IMPORT_TAXES = (
+    "Livré hors de La Réunion (code postal hors 974xx) : vendu sans la TVA de La Réunion"
+    " (art. 262 I du CGI), des taxes d'importation peuvent être dues à l'arrivée."
+)
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 
@@ -59,7 +65,10 @@ class Carrier(Enum):
 class CartLine:
     product: ProductType
     quantity: int
-    unit_price: Money = strawberry.field(description="Prix TTC actuel, promotion comprise.")
+    unit_price: Money = strawberry.field(
+        description="Prix TTC actuel, promotion comprise ; hors TVA (arrondi au centime) pour"
+        " une livraison hors de La Réunion (CartShop.importTaxesMayApply)."
+    )
     total: Money
     withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
         description=WITHDRAWAL_EXCLUSION + " Celle du produit : la commande la garde."
@@ -94,6 +103,9 @@ class DeliveryOptionType:
     estimated_delivery: DeliveryEstimate = strawberry.field(
         description="Estimation en jours ouvrés (lundi–vendredi hors fériés de La Réunion)."
     )
+    import_taxes_may_apply: bool = strawberry.field(
+        description=IMPORT_TAXES + " Les frais (fee) sont alors hors TVA."
+    )
 
 
 @strawberry.type
@@ -109,7 +121,8 @@ class CartShop:
     subtotal: Money
     delivery_fee: Money
     vat: list[VatAmount] = strawberry.field(
-        description="TVA incluse par taux (frais de port à 8,5 %)."
+        description="TVA incluse par taux (frais de port à 8,5 %) ; vide hors de La Réunion"
+        " (importTaxesMayApply) et pour un vendeur en franchise (vatNotice)."
     )
     total: Money
     fulfilment: Fulfilment | None = strawberry.field(
@@ -125,6 +138,18 @@ class CartShop:
     pickup_ready_at: datetime | None = strawberry.field(
         description="Si le client paie maintenant : prêt 2 heures d'ouverture plus tard"
         " (heure de La Réunion) ; null si la boutique ne propose pas le retrait."
+    )
+    import_taxes_may_apply: bool = strawberry.field(
+        description="Livraison choisie hors de La Réunion : prix et frais sans la TVA de La"
+        " Réunion (art. 262 I du CGI), des taxes d'importation peuvent être dues à l'arrivée ;"
+        " à montrer avant le paiement (importTaxesNotice)."
+    )
+    import_taxes_notice: str | None = strawberry.field(
+        description="Le texte à montrer avant le paiement quand importTaxesMayApply ; null sinon."
+    )
+    vat_notice: str | None = strawberry.field(
+        description="« TVA non applicable, art. 293 B du CGI » : le vendeur est en franchise en"
+        " base de TVA (pas de TVA, vat vide) ; null sinon."
     )
 
 
@@ -186,11 +211,15 @@ def _shop(view: ShopView) -> CartShop:
                 estimated_delivery=DeliveryEstimate(
                     earliest=o.estimate.earliest, latest=o.estimate.latest
                 ),
+                import_taxes_may_apply=o.outside_reunion,
             )
             for o in view.delivery_options
         ],
         deliverable=view.deliverable,
         pickup_ready_at=view.ready_at,
+        import_taxes_may_apply=view.outside_reunion,
+        import_taxes_notice=IMPORT_TAXES_NOTICE if view.outside_reunion else None,
+        vat_notice=FRANCHISE_MENTION if view.shop.vat_franchise else None,
     )
 
 

@@ -265,6 +265,8 @@ async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts
         delivery_fee_cents=shop_totals.delivery_fee_cents,
         total_cents=shop_totals.total_cents,
         vat_cents={str(rate): cents for rate, cents in shop_totals.vat_cents.items()},
+        # Priced without Réunion VAT (CGI art. 262 I): its invoice says so.
+        outside_reunion=shop_totals.outside_reunion,
     )
     session.add(order)
     await session.flush()
