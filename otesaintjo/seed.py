@@ -24,6 +24,7 @@ from otesaintjo.models import Product, ProductImage, Shop, ShopCategory, ShopMem
 from otesaintjo.security import hash_password
 from otesaintjo.services import (
     catalogue,
+    legal_identity,
     order_numbers,
     promotions,
     shop_names,
@@ -104,6 +105,24 @@ async def seed(
     return list(DEMO_ACCOUNTS)
 
 
+def _legal_identity(data: demo.DemoShop) -> legal_identity.IdentityChanges | None:
+    """The demo seller's identity: invoices issued at once (its SIREN's VAT number, or the
+    franchise)."""
+    legal = data.legal
+    if legal is None:
+        return None
+    return legal_identity.IdentityChanges(
+        legal_name=legal.legal_name,
+        legal_form=legal.legal_form,
+        registration=legal.registration,
+        registration_city=legal.registration_city,
+        vat_number=None
+        if legal.vat_franchise
+        else legal_identity.vat_number_for(legal_identity.siren_of(data.siret)),
+        vat_franchise=legal.vat_franchise,
+    )
+
+
 async def _demo_shop(
     session: AsyncSession, store: BlobStore, owner: User, data: demo.DemoShop
 ) -> None:
@@ -126,6 +145,7 @@ async def _demo_shop(
             description=data.description,
             website=data.website,
             categories=[data.category],
+            legal_identity=_legal_identity(data),
         ),
     )
     shop.slug = data.slug
