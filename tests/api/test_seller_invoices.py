@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from otesaintjo.models import AuditEntry, User
 from otesaintjo.payments.offline.processes import OFFLINE_API_KEY
+from tests.doubles.smtp import wait_until
 from tests.support.buying import (
     ADD,
     EVERY_DAY,
@@ -227,9 +228,15 @@ async def test_goods_shipped_to_paris_are_charged_and_invoiced_without_reunion_v
     ):
         assert expected in text, f"{expected!r} not in:\n{text}"
     assert "Total TVA" not in text and "8,5 %" not in text and "293 B" not in text
-    # The confirmation says it again, after payment.
+    # The confirmation says it again, after payment; the shop is told to declare the parcel.
     (confirmation,) = await mailbox.wait_for_subject("Votre commande est confirmée")
     assert "peuvent être dus à l'arrivée" in confirmation.get_body(("plain",)).get_content()
+    await wait_until(
+        lambda: any(m["Subject"].startswith("Nouvelle commande") for m in mailbox.messages)
+    )
+    (alert,) = [m for m in mailbox.messages if m["Subject"].startswith("Nouvelle commande")]
+    text = alert.get_body(("plain",)).get_content()
+    assert "Total hors TVA : 81,18" in text and "déclaration en douane (CN23)" in text
 
     # The same shop delivering in La Réunion charges its VAT as usual.
     local = (await client.register("local@example.re"))["accessToken"]
