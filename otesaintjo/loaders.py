@@ -168,6 +168,22 @@ class Loaders:
         )
 
     @cached_property
+    def held_invoices_by_order_id(self) -> DataLoader[int, int]:
+        """How many of each order's documents wait for its shop's legal identity."""
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
+            grouped(
+                factory,
+                lambda ids: (
+                    select(HeldInvoice.order_id, func.count())
+                    .where(one_of(dialect, HeldInvoice.order_id, ids))  # type: ignore[arg-type]
+                    .group_by(HeldInvoice.order_id)
+                ),
+                default=int,
+            )
+        )
+
+    @cached_property
     def members_by_shop_id(self) -> DataLoader[int, list[Any]]:
         factory, dialect = self._factory, self._dialect
         return DataLoader(

@@ -292,6 +292,13 @@ class OrderType(relay.Node):
         return self.row.outside_reunion
 
     @strawberry.field(
+        description="Sa facture (ou un avoir) attend l'identité légale de la boutique : elle"
+        " sera émise et envoyée par e-mail au client dès que la boutique l'aura complétée."
+    )
+    async def invoice_pending(self, info: Info) -> bool:
+        return await info.context.loaders.held_invoices_by_order_id.load(self.row.id) > 0
+
+    @strawberry.field(
         description="Sa facture (au nom du vendeur) et ses avoirs ; vide tant que la facture est"
         " en attente de l'identité légale de la boutique (ShopLegalIdentity)."
     )

@@ -55,7 +55,7 @@ SET_IDENTITY = """mutation($input: UpdateShopLegalIdentityInput!) {
     shop { merchantDetails { legalIdentity { complete missingFields heldInvoices } } }
     userErrors { field code message } } }"""
 ORDER_INVOICES = """query($id: ID!) { node(id: $id) { ... on Order { outsideReunion
-  invoices { number kind downloadUrl total { cents } } } } }"""
+  invoicePending invoices { number kind downloadUrl total { cents } } } } }"""
 STRIPE = {"Authorization": f"Bearer {OFFLINE_API_KEY}"}
 PARIS = {"street": "4 rue de Rivoli", "postcode": "75001", "town": "Paris"}
 SAINT_JOSEPH = {"street": "5 chemin Bœuf Mort", "postcode": "97480", "town": "Saint-Joseph"}
@@ -294,6 +294,8 @@ async def test_an_invoice_waits_for_the_legal_identity_then_is_issued(
     cancel = """mutation($o: ID!) { cancelOrder(input: {orderId: $o}) { userErrors { code } } }"""
     await ok(client(cancel, {"o": two["orders"][0]["id"]}, token=staff), "cancelOrder")
 
+    waiting = await client(ORDER_INVOICES, {"id": one["orders"][0]["id"]}, token=first)
+    assert waiting["data"]["node"]["invoicePending"] is True
     seen = (await client(IDENTITY, {"id": shop["id"]}, token=token))["data"]["node"]
     assert seen["legalNotice"] is None
     assert seen["merchantDetails"]["legalIdentity"] == {
@@ -349,9 +351,9 @@ async def test_an_invoice_waits_for_the_legal_identity_then_is_issued(
         "heldInvoices": 0,
     }
     # Issued in the order they were due, each sent to its customer with its PDF.
-    (invoice,) = (await client(ORDER_INVOICES, {"id": one["orders"][0]["id"]}, token=first))[
-        "data"
-    ]["node"]["invoices"]
+    issued = (await client(ORDER_INVOICES, {"id": one["orders"][0]["id"]}, token=first))["data"]
+    assert issued["node"]["invoicePending"] is False
+    (invoice,) = issued["node"]["invoices"]
     cancelled = (await client(ORDER_INVOICES, {"id": two["orders"][0]["id"]}, token=second))[
         "data"
     ]["node"]["invoices"]
