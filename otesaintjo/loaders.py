@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from otesaintjo.db import one_of
 from otesaintjo.models import (
     DeliverySlot,
+    HeldInvoice,
     Invoice,
     Order,
     OrderLine,
@@ -166,6 +167,38 @@ class Loaders:
                     select(Product.shop_id, func.count())
                     .where(one_of(dialect, Product.shop_id, ids), Product.is_online.is_(True))  # type: ignore[attr-defined]
                     .group_by(Product.shop_id)
+                ),
+                default=int,
+            )
+        )
+
+    @cached_property
+    def held_invoices_by_shop_id(self) -> DataLoader[int, int]:
+        """How many documents each shop owes until its legal identity is complete."""
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
+            grouped(
+                factory,
+                lambda ids: (
+                    select(HeldInvoice.shop_id, func.count())
+                    .where(one_of(dialect, HeldInvoice.shop_id, ids))  # type: ignore[arg-type]
+                    .group_by(HeldInvoice.shop_id)
+                ),
+                default=int,
+            )
+        )
+
+    @cached_property
+    def held_invoices_by_order_id(self) -> DataLoader[int, int]:
+        """How many of each order's documents wait for its shop's legal identity."""
+        factory, dialect = self._factory, self._dialect
+        return DataLoader(
+            grouped(
+                factory,
+                lambda ids: (
+                    select(HeldInvoice.order_id, func.count())
+                    .where(one_of(dialect, HeldInvoice.order_id, ids))  # type: ignore[arg-type]
+                    .group_by(HeldInvoice.order_id)
                 ),
                 default=int,
             )

@@ -32,6 +32,7 @@ from otesaintjo.models import (
 from otesaintjo.security import hash_password
 from otesaintjo.services import (
     catalogue,
+    legal_identity,
     order_numbers,
     promotions,
     shop_names,
@@ -117,6 +118,24 @@ DEMO_ON_SALE_FOR = timedelta(days=30)
 each promotion's crossed-out price is the regular price (L112-1-1: the lowest of 30 days)."""
 
 
+def _legal_identity(data: demo.DemoShop) -> legal_identity.IdentityChanges | None:
+    """The demo seller's identity: invoices issued at once (its SIREN's VAT number, or the
+    franchise)."""
+    legal = data.legal
+    if legal is None:
+        return None
+    return legal_identity.IdentityChanges(
+        legal_name=legal.legal_name,
+        legal_form=legal.legal_form,
+        registration=legal.registration,
+        registration_city=legal.registration_city,
+        vat_number=None
+        if legal.vat_franchise
+        else legal_identity.vat_number_for(legal_identity.siren_of(data.siret)),
+        vat_franchise=legal.vat_franchise,
+    )
+
+
 async def _demo_shop(
     session: AsyncSession, store: BlobStore, owner: User, data: demo.DemoShop
 ) -> None:
@@ -139,6 +158,7 @@ async def _demo_shop(
             description=data.description,
             website=data.website,
             categories=[data.category],
+            legal_identity=_legal_identity(data),
         ),
     )
     shop.slug = data.slug

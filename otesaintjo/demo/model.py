@@ -68,6 +68,19 @@ class DemoPromotion:
 
 
 @dataclass(frozen=True)
+class DemoLegal:
+    """The seller's legal identity on its invoices (CGI art. 242 nonies A); its VAT number is
+    the one of its SIRET's SIREN, none under the franchise (art. 293 B). Shops of Saint-Joseph
+    register at the RCS of Saint-Pierre's court."""
+
+    legal_name: str
+    legal_form: str  # models.LegalForm values
+    registration: str = "RCS"  # RCS, RM or NONE
+    registration_city: str | None = "Saint-Pierre"
+    vat_franchise: bool = False
+
+
+@dataclass(frozen=True)
 class DemoShop:
     slug: str
     name: str
@@ -88,6 +101,7 @@ class DemoShop:
     delivery: dict
     products: tuple[DemoProduct, ...] = ()
     promotions: tuple[DemoPromotion, ...] = ()
+    legal: DemoLegal | None = None
 
 
 def product(

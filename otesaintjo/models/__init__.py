@@ -33,7 +33,7 @@ from otesaintjo.models.catalogue import (
     WithdrawalExclusion,
 )
 from otesaintjo.models.delivery_slots import DeliverySlot, DeliverySlotBooking
-from otesaintjo.models.invoices import Invoice, InvoiceKind, ShopInvoiceCounter
+from otesaintjo.models.invoices import HeldInvoice, Invoice, InvoiceKind, ShopInvoiceCounter
 from otesaintjo.models.jobs import Job
 from otesaintjo.models.orders import (
     Order,
@@ -54,7 +54,14 @@ from otesaintjo.models.orders import (
     TransferStatus,
 )
 from otesaintjo.models.personal_data import DataExport, DataExportStatus
-from otesaintjo.models.shops import Shop, ShopCategory, ShopMember, ShopRole
+from otesaintjo.models.shops import (
+    LegalForm,
+    Registration,
+    Shop,
+    ShopCategory,
+    ShopMember,
+    ShopRole,
+)
 
 __all__ = [
     "DEFAULT_STOCK",
@@ -69,9 +76,11 @@ __all__ = [
     "DeliverySlot",
     "DeliverySlotBooking",
     "FulfilmentMode",
+    "HeldInvoice",
     "Invoice",
     "InvoiceKind",
     "Job",
+    "LegalForm",
     "LoginThrottle",
     "NewsletterStatus",
     "NewsletterSubscription",
@@ -93,6 +102,7 @@ __all__ = [
     "PurchaseStatus",
     "RefreshToken",
     "Refund",
+    "Registration",
     "ReturnLine",
     "ReturnStatus",
     "Shop",

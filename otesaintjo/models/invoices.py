@@ -51,3 +51,33 @@ class ShopInvoiceCounter(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("shop.id", ondelete="CASCADE"), primary_key=True)
     )
     last_number: int = Field(default=0)
+
+
+class HeldInvoice(SQLModel, table=True):
+    """A document the shop owes but cannot issue yet: its legal identity is incomplete.
+
+    The sale goes on (paid, served, refunded as usual); the invoice or credit note waits here,
+    in the order it was due, and is issued (numbered, then emailed to the customer) as soon as
+    the identity is complete (``services/legal_identity.py``). Never an invoice without the
+    seller's legal mentions (CGI art. 242 nonies A)."""
+
+    __tablename__ = "held_invoice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    order_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("shop_order.id", ondelete="RESTRICT"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(sa_column=Column(String(12), nullable=False))
+    refund_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("refund.id", ondelete="RESTRICT"), unique=True),
+    )
+    return_id: int | None = Field(default=None)
+    held_at: datetime = timestamp_field(default_now=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -106,6 +108,10 @@ class Order(SQLModel, table=True):
     delivery_fee_cents: int
     total_cents: int
     vat_cents: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Delivered outside La Réunion: charged and invoiced without Réunion VAT (CGI art. 262 I).
+    outside_reunion: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     ready_by: datetime | None = timestamp_field(nullable=True)
     pickup_code: str | None = Field(default=None, max_length=12)
     # Merchant delivery in a slot: the occurrence booked (its counter key) and its hours as

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Text, false
 from sqlmodel import Field, SQLModel
 
 from otesaintjo.models.base import timestamp_field
@@ -60,8 +60,40 @@ class Shop(SQLModel, table=True):
     payout_requirements: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
     )
+    # The seller's legal identity, printed on its invoices (CGI art. 242 nonies A); optional at
+    # creation, needed before an invoice is issued (services/legal_identity.py).
+    legal_name: str | None = Field(default=None, max_length=200)
+    legal_form: str | None = Field(default=None, sa_column=Column(String(20), nullable=True))
+    registration: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    registration_city: str | None = Field(default=None, max_length=100)
+    vat_number: str | None = Field(default=None, max_length=13)
+    vat_franchise: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
+
+
+class LegalForm:
+    """The seller's legal form (``Shop.legal_form``)."""
+
+    EI = "EI"  # entreprise individuelle, micro-entrepreneurs included
+    EURL = "EURL"
+    SARL = "SARL"
+    SAS = "SAS"
+    SASU = "SASU"
+    SA = "SA"
+    SNC = "SNC"
+    SCOP = "SCOP"
+    ASSOCIATION = "ASSOCIATION"
+
+
+class Registration:
+    """Where the seller is registered (``Shop.registration``)."""
+
+    RCS = "RCS"  # registre du commerce et des sociétés, at a city's court
+    RM = "RM"  # répertoire des métiers (craftspeople)
+    NONE = "NONE"  # not registered (some micro-entrepreneurs, associations)
 
 
 class ShopRole:

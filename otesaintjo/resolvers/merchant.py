@@ -15,7 +15,7 @@ from otesaintjo.schema.catalogue import ProductImageType, ProductType, Promotion
 from otesaintjo.schema.ids import decode_id
 from otesaintjo.schema.permissions import IsAuthenticated
 from otesaintjo.schema.shops import ShopType
-from otesaintjo.services import catalogue, promotions, shops
+from otesaintjo.services import catalogue, promotions, shop_identity, shops
 
 CLEAR = -1  # in DeliveryOptionsInput: remove the threshold / the Colissimo offer
 
@@ -87,6 +87,7 @@ class MerchantMutations:
             description=input.description,
             website=input.website,
             categories=input.categories,
+            legal_identity=input.legal_identity.changes() if input.legal_identity else None,
         )
         shop, errors = await run_service(info, lambda s: shops.create_shop(s, user, data))
         return payload_of(inputs.CreateShopPayload, "shop", shop, errors, ShopType.from_row)
@@ -110,6 +111,35 @@ class MerchantMutations:
 
         shop, errors = await run_service(info, work)
         return payload_of(inputs.UpdateShopPayload, "shop", shop, errors, ShopType.from_row)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Donner ou corriger l'identité légale du vendeur (ses commerçants, le"
+        " personnel) : dénomination, forme juridique, immatriculation, numéro de TVA ou"
+        " franchise en base (art. 242 nonies A et 293 B du CGI). Une identité complète peut"
+        " être corrigée, pas rendue incomplète (INVALID_INPUT). Dès qu'elle est complète, les"
+        " factures et avoirs en attente sont émis et envoyés aux clients.",
+    )
+    async def update_shop_legal_identity(
+        self,
+        info: Info,
+        input: Annotated[
+            inputs.UpdateShopLegalIdentityInput,
+            strawberry.argument(description="La boutique et son identité légale."),
+        ],
+    ) -> inputs.UpdateShopLegalIdentityPayload:
+        user = info.context.viewer.user
+
+        async def work(session: AsyncSession):
+            shop_id = decode_id(input.shop_id, "Shop", ["shopId"])
+            return await shop_identity.update_legal_identity(
+                session, user, shop_id, input.legal_identity.changes(), info.context.now
+            )
+
+        shop, errors = await run_service(info, work)
+        return payload_of(
+            inputs.UpdateShopLegalIdentityPayload, "shop", shop, errors, ShopType.from_row
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated], description="Changer la photo de couverture."

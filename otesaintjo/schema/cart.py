@@ -23,7 +23,13 @@ from otesaintjo.schema.errors import UserError
 from otesaintjo.schema.ids import encode_id
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services.cart import CartView, ShopView
-from otesaintjo.services.cart_totals import Line
+from otesaintjo.services.cart_totals import IMPORT_TAXES_NOTICE, Line
+from otesaintjo.services.legal_identity import FRANCHISE_MENTION
+
+IMPORT_TAXES = (
+    "Livré hors de La Réunion (code postal hors 974xx) : vendu sans la TVA de La Réunion"
+    " (art. 262 I du CGI), des taxes d'importation peuvent être dues à l'arrivée."
+)
 
 CART_TOKEN_HEADER = "X-Cart-Token"
 
@@ -60,7 +66,10 @@ class Carrier(Enum):
 class CartLine:
     product: ProductType
     quantity: int
-    unit_price: Money = strawberry.field(description="Prix TTC actuel, promotion comprise.")
+    unit_price: Money = strawberry.field(
+        description="Prix TTC actuel, promotion comprise ; hors TVA (arrondi au centime) pour"
+        " une livraison hors de La Réunion (CartShop.importTaxesMayApply)."
+    )
     total: Money
     withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
         description=WITHDRAWAL_EXCLUSION + " Celle du produit : la commande la garde."
@@ -102,6 +111,9 @@ class DeliveryOptionType:
         " commerçant J+1, ou, s'il livre sur créneaux, le jour du créneau choisi (à défaut du"
         " premier proposé ; null s'il n'en reste aucun)."
     )
+    import_taxes_may_apply: bool = strawberry.field(
+        description=IMPORT_TAXES + " Les frais (fee) sont alors hors TVA."
+    )
 
 
 @strawberry.type
@@ -117,7 +129,8 @@ class CartShop:
     subtotal: Money
     delivery_fee: Money
     vat: list[VatAmount] = strawberry.field(
-        description="TVA incluse par taux (frais de port à 8,5 %)."
+        description="TVA incluse par taux (frais de port à 8,5 %) ; vide hors de La Réunion"
+        " (importTaxesMayApply) et pour un vendeur en franchise (vatNotice)."
     )
     total: Money
     fulfilment: Fulfilment | None = strawberry.field(
@@ -146,6 +159,18 @@ class CartShop:
     delivery_slot_required: bool = strawberry.field(
         description="La livraison par le commerçant demande un créneau : checkout refuse sans"
         " (DELIVERY_SLOT_REQUIRED)."
+    )
+    import_taxes_may_apply: bool = strawberry.field(
+        description="Livraison choisie hors de La Réunion : prix et frais sans la TVA de La"
+        " Réunion (art. 262 I du CGI), des taxes d'importation peuvent être dues à l'arrivée ;"
+        " à montrer avant le paiement (importTaxesNotice)."
+    )
+    import_taxes_notice: str | None = strawberry.field(
+        description="Le texte à montrer avant le paiement quand importTaxesMayApply ; null sinon."
+    )
+    vat_notice: str | None = strawberry.field(
+        description="« TVA non applicable, art. 293 B du CGI » : le vendeur est en franchise en"
+        " base de TVA (pas de TVA, vat vide) ; null sinon."
     )
 
 
@@ -208,6 +233,7 @@ def _shop(view: ShopView) -> CartShop:
                     earliest=o.estimate.earliest, latest=o.estimate.latest
                 ),
                 estimated_date=o.estimated_date,
+                import_taxes_may_apply=o.outside_reunion,
             )
             for o in view.delivery_options
         ],
@@ -218,6 +244,9 @@ def _shop(view: ShopView) -> CartShop:
         if view.delivery_slot and view.merchant_delivery
         else None,
         delivery_slot_required=view.slots_published,
+        import_taxes_may_apply=view.outside_reunion,
+        import_taxes_notice=IMPORT_TAXES_NOTICE if view.outside_reunion else None,
+        vat_notice=FRANCHISE_MENTION if view.shop.vat_franchise else None,
     )
 
 

@@ -277,6 +277,20 @@ class ErrorCode(Enum):
         description="checkout refusé : la boutique livre sur créneaux ; en choisir un"
         " (cartSetDeliverySlot) parmi CartShop.deliverySlots.",
     )
+    INVALID_VAT_NUMBER = enum_value(
+        D.INVALID_VAT_NUMBER.value,
+        description="Numéro de TVA intracommunautaire invalide (FR, clé de 2 caractères, SIREN).",
+    )
+    VAT_NUMBER_MISMATCH = enum_value(
+        D.VAT_NUMBER_MISMATCH.value,
+        description="Le numéro de TVA ne porte pas le SIREN de la boutique (les 9 premiers"
+        " chiffres de son SIRET).",
+    )
+    INVALID_REGISTRATION = enum_value(
+        D.INVALID_REGISTRATION.value,
+        description="Immatriculation incohérente : RCS sans la ville du greffe, ou aucune"
+        " immatriculation pour une société (EURL, SARL, SAS, SASU, SA, SNC, SCOP).",
+    )
 
 
 _drift = {(c.name, c.value) for c in DomainErrorCode} ^ {(c.name, c.value) for c in ErrorCode}

@@ -16,6 +16,7 @@ from otesaintjo.schema.catalogue import (
     WithdrawalExclusionEnum,
 )
 from otesaintjo.schema.errors import UserError
+from otesaintjo.schema.legal_identity import ShopLegalIdentityInput
 from otesaintjo.schema.shops import ShopType, Weekday
 
 MANAGED_SHOP = "La boutique, gérée par l'appelant."
@@ -65,6 +66,11 @@ class CreateShopInput:
         " 2 produits en ligne.",
     )
     categories: list[str] = strawberry.field(default_factory=list, description=CATEGORIES + ".")
+    legal_identity: ShopLegalIdentityInput | None = strawberry.field(
+        default=None,
+        description="Facultative à l'ouverture (updateShopLegalIdentity la complète) ; sans"
+        " elle, les factures attendent (ShopLegalIdentity).",
+    )
 
 
 @strawberry.type
@@ -150,6 +156,20 @@ class UpdateShopInput:
     delivery: DeliveryOptionsInput | None = strawberry.field(
         default=None, description="Les réglages de livraison à changer."
     )
+
+
+@strawberry.input
+class UpdateShopLegalIdentityInput:
+    shop_id: strawberry.ID = strawberry.field(description=MANAGED_SHOP)
+    legal_identity: ShopLegalIdentityInput = strawberry.field(
+        description="Les champs à donner ou corriger (absents : inchangés)."
+    )
+
+
+@strawberry.type
+class UpdateShopLegalIdentityPayload:
+    shop: ShopType | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type

@@ -305,7 +305,25 @@ class OrderType(relay.Node):
 
         return await access.may_request_return(ctx.user, order, ctx.now, anything_left)
 
-    @strawberry.field(description="Sa facture (au nom de la boutique) et ses avoirs.")
+    @strawberry.field(
+        description="Livrée hors de La Réunion : vendue sans la TVA de La Réunion (art. 262 I du"
+        " CGI), la facture porte la mention d'exonération, des taxes d'importation peuvent être"
+        " dues à l'arrivée."
+    )
+    def outside_reunion(self) -> bool:
+        return self.row.outside_reunion
+
+    @strawberry.field(
+        description="Sa facture (ou un avoir) attend l'identité légale de la boutique : elle"
+        " sera émise et envoyée par e-mail au client dès que la boutique l'aura complétée."
+    )
+    async def invoice_pending(self, info: Info) -> bool:
+        return await info.context.loaders.held_invoices_by_order_id.load(self.row.id) > 0
+
+    @strawberry.field(
+        description="Sa facture (au nom du vendeur) et ses avoirs ; vide tant que la facture est"
+        " en attente de l'identité légale de la boutique (ShopLegalIdentity)."
+    )
     async def invoices(self, info: Info) -> list[InvoiceType]:
         rows = await info.context.loaders.invoices_by_order_id.load(self.row.id)
         return [InvoiceType.from_row(row) for row in rows]

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
+from otesaintjo.schema.legal_identity import SellerLegalNotice, ShopLegalIdentityType
 from otesaintjo.schema.pagination import After, First
 from otesaintjo.services import shops
 
@@ -102,6 +103,9 @@ class ShopMerchantDetails:
         description="Mobile au format E.164 (SMS des nouvelles commandes)."
     )
     siret: str
+    legal_identity: ShopLegalIdentityType = strawberry.field(
+        description="L'identité légale du vendeur, ce qu'il y manque, les factures en attente."
+    )
 
 
 @strawberry.enum(name="ShopRole", description="Gérant (OWNER) ou équipier (STAFF).")
@@ -297,6 +301,14 @@ class ShopType(relay.Node):
         return ShopAbout(description=self.row.description, website=website)
 
     @strawberry.field(
+        description="Les mentions légales du vendeur (dénomination, forme, immatriculation,"
+        " TVA), publiques comme sur ses factures ; null tant que son identité légale est"
+        " incomplète."
+    )
+    def legal_notice(self) -> SellerLegalNotice | None:
+        return SellerLegalNotice.of(self.row)
+
+    @strawberry.field(
         description="Le visiteur gère-t-il cette boutique (afficher les outils du commerçant) ?"
     )
     async def viewer_can_manage(self, info: Info) -> bool:
@@ -313,6 +325,7 @@ class ShopType(relay.Node):
             email=row.email,
             phone=row.phone,
             siret=row.siret,
+            legal_identity=ShopLegalIdentityType.from_row(row),
         )
 
     @strawberry.field(description="L'équipe de la boutique ; null sauf pour ses commerçants.")

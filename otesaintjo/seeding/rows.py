@@ -50,7 +50,7 @@ from otesaintjo.seeding.plan import (
     rng,
     templates_by_trade,
 )
-from otesaintjo.services import withdrawal_exclusions
+from otesaintjo.services import legal_identity, withdrawal_exclusions
 from otesaintjo.services.shop_rules import LA_POSTE_SIREN, WEEKDAYS, luhn_valid
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -64,7 +64,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "longitude", "email", "phone", "siret", "website", "pickup_hours", "closures",
         "delivery_postcodes", "delivery_fee_cents", "free_delivery_always",
         "free_delivery_over_cents", "colissimo_fee_cents", "is_active", "payouts_enabled",
-        "payout_requirements", "created_at", "updated_at",
+        "payout_requirements", "created_at", "updated_at", "legal_name", "legal_form",
+        "registration", "registration_city", "vat_number",
     ),
     "shop_member": ("shop_id", "user_id", "role", "created_at"),
     "shop_category": ("shop_id", "category"),
@@ -86,6 +87,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "platform_review": ("id", "user_id", "rating", "comment", "created_at", "updated_at"),
 }  # fmt: skip
 
+# The communes whose businesses register at the RCS of Saint-Pierre (the others: Saint-Denis).
+SOUTH = frozenset(
+    {
+        "Saint-Pierre",
+        "Saint-Joseph",
+        "Saint-Philippe",
+        "Le Tampon",
+        "Petite-Île",
+        "Entre-Deux",
+        "Saint-Louis",
+        "Cilaos",
+        "L'Étang-Salé",
+        "Les Avirons",
+    }
+)
 REUNION = timedelta(hours=4)  # Indian/Reunion, no daylight saving
 PERCENTS_BP = (1000, 1000, 1500, 2000, 2000, 2500, 3000, 4000, 5000)
 AMOUNTS_CENTS = (50, 100, 150, 200, 300, 500, 1000)
@@ -289,7 +305,7 @@ def shops(plan: IslandPlan, ids: Ids) -> Iterator[tuple]:
             round(commune.longitude + draw.gauss(0, 0.006), 5),
             merchant_email(shop.merchant),
             _mobile(rng(MERCHANT, shop.merchant)),
-            _siret(draw),
+            (siret := _siret(draw)),
             f"https://{shop.slug}.example" if draw.random() < 0.25 else None,
             _pickup_hours(draw, shop.trade),
             closures,
@@ -305,6 +321,12 @@ def shops(plan: IslandPlan, ids: Ids) -> Iterator[tuple]:
             [],
             shop.created_at,
             _between(draw, shop.created_at, plan.now),
+            # A complete legal identity: its invoices are issued at payment (CGI 242 nonies A).
+            shop.name,
+            "SARL",
+            "RCS",
+            "Saint-Pierre" if commune.name in SOUTH else "Saint-Denis",
+            legal_identity.vat_number_for(siret[:9]),
         )
 
 

@@ -75,6 +75,8 @@ class DeliveryOption:
     """The day promised: the carrier's rule (``delivery_slots.ESTIMATE_RULES``); for a merchant
     delivering in slots, the day of the slot chosen, else of the first one offered (None when
     none is left)."""
+    outside_reunion: bool = False
+    """The goods leave La Réunion: no Réunion VAT, import taxes may be due on arrival."""
 
     @property
     def free(self) -> bool:
@@ -105,6 +107,11 @@ class ShopView:
             and chosen.mode == FulfilmentMode.DELIVERY
             and chosen.carrier == MERCHANT
         )
+
+    @property
+    def outside_reunion(self) -> bool:
+        """Delivery chosen to a postcode outside La Réunion (CGI art. 262 I)."""
+        return self.totals.outside_reunion
 
 
 @dataclass(frozen=True)
@@ -459,18 +466,41 @@ def _shop_view(
     now: datetime,
     slots: list[Occurrence] | None = None,
 ) -> ShopView:
+    prices = [
+        (item, product, best_offer(product, promotions).price_cents) for item, product in shop_lines
+    ]
+    # The free-delivery threshold reads the shop's own (catalogue) prices.
+    subtotal = sum(price * item.quantity for item, _, price in prices)
+    options = delivery_options(settings, shop, postcode, subtotal, now)
+    delivered = fulfilment is not None and fulfilment.mode == FulfilmentMode.DELIVERY
+    # Goods leaving La Réunion are sold without its VAT (CGI art. 262 I): each unit price
+    # and the fee lose their VAT, unless the seller charges none (franchise, art. 293 B).
+    outside = delivered and totals.leaves_reunion(postcode)
+    strip = totals.leaves_reunion(postcode) and not shop.vat_franchise
+    if totals.leaves_reunion(postcode):
+        options = [
+            replace(
+                o,
+                fee_cents=totals.without_vat(o.fee_cents, totals.NORMAL_VAT_BP)
+                if strip
+                else o.fee_cents,
+                regular_fee_cents=totals.without_vat(o.regular_fee_cents, totals.NORMAL_VAT_BP)
+                if strip
+                else o.regular_fee_cents,
+                outside_reunion=True,
+            )
+            for o in options
+        ]
     lines = [
         totals.Line(
             product_id=product.id,  # type: ignore[arg-type]
             shop_id=shop.id,  # type: ignore[arg-type]
-            unit_cents=best_offer(product, promotions).price_cents,
+            unit_cents=totals.without_vat(price, product.vat_bp) if outside and strip else price,
             quantity=item.quantity,
             vat_bp=product.vat_bp,
         )
-        for item, product in shop_lines
+        for item, product, price in prices
     ]
-    subtotal = sum(line.total_cents for line in lines)
-    options = delivery_options(settings, shop, postcode, subtotal, now)
     chosen_slot = None
     if slots is not None:  # the merchant delivers in slots: its option's day is a slot's
         if fulfilment is not None and fulfilment.carrier == MERCHANT:
@@ -483,12 +513,18 @@ def _shop_view(
             for o in options
         ]
     fee = 0
-    if fulfilment is not None and fulfilment.mode == FulfilmentMode.DELIVERY:
-        fee = next((o.fee_cents for o in options if o.carrier == fulfilment.carrier), 0)
+    if delivered:
+        fee = next((o.fee_cents for o in options if o.carrier == fulfilment.carrier), 0)  # type: ignore[union-attr]
     return ShopView(
         shop=shop,
         products={product.id: product for _, product in shop_lines},  # type: ignore[misc]
-        totals=totals.shop_totals(shop.id, lines, fee),  # type: ignore[arg-type]
+        totals=totals.shop_totals(
+            shop.id,  # type: ignore[arg-type]
+            lines,
+            fee,
+            vat_charged=not (outside or shop.vat_franchise),
+            outside_reunion=outside,
+        ),
         fulfilment=fulfilment,
         delivery_options=options,
         ready_at=pickup.ready_at(now, shop.pickup_hours, shop.closures),

@@ -315,6 +315,8 @@ async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts
         estimated_delivery_on=option.estimated_date
         if option and fulfilment.mode == FulfilmentMode.DELIVERY
         else None,
+        # Priced without Réunion VAT (CGI art. 262 I): its invoice says so.
+        outside_reunion=shop_totals.outside_reunion,
     )
     session.add(order)
     await session.flush()

@@ -1,10 +1,17 @@
-"""Invoices in the shop's name (the platform bills on its behalf, under a billing mandate),
-and a credit note for each refund.
+"""Invoices in the seller's name (the platform bills on its behalf, under a billing mandate,
+CGI art. 289 I-2), and a credit note for each refund.
+
+The seller is named by its legal identity (CGI art. 242 nonies A: legal name, legal form,
+address, SIREN/SIRET, registration, VAT number — ``services/legal_identity.py``); a document is
+never issued without it (``services/held_invoices.py`` holds it until it is complete).
 
 The figures: each line's VAT is taken out of its tax-inclusive total (half up, in cents); the
 delivery fee is a line of its own at the normal rate; VAT per rate is the sum of the lines', so
-every total adds up on the page. The number is per shop, gap-free and chronological: taken
-from the shop's counter row (locked until commit) in the transaction that issues it.
+every total adds up on the page. Two cases carry no VAT at all: a seller under the VAT
+franchise (« TVA non applicable, art. 293 B du CGI »), and goods delivered outside La Réunion,
+already charged without Réunion VAT (« Exonération de TVA, article 262 I du CGI »). The number
+is per shop, gap-free and chronological: taken from the shop's counter row (locked until
+commit) in the transaction that issues it.
 """
 
 from __future__ import annotations
@@ -33,12 +40,44 @@ from otesaintjo.models import (
     ShopInvoiceCounter,
     User,
 )
+from otesaintjo.services import legal_identity
 from otesaintjo.services.cart_totals import NORMAL_VAT_BP, vat_included
 
+PLATFORM = "Otesaintjo"
 DELIVERY_LABEL = "Frais de livraison"
-MANDATE = (
+EXPORT_MENTION = "Exonération de TVA, article 262 I du CGI"
+MANDATE = (  # documents issued before the seller's legal identity was printed
     "Facture émise par Otesaintjo au nom et pour le compte du vendeur (mandat de facturation)."
 )
+
+
+class VatRegime:
+    """How a document treats VAT (``snapshot["vat_regime"]``)."""
+
+    STANDARD = "STANDARD"  # Réunion VAT included in the prices, shown per rate
+    FRANCHISE = "FRANCHISE"  # the seller charges no VAT (art. 293 B)
+    EXPORT = "EXPORT"  # delivered outside La Réunion, without its VAT (art. 262 I)
+
+
+def regime(shop: Shop, order: Order) -> str:
+    if shop.vat_franchise:
+        return VatRegime.FRANCHISE
+    return VatRegime.EXPORT if order.outside_reunion else VatRegime.STANDARD
+
+
+def mentions(kind: str, shop: Shop, order: Order) -> list[str]:
+    """The legal mentions at the foot of the document, frozen with it."""
+    found = []
+    if shop.vat_franchise:
+        found.append(legal_identity.FRANCHISE_MENTION)
+    if order.outside_reunion:
+        found.append(EXPORT_MENTION)
+    document = "Avoir émis" if kind == InvoiceKind.CREDIT_NOTE else "Facture émise"
+    found.append(
+        f"{document} par {PLATFORM} au nom et pour le compte de {shop.legal_name}"
+        " (mandat de facturation, art. 289 I-2 du CGI)."
+    )
+    return found
 
 
 async def next_number(session: AsyncSession, shop_id: int) -> int:
@@ -90,14 +129,10 @@ async def _parties(session: AsyncSession, order: Order) -> dict[str, Any]:
     purchase = await session.get(Purchase, order.purchase_id)
     assert shop is not None and customer is not None and purchase is not None
     return {
-        "seller": {
-            "name": shop.name,
-            "street": shop.street,
-            "postcode": shop.postcode,
-            "town": shop.town,
-            "siret": shop.siret,
-        },
+        "seller": legal_identity.seller(shop),
         "customer": await _customer(session, order, customer, purchase),
+        "vat_regime": regime(shop, order),
+        "sale_date": order.paid_at.isoformat() if order.paid_at else None,
     }
 
 
@@ -129,6 +164,8 @@ async def _issue(
     now: datetime,
     refund_id: int | None = None,
 ) -> Invoice:
+    shop = await session.get(Shop, order.shop_id)
+    assert shop is not None
     invoice = Invoice(
         shop_id=order.shop_id,
         number=await next_number(session, order.shop_id),
@@ -142,6 +179,7 @@ async def _issue(
             "order_number": order.number,
             "lines": lines,
             **totals(lines),
+            "mentions": mentions(kind, shop, order),
         },
     )
     session.add(invoice)
@@ -150,13 +188,25 @@ async def _issue(
     return invoice
 
 
+async def _vat_of(session: AsyncSession, order: Order) -> Any:
+    """The rate a line is invoiced at: its own, or none (franchise, export)."""
+    shop = await session.get(Shop, order.shop_id)
+    assert shop is not None
+    charged = regime(shop, order) == VatRegime.STANDARD
+    return lambda rate: rate if charged else 0
+
+
 async def issue_invoice(session: AsyncSession, order: Order, now: datetime) -> Invoice:
+    """The order's invoice, now (``held_invoices.issue_invoice_or_hold`` decides when)."""
     rows = await session.scalars(
         select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)  # type: ignore[arg-type]
     )
-    lines = [line(r.product_name, r.quantity, r.unit_cents, r.vat_bp, r.id) for r in rows]
+    vat = await _vat_of(session, order)
+    lines = [line(r.product_name, r.quantity, r.unit_cents, vat(r.vat_bp), r.id) for r in rows]
     if order.delivery_fee_cents:
-        lines.append(line(DELIVERY_LABEL, 1, order.delivery_fee_cents, NORMAL_VAT_BP, "delivery"))
+        lines.append(
+            line(DELIVERY_LABEL, 1, order.delivery_fee_cents, vat(NORMAL_VAT_BP), "delivery")
+        )
     return await _issue(session, order, InvoiceKind.INVOICE, lines, now)
 
 
@@ -186,12 +236,13 @@ async def issue_credit_note(
         }
     else:
         wanted = {pk: r.quantity - credited[pk] for pk, r in order_lines.items()}
+    vat = await _vat_of(session, order)
     lines = [
         line(
             order_lines[pk].product_name,
             quantity,
             order_lines[pk].unit_cents,
-            order_lines[pk].vat_bp,
+            vat(order_lines[pk].vat_bp),
             pk,
         )
         for pk, quantity in sorted(wanted.items())
@@ -199,7 +250,9 @@ async def issue_credit_note(
     ]
     goods = sum(item["total_ttc_cents"] for item in lines)
     if refund.amount_cents - goods == order.delivery_fee_cents and order.delivery_fee_cents:
-        lines.append(line(DELIVERY_LABEL, 1, order.delivery_fee_cents, NORMAL_VAT_BP, "delivery"))
+        lines.append(
+            line(DELIVERY_LABEL, 1, order.delivery_fee_cents, vat(NORMAL_VAT_BP), "delivery")
+        )
     return await _issue(session, order, InvoiceKind.CREDIT_NOTE, lines, now, refund.id)
 
 
@@ -223,10 +276,30 @@ class _Pdf(FPDF):
         return super().normalize_text(safe)
 
 
+def _seller_text(seller: dict[str, Any]) -> str:
+    """The seller block: its legal identity (documents issued before it was recorded name
+    the shop as they did then)."""
+    address = f"{seller['street']}, {seller['postcode']} {seller['town']}"
+    if not seller.get("legal_name"):
+        return f"Vendeur : {seller['name']}\n{address}\nSIRET : {seller['siret']}"
+    rows = [f"Vendeur : {seller['legal_name']}, {seller['legal_form_label']}"]
+    if seller["name"] != seller["legal_name"]:
+        rows.append(f"Boutique « {seller['name']} »")
+    rows += [
+        address,
+        f"SIREN : {seller['siren']} - SIRET : {seller['siret']}",
+        seller["registration"],
+    ]
+    if seller.get("vat_number"):
+        rows.append(f"N° TVA intracommunautaire : {seller['vat_number']}")
+    return "\n".join(rows)
+
+
 def render_pdf(invoice: Invoice) -> bytes:
     """The document as a PDF (drawn from the frozen snapshot, so it never changes)."""
     data = invoice.snapshot
     title = "AVOIR" if invoice.kind == InvoiceKind.CREDIT_NOTE else "FACTURE"
+    vat_shown = data.get("vat_regime", VatRegime.STANDARD) == VatRegime.STANDARD
     pdf = _Pdf()
     pdf.set_title(f"{title} {data['number']}")
     pdf.add_page()
@@ -235,59 +308,78 @@ def render_pdf(invoice: Invoice) -> bytes:
     pdf.set_font("Helvetica", size=10)
     issued = invoice.issued_at.astimezone(REUNION).strftime("%d/%m/%Y")
     order = data.get("order_number") or f"n° {data['order_id']}"  # documents before numbers
-    pdf.cell(0, 6, f"Date : {issued} - Commande {order}", new_x="LMARGIN", new_y="NEXT")
+    dated = f"Date : {issued} - Commande {order}"
+    if data.get("sale_date"):
+        sold = datetime.fromisoformat(data["sale_date"]).astimezone(REUNION).strftime("%d/%m/%Y")
+        if sold != issued:  # an invoice held for the seller's identity (art. 242 nonies A 8°)
+            dated += f" - Vente du {sold}"
+    pdf.cell(0, 6, dated, new_x="LMARGIN", new_y="NEXT")
     seller, customer = data["seller"], data["customer"]
     pdf.ln(3)
-    pdf.multi_cell(
-        0,
-        5,
-        f"Vendeur : {seller['name']}\n{seller['street']}, {seller['postcode']} {seller['town']}\n"
-        f"SIRET : {seller['siret']}",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.multi_cell(0, 5, _seller_text(seller), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     address = customer.get("address")
     where = f"\n{address['street']}, {address['postcode']} {address['town']}" if address else ""
     pdf.multi_cell(0, 5, f"Client : {customer['name']}{where}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    widths = (70, 15, 25, 20, 25, 30)
+    if vat_shown:
+        widths: tuple[int, ...] = (70, 15, 25, 20, 25, 30)
+        heads: tuple[str, ...] = ("Désignation", "Qté", "PU HT", "TVA", "Montant TVA", "Total TTC")
+    else:
+        widths, heads = (95, 15, 40, 40), ("Désignation", "Qté", "PU HT", "Total HT")
     pdf.set_font("Helvetica", "B", 9)
-    for width, head in zip(
-        widths, ("Désignation", "Qté", "PU HT", "TVA", "Montant TVA", "Total TTC"), strict=True
-    ):
+    for width, head in zip(widths, heads, strict=True):
         pdf.cell(width, 7, head, border=1)
     pdf.ln()
     pdf.set_font("Helvetica", size=9)
     for item in data["lines"]:
-        cells = (
-            item["label"][:45],
-            str(item["quantity"]),
-            euros(item["unit_ht_cents"]),
-            percent(item["vat_bp"]),
-            euros(item["vat_cents"]),
-            euros(item["total_ttc_cents"]),
-        )
+        if vat_shown:
+            cells: tuple[str, ...] = (
+                item["label"][:45],
+                str(item["quantity"]),
+                euros(item["unit_ht_cents"]),
+                percent(item["vat_bp"]),
+                euros(item["vat_cents"]),
+                euros(item["total_ttc_cents"]),
+            )
+        else:
+            cells = (
+                item["label"][:60],
+                str(item["quantity"]),
+                euros(item["unit_ht_cents"]),
+                euros(item["total_ht_cents"]),
+            )
         for width, text in zip(widths, cells, strict=True):
             pdf.cell(width, 7, text, border=1)
         pdf.ln()
     pdf.ln(3)
-    for rate in data["vat_totals"]:
-        pdf.cell(
-            0,
-            6,
-            f"TVA {percent(rate['vat_bp'])} : base HT {euros(rate['base_ht_cents'])}, "
-            f"TVA {euros(rate['vat_cents'])}",
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
+    if vat_shown:
+        for rate in data["vat_totals"]:
+            pdf.cell(
+                0,
+                6,
+                f"TVA {percent(rate['vat_bp'])} : base HT {euros(rate['base_ht_cents'])}, "
+                f"TVA {euros(rate['vat_cents'])}",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(0, 6, f"Total HT : {euros(data['total_ht_cents'])}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"Total TVA : {euros(data['total_vat_cents'])}", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 6, f"Total TTC : {euros(data['total_ttc_cents'])}", new_x="LMARGIN", new_y="NEXT")
+    if vat_shown:
+        pdf.cell(
+            0, 6, f"Total TVA : {euros(data['total_vat_cents'])}", new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.cell(
+            0, 6, f"Total TTC : {euros(data['total_ttc_cents'])}", new_x="LMARGIN", new_y="NEXT"
+        )
+    else:
+        pdf.cell(
+            0, 6, f"Net à payer : {euros(data['total_ttc_cents'])}", new_x="LMARGIN", new_y="NEXT"
+        )
     pdf.ln(4)
     pdf.set_font("Helvetica", size=8)
-    pdf.multi_cell(0, 4, MANDATE, new_x="LMARGIN", new_y="NEXT")
+    for mention in data.get("mentions") or [MANDATE]:
+        pdf.multi_cell(0, 4, mention, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

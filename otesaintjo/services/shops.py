@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from otesaintjo.db import write_first_on_sqlite
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
-from otesaintjo.services import access, audit, order_numbers, shop_names
+from otesaintjo.services import access, audit, legal_identity, order_numbers, shop_names
 from otesaintjo.services import shop_rules as rules
 from otesaintjo.services.validation import clean_text, normalize_email, normalize_phone
 
@@ -36,6 +36,8 @@ class NewShop:
     description: str = ""
     website: str | None = None
     categories: list[str] = field(default_factory=list)
+    # Optional at creation; needed before the first invoice (services/held_invoices.py).
+    legal_identity: legal_identity.IdentityChanges | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,14 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
     }
     checks.check(rules.check_coordinates, data.latitude, data.longitude, ["address", "latitude"])
     categories = checks.check(rules.check_categories, data.categories, ["categories"])
+    identity = {}
+    if data.legal_identity is not None and not data.legal_identity.is_empty():
+        given = data.legal_identity
+        if values["siret"] is None:  # refused already: no VAT number can be checked against it
+            given = replace(given, vat_number=None)
+        identity = (
+            checks.check(legal_identity.checked_values, None, values["siret"] or "", given) or {}
+        )
     checks.raise_if_any()
     # The name, slug and code are read free, then inserted: SQLite serialises writers from
     # here; on PostgreSQL a shop opened at the same instant is met by the retries below.
@@ -104,6 +114,7 @@ async def create_shop(session: AsyncSession, user: User, data: NewShop) -> Shop:
             latitude=data.latitude,
             longitude=data.longitude,
             **values,  # type: ignore[arg-type]
+            **identity,
         )
         if serialised:
             session.add(shop)

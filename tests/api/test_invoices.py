@@ -56,8 +56,12 @@ async def test_invoice_figures_and_who_may_read_it(client, offline_stripe, mailb
     text = pdf_text(response.content)
     for expected in (
         f"FACTURE n° {invoice['number']}",
-        "Vendeur : Boulangerie du Centre",
-        "SIRET : 73282932000074",
+        # The seller by its legal identity (CGI art. 242 nonies A), the shop by its name.
+        "Vendeur : Boulangerie Payet, SAS",
+        "Boutique « Boulangerie du Centre »",
+        "SIREN : 732829320 - SIRET : 73282932000074",
+        "RCS Saint-Pierre 732 829 320",
+        "N° TVA intracommunautaire : FR44732829320",
         "Client : Léa Técher",
         "5 chemin Bœuf Mort, 97480 Saint-Joseph",
         # Pain: 2 × 2,50 € TTC at 8,5 %: unit 2,30 € HT, VAT 0,39 € on the line.
@@ -71,7 +75,8 @@ async def test_invoice_figures_and_who_may_read_it(client, offline_stripe, mailb
         "Total HT : 12,25 €",
         "Total TVA : 0,75 €",
         "Total TTC : 13,00 €",
-        "mandat de facturation",
+        "Facture émise par Otesaintjo au nom et pour le compte de Boulangerie Payet (mandat de"
+        " facturation, art. 289 I-2 du CGI).",
     ):
         assert expected in text, f"{expected!r} not in:\n{text}"
 

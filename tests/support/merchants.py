@@ -26,7 +26,28 @@ mutation($input: CreateProductInput!) {
 }"""
 
 
+def vat_number_for(siret: str) -> str:
+    """The French VAT number of the SIRET's SIREN (key = (12 + 3 × (SIREN mod 97)) mod 97)."""
+    siren = siret.replace(" ", "")[:9]
+    return f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
+
+
+def legal_identity_input(siret: str = VALID_SIRET, **overrides: Any) -> dict[str, Any]:
+    """A company's complete legal identity: its invoices are issued at payment."""
+    data: dict[str, Any] = {
+        "legalName": "Boulangerie Payet",
+        "legalForm": "SAS",
+        "registration": "RCS",
+        "registrationCity": "Saint-Pierre",
+        "vatNumber": vat_number_for(siret),
+    }
+    data.update(overrides)
+    return data
+
+
 def shop_input(**overrides: Any) -> dict[str, Any]:
+    """A shop with a complete legal identity unless ``legalIdentity`` says otherwise (None:
+    none given, its invoices are held)."""
     data: dict[str, Any] = {
         "name": "Boulangerie du Centre",
         "managerFirstName": "Jean-Luc",
@@ -44,6 +65,10 @@ def shop_input(**overrides: Any) -> dict[str, Any]:
         "categories": ["boulangerie"],
     }
     data.update(overrides)
+    if "legalIdentity" not in overrides:
+        data["legalIdentity"] = legal_identity_input(data["siret"])
+    elif overrides["legalIdentity"] is None:
+        del data["legalIdentity"]
     return data
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.db import unit_of_work
 from otesaintjo.models import Product, Shop, User
-from otesaintjo.services import cart, catalogue, shops
+from otesaintjo.services import cart, catalogue, legal_identity, shops
 from otesaintjo.services.checkout import CheckoutRequest
 
 EVERY_DAY = [(d, "00:00", "23:59") for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
@@ -32,6 +32,13 @@ def _shop(name: str, email: str) -> shops.NewShop:
         email=email,
         phone="+262692112233",
         siret=SIRET,
+        legal_identity=legal_identity.IdentityChanges(
+            legal_name=f"SARL {name}",
+            legal_form="SARL",
+            registration="RCS",
+            registration_city="Saint-Pierre",
+            vat_number=legal_identity.vat_number_for(SIRET[:9]),
+        ),
     )
 
 

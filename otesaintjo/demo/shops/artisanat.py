@@ -3,7 +3,7 @@ crafts next to local food, unique pieces for pickup only."""
 
 from otesaintjo.demo.model import VAT_NORMAL as N
 from otesaintjo.demo.model import VAT_REDUCED as R
-from otesaintjo.demo.model import DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import DemoLegal, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="atelier-vacoa",
@@ -24,6 +24,7 @@ SHOP = DemoShop(
     email="atelier-vacoa@demo.otesaintjo.re",
     phone="+262693825063",
     siret="42918367600015",
+    legal=DemoLegal("Joséphine Dijoux", "EI", "RM", None, vat_franchise=True),
     website="https://atelier-vacoa.example",
     pickup_hours=opening_hours(
         wed=[("09:00", "17:00")],

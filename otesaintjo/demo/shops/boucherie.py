@@ -2,7 +2,7 @@
 50 €, no promotion."""
 
 from otesaintjo.demo.model import VAT_REDUCED as R
-from otesaintjo.demo.model import DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import DemoLegal, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="boucherie-de-vincendo",
@@ -23,6 +23,7 @@ SHOP = DemoShop(
     email="boucherie-de-vincendo@demo.otesaintjo.re",
     phone="+262692556021",
     siret="39467627400027",
+    legal=DemoLegal("Boucherie Grondin", "SARL"),
     website="https://boucherie-de-vincendo.example",
     pickup_hours=opening_hours(
         tue=[("07:00", "12:30"), ("15:30", "18:30")],

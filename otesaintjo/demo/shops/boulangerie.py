@@ -2,7 +2,14 @@
 delivery free over 25 €, a cake made to order (pickup only) and two running promotions."""
 
 from otesaintjo.demo.model import VAT_REDUCED as R
-from otesaintjo.demo.model import DemoPromotion, DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import (
+    DemoLegal,
+    DemoPromotion,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 
 SHOP = DemoShop(
     slug="fournil-des-remparts",
@@ -23,6 +30,7 @@ SHOP = DemoShop(
     email="fournil-des-remparts@demo.otesaintjo.re",
     phone="+262692418305",
     siret="53279430200028",
+    legal=DemoLegal("Fournil des Remparts", "SARL"),
     website="https://fournil-des-remparts.example",
     pickup_hours=opening_hours(
         mon=[("06:00", "12:30")],

@@ -3,6 +3,7 @@ goods at the normal VAT rate, and a fixed-amount promotion."""
 
 from otesaintjo.demo.model import (
     PERISHABLE,
+    DemoLegal,
     DemoPromotion,
     DemoShop,
     delivery_terms,
@@ -31,6 +32,7 @@ SHOP = DemoShop(
     email="ti-kafe-du-marche@demo.otesaintjo.re",
     phone="+262692418306",
     siret="91620700400018",
+    legal=DemoLegal("Ti Kafé", "SAS"),
     website=None,
     pickup_hours=opening_hours(
         mon=[("06:30", "17:30")],

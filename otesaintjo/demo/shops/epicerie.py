@@ -2,7 +2,14 @@
 of stock, local delivery to two postcodes and a seasonal promotion."""
 
 from otesaintjo.demo.model import VAT_REDUCED as R
-from otesaintjo.demo.model import DemoPromotion, DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import (
+    DemoLegal,
+    DemoPromotion,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 
 SHOP = DemoShop(
     slug="epicerie-de-manapany",
@@ -23,6 +30,7 @@ SHOP = DemoShop(
     email="epicerie-de-manapany@demo.otesaintjo.re",
     phone="+262693207714",
     siret="95762357200030",
+    legal=DemoLegal("Épicerie de Manapany", "EURL"),
     website=None,
     pickup_hours=opening_hours(
         mon=[("07:30", "12:30"), ("14:30", "19:00")],

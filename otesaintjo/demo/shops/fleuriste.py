@@ -4,6 +4,7 @@ the largest pieces are for pickup only."""
 from otesaintjo.demo.model import (
     CUSTOM_MADE,
     RETURNABLE,
+    DemoLegal,
     DemoPromotion,
     DemoShop,
     delivery_terms,
@@ -31,6 +32,7 @@ SHOP = DemoShop(
     email="fleurs-des-lianes@demo.otesaintjo.re",
     phone="+262693641187",
     siret="72583502900036",
+    legal=DemoLegal("Marie-Claire Técher", "EI"),
     website="https://fleurs-des-lianes.example",
     pickup_hours=opening_hours(
         tue=[("08:30", "12:30"), ("14:00", "18:30")],

@@ -4,7 +4,14 @@ stationery) and a promotion on the whole shop."""
 from otesaintjo.demo.model import VAT_NORMAL as N
 from otesaintjo.demo.model import VAT_REDUCED as R
 from otesaintjo.demo.model import VAT_SUPER_REDUCED as S
-from otesaintjo.demo.model import DemoPromotion, DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import (
+    DemoLegal,
+    DemoPromotion,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 
 SHOP = DemoShop(
     slug="la-case-a-lire",
@@ -25,6 +32,7 @@ SHOP = DemoShop(
     email="la-case-a-lire@demo.otesaintjo.re",
     phone="+262692733409",
     siret="40416319800033",
+    legal=DemoLegal("La Case à Lire", "SCOP"),
     website="https://la-case-a-lire.example",
     pickup_hours=opening_hours(
         mon=[("08:30", "12:00"), ("14:00", "18:00")],

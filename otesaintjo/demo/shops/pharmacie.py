@@ -1,7 +1,14 @@
 """Pharmacie des Goyaviers, the pharmacy: delivery always free and three VAT rates, from
 reimbursable medicines (1.05 %) to cosmetics (8.5 %)."""
 
-from otesaintjo.demo.model import SEALED_HYGIENE, DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import (
+    SEALED_HYGIENE,
+    DemoLegal,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 from otesaintjo.demo.model import VAT_NORMAL as N
 from otesaintjo.demo.model import VAT_REDUCED as R
 from otesaintjo.demo.model import VAT_SUPER_REDUCED as S
@@ -27,6 +34,7 @@ SHOP = DemoShop(
     email="pharmacie-des-goyaviers@demo.otesaintjo.re",
     phone="+262692904476",
     siret="36949033900024",
+    legal=DemoLegal("Pharmacie des Goyaviers", "SARL"),
     website="https://pharmacie-des-goyaviers.example",
     pickup_hours=opening_hours(
         mon=[("08:00", "12:30"), ("14:00", "19:00")],

@@ -2,7 +2,7 @@
 pickup only."""
 
 from otesaintjo.demo.model import VAT_REDUCED as R
-from otesaintjo.demo.model import DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import DemoLegal, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="maree-de-langevin",
@@ -23,6 +23,7 @@ SHOP = DemoShop(
     email="maree-de-langevin@demo.otesaintjo.re",
     phone="+262692158840",
     siret="97060293400030",
+    legal=DemoLegal("Jean-Luc Maillot", "EI"),
     website=None,
     pickup_hours=opening_hours(
         tue=[("06:30", "12:30")],

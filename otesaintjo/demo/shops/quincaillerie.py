@@ -2,7 +2,7 @@
 with heavy, bulky or hazardous goods (gas, cement, roofing sheets) for pickup only."""
 
 from otesaintjo.demo.model import VAT_NORMAL as N
-from otesaintjo.demo.model import DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import DemoLegal, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="quincaillerie-du-grand-pre",
@@ -23,6 +23,7 @@ SHOP = DemoShop(
     email="quincaillerie-du-grand-pre@demo.otesaintjo.re",
     phone="+262692380562",
     siret="42699914000020",
+    legal=DemoLegal("Quincaillerie du Grand Pré", "SAS"),
     website=None,
     pickup_hours=opening_hours(
         mon=[("07:00", "12:00"), ("13:30", "17:30")],

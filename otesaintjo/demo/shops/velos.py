@@ -2,7 +2,14 @@
 pickup only, one item out of stock and two promotions."""
 
 from otesaintjo.demo.model import VAT_NORMAL as N
-from otesaintjo.demo.model import DemoPromotion, DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import (
+    DemoLegal,
+    DemoPromotion,
+    DemoShop,
+    delivery_terms,
+    opening_hours,
+    product,
+)
 
 SHOP = DemoShop(
     slug="cycles-du-sud-sauvage",
@@ -23,6 +30,7 @@ SHOP = DemoShop(
     email="cycles-du-sud-sauvage@demo.otesaintjo.re",
     phone="+262692091254",
     siret="68069338900032",
+    legal=DemoLegal("Cycles du Sud Sauvage", "SASU"),
     website="https://cycles-du-sud-sauvage.example",
     pickup_hours=opening_hours(
         tue=[("08:30", "12:00"), ("13:30", "18:00")],

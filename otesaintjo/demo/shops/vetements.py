@@ -1,7 +1,7 @@
 """Kaz Mode Sud, the clothes shop: Colissimo shipping only, free over 60 €."""
 
 from otesaintjo.demo.model import VAT_NORMAL as N
-from otesaintjo.demo.model import DemoShop, delivery_terms, opening_hours, product
+from otesaintjo.demo.model import DemoLegal, DemoShop, delivery_terms, opening_hours, product
 
 SHOP = DemoShop(
     slug="kaz-mode-sud",
@@ -22,6 +22,7 @@ SHOP = DemoShop(
     email="kaz-mode-sud@demo.otesaintjo.re",
     phone="+262693472918",
     siret="84931229300038",
+    legal=DemoLegal("Émilie Rivière", "EI", vat_franchise=True),
     website="https://kaz-mode-sud.example",
     pickup_hours=opening_hours(
         mon=[("14:00", "18:30")],

@@ -9,7 +9,7 @@ estimated delivery day. Plain columns on the existing tables (no foreign key): S
 them in place, and a slot deleted later leaves its orders their hours.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-02 09:00:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from otesaintjo.models.base import UTCDateTime
 
 revision: str = "0019"
-down_revision: str | None = "0017"
+down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

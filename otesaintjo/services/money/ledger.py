@@ -2,7 +2,8 @@
 
 ``Refund.key`` names why (``order:<id>:cancel``, ``return:<id>``), so a refund happens once; the
 sum never goes above what the order was paid, whatever Stripe would accept (localstripe
-accepts over-refunds: the ledger is the guard). Each refund gets its credit note and a job that
+accepts over-refunds: the ledger is the guard). Each refund gets its credit note (held behind a
+held invoice) and a job that
 asks Stripe (``refunds.Refunds.send``).
 """
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import Order, Refund
-from otesaintjo.services import invoices
+from otesaintjo.services import held_invoices
 from otesaintjo.services.outbox import enqueue
 
 REFUND_JOB = "payments.refund"
@@ -63,7 +64,7 @@ async def refund(
     row = Refund(key=key, order_id=order.id, amount_cents=amount, created_at=now)  # type: ignore[arg-type]
     session.add(row)
     await session.flush()
-    await invoices.issue_credit_note(session, row, now, return_id=return_id)
+    await held_invoices.issue_credit_note_or_hold(session, row, now, return_id=return_id)
     enqueue(session, REFUND_JOB, {"refund_id": row.id})
     if alert_after is not None:
         enqueue(session, REFUND_DEADLINE_JOB, {"refund_id": row.id}, run_at=now + alert_after)

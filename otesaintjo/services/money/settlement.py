@@ -4,8 +4,9 @@ The webhook, ``confirmPayment`` and the expiry job all end in ``settle``: it re-
 PaymentIntent from Stripe (never trusts the caller) and changes the purchase with conditional
 updates, so five deliveries of one event, or a webhook racing the client, change it once.
 Marking a purchase paid: each order PAID (pickup promise computed), its transfer opened, its
-event pushed, the shop alerted, its invoice numbered — the invoice PDFs are drawn later, by the
-email job, outside this transaction (the shop's invoice counter stays locked until commit).
+event pushed, the shop alerted, its invoice numbered (or held until the shop's legal identity is
+complete: ``held_invoices``) — the invoice PDFs are drawn later, by the email job, outside this
+transaction (the shop's invoice counter stays locked until commit).
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from otesaintjo.models import (
 from otesaintjo.payments.gateway import PaymentState, PaymentsUnavailable
 from otesaintjo.services import (
     delivery_slots,
-    invoices,
+    held_invoices,
     links,
     order_events,
     pickup,
     pickup_promises,
     stock,
 )
+from otesaintjo.services.cart_totals import IMPORT_TAXES_NOTICE
 from otesaintjo.services.money import ledger, transfers
 from otesaintjo.services.money.base import MoneyPart
 from otesaintjo.services.order_alerts import alert_shop
@@ -179,6 +181,7 @@ class Settlement(MoneyPart):
         user = await session.get(User, purchase.user_id)
         assert user is not None
         invoice_ids: list[int] = []
+        held: set[int] = set()
         # Shops in id order: each event takes its shop's counter lock (no crossed waits).
         for order, shop in sorted(rows, key=lambda row: row[1].id):
             order.status = OrderStatus.PAID
@@ -190,7 +193,12 @@ class Settlement(MoneyPart):
             await session.flush()
             await order_events.record(session, order, OrderEventKind.PLACED)
             await alert_shop(session, self.settings, order, shop, purchase, user)
-            invoice_ids.append((await invoices.issue_invoice(session, order, now)).id)  # type: ignore[arg-type]
+            # Held (None) while the shop's legal identity is incomplete: the sale goes on.
+            invoice = await held_invoices.issue_invoice_or_hold(session, self.settings, order, now)
+            if invoice is not None:
+                invoice_ids.append(invoice.id)  # type: ignore[arg-type]
+            else:
+                held.add(order.id)  # type: ignore[arg-type]
         await empty_cart_of(session, purchase)
         lines = await _lines_with_notices(session, [order.id for order, _ in rows])
         queue_email(
@@ -204,6 +212,8 @@ class Settlement(MoneyPart):
             # Each line with what the customer was told before buying (L221-28).
             lines=lines,
             any_excluded=any(notice for found in lines.values() for _, notice in found),
+            held_invoices=held,
+            import_notice=IMPORT_TAXES_NOTICE,
             order_links={
                 order.id: links.customer_order_url(self.settings, order) for order, _ in rows
             },
