@@ -32,6 +32,7 @@ from otesaintjo.models import (
 from otesaintjo.security import hash_password
 from otesaintjo.services import (
     catalogue,
+    delivery_slots,
     legal_identity,
     order_numbers,
     promotions,
@@ -180,6 +181,16 @@ async def _demo_shop(
         ),
         now,
     )
+    for slot in data.delivery_slots:
+        await delivery_slots.create_slot(
+            session,
+            owner,
+            shop.id,  # type: ignore[arg-type]
+            delivery_slots.SlotInput(
+                slot.weekday, slot.starts, slot.ends, slot.capacity, slot.cutoff_hours
+            ),
+            now,
+        )
     ids: dict[str, int] = {}
     for index, item in enumerate(data.products):
         product = await catalogue.create_product(

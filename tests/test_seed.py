@@ -12,6 +12,8 @@ from otesaintjo.storage import MemoryStore
 ON_SALE = """{ products(onSale: true, first: 100) { totalCount edges { node {
   name withdrawalExclusion price { cents } regularPrice { cents } compareAtPrice { cents } } } } }"""
 
+SLOTS = """query ($slug: String!) { shop(slug: $slug) { deliverySlots { day starts ends } } }"""
+
 
 async def test_seed_builds_the_demo_town_once(client, session_factory) -> None:
     store = MemoryStore()
@@ -45,6 +47,17 @@ async def test_seed_builds_the_demo_town_once(client, session_factory) -> None:
         assert node["price"]["cents"] < node["regularPrice"]["cents"], node
         assert node["compareAtPrice"] == node["regularPrice"], node
     assert {e["node"]["withdrawalExclusion"] for e in page["edges"]} >= {"PERISHABLE", None}
+
+    # The grocery delivers itself in weekly slots; the butcher delivers without (next working
+    # day): both behaviours show in the demo.
+    slots = await client(SLOTS, {"slug": "epicerie-de-manapany"})
+    assert [(s["day"], s["starts"], s["ends"]) for s in slots["data"]["shop"]["deliverySlots"]] == [
+        ("TUESDAY", "16:00", "18:00"),
+        ("THURSDAY", "16:00", "18:00"),
+        ("SATURDAY", "09:00", "12:00"),
+    ]
+    butcher = await client(SLOTS, {"slug": "boucherie-de-vincendo"})
+    assert butcher["data"]["shop"]["deliverySlots"] == []
 
 
 async def test_seed_scale_adds_shops_of_100_products(session_factory) -> None:

@@ -81,6 +81,17 @@ class DemoLegal:
 
 
 @dataclass(frozen=True)
+class DemoSlot:
+    """A weekly delivery slot of a shop that delivers by itself (services/delivery_slots.py)."""
+
+    weekday: str  # mon … sun
+    starts: str  # HH:MM, Réunion time
+    ends: str
+    capacity: int  # orders per slot and day
+    cutoff_hours: int  # booking closes this long before the start
+
+
+@dataclass(frozen=True)
 class DemoShop:
     slug: str
     name: str
@@ -102,6 +113,7 @@ class DemoShop:
     products: tuple[DemoProduct, ...] = ()
     promotions: tuple[DemoPromotion, ...] = ()
     legal: DemoLegal | None = None
+    delivery_slots: tuple[DemoSlot, ...] = ()
 
 
 def product(

@@ -1,11 +1,12 @@
 """L'Épicerie de Manapany, the grocery: the largest catalogue (30 products), one of them out
-of stock, local delivery to two postcodes and a seasonal promotion."""
+of stock, local delivery to two postcodes in weekly slots and a seasonal promotion."""
 
 from otesaintjo.demo.model import VAT_REDUCED as R
 from otesaintjo.demo.model import (
     DemoLegal,
     DemoPromotion,
     DemoShop,
+    DemoSlot,
     delivery_terms,
     opening_hours,
     product,
@@ -42,6 +43,12 @@ SHOP = DemoShop(
         sun=[("07:30", "12:00")],
     ),
     delivery=delivery_terms(postcodes=["97480", "97429"], fee_cents=350, free_over_cents=4000),
+    # Jean-Marc delivers after closing on weekdays and on Saturday mornings.
+    delivery_slots=(
+        DemoSlot("tue", "16:00", "18:00", capacity=8, cutoff_hours=4),
+        DemoSlot("thu", "16:00", "18:00", capacity=8, cutoff_hours=4),
+        DemoSlot("sat", "09:00", "12:00", capacity=12, cutoff_hours=14),
+    ),
     products=(
         product(
             "Letchis 1 kg",
