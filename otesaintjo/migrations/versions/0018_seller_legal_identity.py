@@ -26,19 +26,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("shop") as batch:
-        batch.add_column(sa.Column("legal_name", AutoString(length=200), nullable=True))
-        batch.add_column(sa.Column("legal_form", sa.String(length=20), nullable=True))
-        batch.add_column(sa.Column("registration", sa.String(length=10), nullable=True))
-        batch.add_column(sa.Column("registration_city", AutoString(length=100), nullable=True))
-        batch.add_column(sa.Column("vat_number", AutoString(length=13), nullable=True))
-        batch.add_column(
-            sa.Column("vat_franchise", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("shop_order") as batch:
-        batch.add_column(
-            sa.Column("outside_reunion", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    # Plain ALTER TABLE ... ADD COLUMN, no batch: on SQLite a batch copies the table and drops
+    # its triggers (the shop's full-text index and its cache versions).
+    op.add_column("shop", sa.Column("legal_name", AutoString(length=200), nullable=True))
+    op.add_column("shop", sa.Column("legal_form", sa.String(length=20), nullable=True))
+    op.add_column("shop", sa.Column("registration", sa.String(length=10), nullable=True))
+    op.add_column("shop", sa.Column("registration_city", AutoString(length=100), nullable=True))
+    op.add_column("shop", sa.Column("vat_number", AutoString(length=13), nullable=True))
+    op.add_column(
+        "shop",
+        sa.Column("vat_franchise", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
+        "shop_order",
+        sa.Column("outside_reunion", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "held_invoice",
         sa.Column("id", sa.Integer(), nullable=False),
