@@ -6,9 +6,10 @@
    the unique (customer, idempotency key): a concurrent twin waits on the key, then finds the
    purchase it committed), reserve the stock (``stock.reserve``: one statement for every line,
    all or nothing), take the shops' order numbers (one statement), write the orders (one),
-   their lines and the expiry job (one each). Ten round trips with BEGIN and COMMIT.
-2. ``attach_payment``: lock the purchase row, create its PaymentIntent once, store it.
-   Callers with the same key wait on that lock and then find the PaymentIntent.
+   their lines and the expiry job (one each).
+2. ``attach_payment``: create its PaymentIntent once, store it (one statement, committed on
+   its own). The purchase's payment claim, taken in its INSERT, makes callers with the same
+   key wait for that PaymentIntent rather than ask Stripe for another.
 
 The rows it wrote come back with the purchase (``Placed``): the payload is mapped from them,
 with no read after the commit.
@@ -16,14 +17,15 @@ with no read after the commit.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,6 +78,7 @@ class Placed:
     orders: list[Order] = field(default_factory=list)
     lines: dict[int, list[OrderLine]] = field(default_factory=dict)  # by order id
     shops: list[Shop] = field(default_factory=list)
+    created: bool = False  # by this call, which then holds its payment claim
 
 
 async def checkout(
@@ -110,9 +113,10 @@ async def checkout_placed(
         placed = await place_once()
     except IntegrityError:
         placed = await place_once()
-    async with unit_of_work() as session:
-        purchase = await attach_payment(session, gateway, placed.purchase.id)  # type: ignore[arg-type]
-    return Placed(purchase, placed.orders, placed.lines, placed.shops)
+    purchase = await attach_payment(
+        unit_of_work, gateway, placed.purchase, claimed=placed.created, now=now
+    )
+    return Placed(purchase, placed.orders, placed.lines, placed.shops, placed.created)
 
 
 async def place(
@@ -156,6 +160,7 @@ async def place(
         delivery_address=address.__dict__ if address else None,
         expires_at=now + timedelta(minutes=settings.checkout_expiry_minutes),
         created_at=now,
+        payment_claimed_until=now + PAYMENT_CLAIM,  # this call creates its PaymentIntent
     )
     # The key first: a concurrent twin waits on it, then finds this purchase (were stock
     # taken first, the twin could be refused for the stock its own key holds).
@@ -184,7 +189,7 @@ async def place(
     lines = {order.id: _lines(order, v) for order, v in zip(orders, shop_views, strict=True)}
     session.add_all([line for order_lines in lines.values() for line in order_lines])
     enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
-    return Placed(purchase, orders, lines, [v.shop for v in shop_views])  # type: ignore[arg-type]
+    return Placed(purchase, orders, lines, [v.shop for v in shop_views], created=True)  # type: ignore[arg-type]
 
 
 async def _insert_new(session: AsyncSession, purchase: Purchase) -> bool:
@@ -220,21 +225,25 @@ def _naming(short: stock.OutOfStock, view: carts.CartView) -> DomainError:
 
 
 async def attach_payment(
-    session: AsyncSession, gateway: PaymentsGateway, purchase_id: int
+    unit_of_work: UnitOfWork,
+    gateway: PaymentsGateway,
+    purchase: Purchase,
+    *,
+    claimed: bool,
+    now: datetime,
 ) -> Purchase:
-    """Create the purchase's PaymentIntent once (the row lock serialises same-key callers)."""
-    # Locked and read in one statement (a no-op update takes the row lock).
-    purchase = (
-        await session.execute(
-            update(Purchase)
-            .where(Purchase.id == purchase_id)
-            .values(total_cents=Purchase.total_cents)
-            .returning(Purchase)
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
-    if purchase.payment_intent_id or purchase.status != PurchaseStatus.PENDING_PAYMENT:
-        return purchase
+    """The purchase with its PaymentIntent, created once.
+
+    Who creates it holds the purchase's payment claim (``payment_claimed_until``): the call
+    that placed the purchase took it in the same INSERT; a caller that found the purchase by
+    its key (a twin, a retry) takes it only when free or lapsed, in one conditional UPDATE,
+    and otherwise waits for the PaymentIntent to appear. No transaction stays open and no
+    row stays locked during the call to Stripe: one statement before it (for a twin), one
+    after it, each committed on its own."""
+    if not claimed:
+        found = await _claim_or_wait(unit_of_work, purchase.id, now)  # type: ignore[arg-type]
+        if found is not None:
+            return found
     try:
         payment = await gateway.create_payment(
             purchase.total_cents,
@@ -242,13 +251,91 @@ async def attach_payment(
             idempotency_key=stripe_key("purchase", purchase.id, purchase.created_at, "payment"),
         )
     except PaymentsUnavailable as exc:
+        async with _one_statement(unit_of_work) as session:  # let a retry claim it at once
+            await session.execute(
+                update(Purchase)
+                .where(Purchase.id == purchase.id)
+                .values(payment_claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
         raise DomainError(
             ErrorCode.PAYMENT_UNAVAILABLE,
             "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
         ) from exc
-    purchase.payment_intent_id = payment.id
-    purchase.client_secret = payment.client_secret
-    return purchase
+    async with _one_statement(unit_of_work) as session:
+        stored = (
+            await session.execute(
+                update(Purchase)
+                .where(Purchase.id == purchase.id, Purchase.payment_intent_id.is_(None))  # type: ignore[union-attr]
+                .values(
+                    payment_intent_id=payment.id,
+                    client_secret=payment.client_secret,
+                    payment_claimed_until=None,
+                )
+                .returning(Purchase)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar_one_or_none()
+        if stored is None:  # stored by a caller that took over a lapsed claim: the same one
+            stored = await session.get(Purchase, purchase.id)
+    assert stored is not None
+    return stored
+
+
+PAYMENT_CLAIM = timedelta(seconds=60)
+"""How long a caller may take to create a PaymentIntent before another may (Stripe's client
+retries twice; a caller that died leaves its claim to lapse)."""
+WAIT_STEP_SECONDS = 0.02
+
+
+@asynccontextmanager
+async def _one_statement(unit_of_work: UnitOfWork) -> AsyncIterator[AsyncSession]:
+    """A session whose statements commit one by one (no BEGIN, no COMMIT round trip)."""
+    async with unit_of_work() as session:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        yield session
+
+
+async def _claim_or_wait(
+    unit_of_work: UnitOfWork, purchase_id: int, started: datetime
+) -> Purchase | None:
+    """None once this caller holds the claim; else the purchase, once it has its PaymentIntent
+    (or is no longer payable)."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while True:
+        waited = loop.time() - start
+        now = started + timedelta(seconds=waited)  # the request's instant, moved by the wait
+        async with _one_statement(unit_of_work) as session:
+            claimed = (
+                await session.execute(
+                    update(Purchase)
+                    .where(
+                        Purchase.id == purchase_id,
+                        Purchase.payment_intent_id.is_(None),  # type: ignore[union-attr]
+                        Purchase.status == PurchaseStatus.PENDING_PAYMENT,
+                        or_(
+                            Purchase.payment_claimed_until.is_(None),  # type: ignore[union-attr]
+                            Purchase.payment_claimed_until < now,  # type: ignore[operator]
+                        ),
+                    )
+                    .values(payment_claimed_until=now + PAYMENT_CLAIM)
+                    .returning(Purchase.id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).first()
+            current = None if claimed else await session.get(Purchase, purchase_id)
+        if claimed:
+            return None
+        assert current is not None
+        if current.payment_intent_id or current.status != PurchaseStatus.PENDING_PAYMENT:
+            return current
+        if waited > PAYMENT_CLAIM.total_seconds() + 5:
+            raise DomainError(
+                ErrorCode.PAYMENT_UNAVAILABLE,
+                "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
+            )
+        await asyncio.sleep(WAIT_STEP_SECONDS)
 
 
 async def _by_key(session: AsyncSession, user_id: int, key: str) -> Purchase | None:
