@@ -101,9 +101,9 @@ async def checkout_placed(
     request: CheckoutRequest,
     now: datetime,
 ) -> Placed:
-    """Place the purchase (once more if a concurrent call with the same key committed first:
-    SQLite refuses the second insert rather than waiting; the second try finds it), then
-    attach its PaymentIntent."""
+    """Place the purchase, then attach its PaymentIntent. A twin with the same key waits on
+    the key's INSERT and finds the purchase; were the key still refused (an IntegrityError),
+    a second try finds it."""
 
     async def place_once() -> Placed:
         async with unit_of_work() as session:
