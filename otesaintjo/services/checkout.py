@@ -1,15 +1,15 @@
 """Checkout: the cart becomes one purchase with one order per shop, stock reserved, then paid.
 
-``checkout`` runs two short transactions, so that no row lock is held during a call to Stripe:
+``checkout`` runs one short transaction, then asks Stripe with no row lock held:
 
 1. ``place``: validate the cart, write the purchase (``INSERT … ON CONFLICT DO NOTHING`` on
    the unique (customer, idempotency key): a concurrent twin waits on the key, then finds the
    purchase it committed), reserve the stock (``stock.reserve``: one statement for every line,
    all or nothing), take the shops' order numbers (one statement), write the orders (one),
    their lines and the expiry job (one each).
-2. ``attach_payment``: create its PaymentIntent once, store it (one statement, committed on
-   its own). The purchase's payment claim, taken in its INSERT, makes callers with the same
-   key wait for that PaymentIntent rather than ask Stripe for another.
+2. ``checkout_payment.attach_payment``: create its PaymentIntent once and store it (one
+   statement, committed on its own). The purchase's payment claim, taken in its INSERT, makes
+   callers with the same key wait for that PaymentIntent rather than ask Stripe for another.
 
 The rows it wrote come back with the purchase (``Placed``): the payload is mapped from them,
 with no read after the commit.
@@ -17,15 +17,14 @@ with no read after the commit.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,16 +35,15 @@ from otesaintjo.models import (
     Order,
     OrderLine,
     Purchase,
-    PurchaseStatus,
     Shop,
     User,
 )
-from otesaintjo.payments.gateway import PaymentsGateway, PaymentsUnavailable
+from otesaintjo.payments.gateway import PaymentsGateway
 from otesaintjo.services import cart as carts
+from otesaintjo.services import checkout_payment as payment
 from otesaintjo.services import order_numbers, stock
 from otesaintjo.services.outbox import enqueue
 from otesaintjo.services.shop_rules import check_postcode
-from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.services.validation import clean_text, normalize_phone
 from otesaintjo.settings import Settings
 
@@ -113,7 +111,7 @@ async def checkout_placed(
         placed = await place_once()
     except IntegrityError:
         placed = await place_once()
-    purchase = await attach_payment(
+    purchase = await payment.attach_payment(
         unit_of_work, gateway, placed.purchase, claimed=placed.created, now=now
     )
     return Placed(purchase, placed.orders, placed.lines, placed.shops, placed.created)
@@ -160,7 +158,7 @@ async def place(
         delivery_address=address.__dict__ if address else None,
         expires_at=now + timedelta(minutes=settings.checkout_expiry_minutes),
         created_at=now,
-        payment_claimed_until=now + PAYMENT_CLAIM,  # this call creates its PaymentIntent
+        payment_claimed_until=now + payment.PAYMENT_CLAIM,  # this call creates its PaymentIntent
     )
     # The key first: a concurrent twin waits on it, then finds this purchase (were stock
     # taken first, the twin could be refused for the stock its own key holds).
@@ -222,120 +220,6 @@ def _naming(short: stock.OutOfStock, view: carts.CartView) -> DomainError:
         f"Plus assez de stock pour : {listed}." if listed else short.message,
         ["productId"],
     )
-
-
-async def attach_payment(
-    unit_of_work: UnitOfWork,
-    gateway: PaymentsGateway,
-    purchase: Purchase,
-    *,
-    claimed: bool,
-    now: datetime,
-) -> Purchase:
-    """The purchase with its PaymentIntent, created once.
-
-    Who creates it holds the purchase's payment claim (``payment_claimed_until``): the call
-    that placed the purchase took it in the same INSERT; a caller that found the purchase by
-    its key (a twin, a retry) takes it only when free or lapsed, in one conditional UPDATE,
-    and otherwise waits for the PaymentIntent to appear. No transaction stays open and no
-    row stays locked during the call to Stripe: one statement before it (for a twin), one
-    after it, each committed on its own."""
-    if not claimed:
-        found = await _claim_or_wait(unit_of_work, purchase.id, now)  # type: ignore[arg-type]
-        if found is not None:
-            return found
-    try:
-        payment = await gateway.create_payment(
-            purchase.total_cents,
-            {"purchase_id": str(purchase.id)},
-            idempotency_key=stripe_key("purchase", purchase.id, purchase.created_at, "payment"),
-        )
-    except PaymentsUnavailable as exc:
-        async with _one_statement(unit_of_work) as session:  # let a retry claim it at once
-            await session.execute(
-                update(Purchase)
-                .where(Purchase.id == purchase.id)
-                .values(payment_claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
-        raise DomainError(
-            ErrorCode.PAYMENT_UNAVAILABLE,
-            "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
-        ) from exc
-    async with _one_statement(unit_of_work) as session:
-        stored = (
-            await session.execute(
-                update(Purchase)
-                .where(Purchase.id == purchase.id, Purchase.payment_intent_id.is_(None))  # type: ignore[union-attr]
-                .values(
-                    payment_intent_id=payment.id,
-                    client_secret=payment.client_secret,
-                    payment_claimed_until=None,
-                )
-                .returning(Purchase)
-                .execution_options(synchronize_session=False)
-            )
-        ).scalar_one_or_none()
-        if stored is None:  # stored by a caller that took over a lapsed claim: the same one
-            stored = await session.get(Purchase, purchase.id)
-    assert stored is not None
-    return stored
-
-
-PAYMENT_CLAIM = timedelta(seconds=60)
-"""How long a caller may take to create a PaymentIntent before another may (Stripe's client
-retries twice; a caller that died leaves its claim to lapse)."""
-WAIT_STEP_SECONDS = 0.02
-
-
-@asynccontextmanager
-async def _one_statement(unit_of_work: UnitOfWork) -> AsyncIterator[AsyncSession]:
-    """A session whose statements commit one by one (no BEGIN, no COMMIT round trip)."""
-    async with unit_of_work() as session:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
-
-
-async def _claim_or_wait(
-    unit_of_work: UnitOfWork, purchase_id: int, started: datetime
-) -> Purchase | None:
-    """None once this caller holds the claim; else the purchase, once it has its PaymentIntent
-    (or is no longer payable)."""
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    while True:
-        waited = loop.time() - start
-        now = started + timedelta(seconds=waited)  # the request's instant, moved by the wait
-        async with _one_statement(unit_of_work) as session:
-            claimed = (
-                await session.execute(
-                    update(Purchase)
-                    .where(
-                        Purchase.id == purchase_id,
-                        Purchase.payment_intent_id.is_(None),  # type: ignore[union-attr]
-                        Purchase.status == PurchaseStatus.PENDING_PAYMENT,
-                        or_(
-                            Purchase.payment_claimed_until.is_(None),  # type: ignore[union-attr]
-                            Purchase.payment_claimed_until < now,  # type: ignore[operator]
-                        ),
-                    )
-                    .values(payment_claimed_until=now + PAYMENT_CLAIM)
-                    .returning(Purchase.id)
-                    .execution_options(synchronize_session=False)
-                )
-            ).first()
-            current = None if claimed else await session.get(Purchase, purchase_id)
-        if claimed:
-            return None
-        assert current is not None
-        if current.payment_intent_id or current.status != PurchaseStatus.PENDING_PAYMENT:
-            return current
-        if waited > PAYMENT_CLAIM.total_seconds() + 5:
-            raise DomainError(
-                ErrorCode.PAYMENT_UNAVAILABLE,
-                "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
-            )
-        await asyncio.sleep(WAIT_STEP_SECONDS)
 
 
 async def _by_key(session: AsyncSession, user_id: int, key: str) -> Purchase | None:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from otesaintjo.db import unit_of_work
 from otesaintjo.errors import DomainError
 from otesaintjo.models import Purchase
-from otesaintjo.services import checkout
+from otesaintjo.services import checkout, checkout_payment
 from tests.doubles.payments import InMemoryPayments
 from tests.support.service_town import ServiceTown, checkout_request
 
@@ -87,7 +87,7 @@ async def test_a_claim_left_by_a_call_that_died_lapses(session_factory, settings
             update(Purchase).values(
                 payment_intent_id=None,
                 client_secret=None,
-                payment_claimed_until=NOW + checkout.PAYMENT_CLAIM,
+                payment_claimed_until=NOW + checkout_payment.PAYMENT_CLAIM,
             )
         )
     gateway.intents.clear()
