@@ -2,15 +2,19 @@
 
 A fresh PostgreSQL database, ``otesaintjo migrate``, then ``otesaintjo serve`` (development
 mode, no Stripe key: the offline payment servers, localstripe and the Connect double, run as
-its children). Not timed: 2 merchants with a shop and a few products each, ``--customers``
-customers each with a cart on both shops (one delivered by the merchant, one collected), and
-one warm-up checkout per customer, one at a time. Timed: ``--rounds`` rounds in which every
-customer calls ``checkout`` (a new idempotency key each time) at once; each call's latency is
-recorded. See bench/README.md, "Checkout under load".
+its children; with ``--workers N``, N uvicorn processes on the PostgreSQL event bus). Not
+timed: 2 merchants with a shop and a few products each, ``--customers`` customers each with a
+cart on both shops (one delivered by the merchant, one collected), and one warm-up checkout per
+customer, one at a time. Timed: ``--rounds`` rounds in which every customer calls ``checkout``
+(a new idempotency key each time) at once; each call's latency is recorded, with the CPU of
+every server process and the PostgreSQL sessions and transactions meanwhile. Then, unless
+``--no-trips``, a second server (one process) behind a counting proxy: the round trips on the
+wire and the SQL statements of a lone checkout. See bench/README.md, "Checkout under load".
 
-    .venv/bin/python bench/checkout.py [--customers 32] [--rounds 10] [--keep-db] [--keep-logs]
+    .venv/bin/python bench/checkout.py [--customers 32] [--rounds 10] [--workers 1]
+                                       [--pool-size N] [--no-trips] [--keep-db] [--keep-logs]
 
-Everything runs on 127.0.0.1. The server (and its children) are stopped and the database
+Everything runs on 127.0.0.1. The servers (and their children) are stopped and the database
 dropped on exit, whatever happens (unless ``--keep-db``).
 """
 
@@ -27,7 +31,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,6 +55,10 @@ SECRET_KEY = "bench-only-secret-not-used-for-anything-real-0123456789"
 PASSWORD = "bench-password-0123"
 CALL_TIMEOUT = 60.0
 SHOW_ERRORS = 5
+# PostgreSQL's backends report their counts (pg_stat_database) at most once a second.
+SETTLE_SECONDS = 1.5
+LONE_WARM_UPS = 6  # the round trips: first prepare each statement on the pool's connections
+LONE_CHECKOUTS = 10
 
 EVERY_DAY = [
     {"day": day, "opens": "00:00", "closes": "23:59"}
@@ -133,11 +143,31 @@ def migrate(env: dict[str, str], workdir: Path) -> None:
 
 
 @contextlib.contextmanager
-def serve(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def serve(
+    env: dict[str, str], port: int, log: Path, workers: int = 1
+) -> Iterator[subprocess.Popen[bytes]]:
     """``otesaintjo serve`` (with its offline payment children), stopped whatever happens."""
     command = [str(BIN / "otesaintjo"), "serve", "--host", HOST, "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
     with server("the server", command, env, port, log) as process:
         yield process
+
+
+def server_settings(workers: int, pool_size: int) -> dict[str, str]:
+    """What ``serve --workers N`` needs beyond one process: an event bus shared by the
+    processes (the in-memory one is refused with several), and a pool per process that fits
+    PostgreSQL's max_connections (each process keeps ``pool_size`` + 10 for bursts)."""
+    env = {"OTESAINTJO_DB_POOL_SIZE": str(pool_size)}
+    if workers > 1:
+        env["OTESAINTJO_EVENT_BUS"] = "postgres"
+    return env
+
+
+def default_pool_size(workers: int) -> int:
+    """The app's default (30) for one process; 20 each for several (2 x 30 connections at
+    most: room for the tests others run on the same PostgreSQL, max_connections 100)."""
+    return 30 if workers == 1 else 20
 
 
 # --- CPU accounting --------------------------------------------------------------------------
@@ -158,8 +188,15 @@ def process_name(pid: int) -> str:
         words = [Path(a.decode()).name for a in argv if a]
         if words and words[0].startswith("python") and len(words) > 1:
             words = words[1:]
+        while len(words) > 1 and words[0] in ("-B", "-E", "-I", "-O", "-s", "-S", "-u"):
+            words = words[1:]  # interpreter flags (multiprocessing starts its children with -B)
         if words and words[0] == "-m" and len(words) > 1:
             words = words[1:]
+        if words and words[0] == "-c" and len(words) > 1:  # multiprocessing's spawned children
+            if "spawn_main" in words[1]:
+                return "uvicorn worker"
+            if "resource_tracker" in words[1]:
+                return "multiprocessing resource tracker"
         if words:
             return words[0]
     return str(pid)
@@ -363,6 +400,71 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
+PAYMENT_CHILDREN = ("localstripe", "connect_double")
+
+
+def is_api_process(name: str) -> bool:
+    """A process of ours serving the API: the server, its uvicorn workers (not the offline
+    payment servers it runs as children, nor PostgreSQL, nor this script)."""
+    return (name == "server" or name.startswith("server child ")) and not any(
+        child in name for child in PAYMENT_CHILDREN
+    )
+
+
+def per_call_ms(before: dict[str, int], after: dict[str, int], calls: int) -> dict[str, float]:
+    """CPU milliseconds per call: every API process together, the payment doubles, PostgreSQL."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+
+    def spent(keep: Any) -> float:
+        ticks = sum(after[n] - before.get(n, 0) for n in after if not n.startswith("_") and keep(n))
+        return round(ticks * tick_ms / max(calls, 1), 2)
+
+    return {
+        "api_processes": spent(is_api_process),
+        "payment_doubles": spent(lambda n: any(c in n for c in PAYMENT_CHILDREN)),
+        "postgresql": spent(lambda n: n.startswith("postgresql")),
+    }
+
+
+def with_other_load(usage: dict[str, float]) -> dict[str, float]:
+    """``usage`` plus what the rest of the machine used meanwhile (other processes, the
+    kernel): above 10 % of a core the figures are not clean."""
+    machine = usage.pop("machine (100 % = every core)")
+    ours = sum(usage.values())
+    usage["everything else on the machine"] = round(
+        max(0.0, machine * (os.cpu_count() or 1) - ours), 1
+    )
+    usage["machine (100 % = every core)"] = machine
+    return usage
+
+
+class DatabaseCounters:
+    """Sessions opened and transactions ended on the bench database (``pg_stat_database``),
+    read on one connection opened beforehand (so that it is not counted itself)."""
+
+    QUERY = (
+        "SELECT sessions, xact_commit + xact_rollback FROM pg_stat_database"
+        " WHERE datname = current_database()"
+    )
+
+    def __init__(self) -> None:
+        self.connection: asyncpg.Connection | None = None
+
+    async def __aenter__(self) -> DatabaseCounters:
+        self.connection = await asyncpg.connect(f"{PG_SERVER}/{PG_DATABASE}", timeout=10)
+        await self.read()  # reports this session's own start before the first reading counts
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self.connection is not None:
+            await self.connection.close()
+
+    async def read(self) -> tuple[int, int]:
+        assert self.connection is not None
+        row = await self.connection.fetchrow(self.QUERY)
+        return int(row[0]), int(row[1])
+
+
 async def load(api: Api, tokens: list[str], rounds: int, server_pid: int) -> dict[str, Any]:
     """Warm up (one checkout per customer, one at a time), then the timed rounds."""
     warmup = [await checkout(api, token) for token in tokens]
@@ -374,10 +476,47 @@ async def load(api: Api, tokens: list[str], rounds: int, server_pid: int) -> dic
         f"warm-up: {len(warmup)} checkouts one at a time (not counted),"
         f" median {percentile(warm_ms, 50):.1f} ms, max {warm_ms[-1]:.1f} ms"
     )
+    async with DatabaseCounters() as counters:
+        await asyncio.sleep(SETTLE_SECONDS)
+        sessions_before, xacts_before = await counters.read()
+        cpu_before = cpu_snapshot(server_pid)
+        started = time.perf_counter()
+        calls, per_round = await timed_rounds(api, tokens, rounds)
+        elapsed = time.perf_counter() - started
+        cpu_after = cpu_snapshot(server_pid)
+        await asyncio.sleep(SETTLE_SECONDS)
+        sessions_after, xacts_after = await counters.read()
+    latencies = sorted(c.seconds * 1000 for c in calls)
+    errors = [c.error for c in calls if c.error]
+    purchases = {c.purchase_id for c in calls if c.purchase_id}
+    if len(purchases) != len(calls) - len(errors):
+        errors.append(f"{len(calls) - len(errors) - len(purchases)} purchase ids were repeated")
+    return {
+        "calls": len(calls),
+        "errors": len(errors),
+        "first_errors": errors[:SHOW_ERRORS],
+        "p50_ms": round(percentile(latencies, 50), 1),
+        "p90_ms": round(percentile(latencies, 90), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(latencies[-1], 1),
+        "mean_ms": round(sum(latencies) / len(latencies), 1),
+        "checkouts_per_s": round(len(calls) / elapsed, 1),
+        "timed_seconds": round(elapsed, 2),
+        "warmup_median_ms": round(percentile(warm_ms, 50), 1),
+        "cpu_pct": with_other_load(cpu_usage(cpu_before, cpu_after, elapsed)),
+        "cpu_ms_per_checkout": per_call_ms(cpu_before, cpu_after, len(calls)),
+        "pg_sessions_opened": sessions_after - sessions_before,
+        "pg_transactions_per_checkout": round((xacts_after - xacts_before) / len(calls), 2),
+        "rounds": per_round,
+    }
+
+
+async def timed_rounds(
+    api: Api, tokens: list[str], rounds: int
+) -> tuple[list[Call], list[dict[str, float]]]:
+    """``rounds`` times: every customer calls ``checkout`` at once."""
     calls: list[Call] = []
     per_round: list[dict[str, float]] = []
-    cpu_before = cpu_snapshot(server_pid)
-    started = time.perf_counter()
     for number in range(1, rounds + 1):
         round_started = time.perf_counter()
         answers = await asyncio.gather(*(checkout(api, token) for token in tokens))
@@ -397,28 +536,7 @@ async def load(api: Api, tokens: list[str], rounds: int, server_pid: int) -> dic
             f" ms, max {latencies[-1]:7.1f} ms, errors {per_round[-1]['errors']}"
         )
         calls += answers
-    elapsed = time.perf_counter() - started
-    cpu = cpu_usage(cpu_before, cpu_snapshot(server_pid), elapsed)
-    latencies = sorted(c.seconds * 1000 for c in calls)
-    errors = [c.error for c in calls if c.error]
-    purchases = {c.purchase_id for c in calls if c.purchase_id}
-    if len(purchases) != len(calls) - len(errors):
-        errors.append(f"{len(calls) - len(errors) - len(purchases)} purchase ids were repeated")
-    return {
-        "calls": len(calls),
-        "errors": len(errors),
-        "first_errors": errors[:SHOW_ERRORS],
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p90_ms": round(percentile(latencies, 90), 1),
-        "p99_ms": round(percentile(latencies, 99), 1),
-        "max_ms": round(latencies[-1], 1),
-        "mean_ms": round(sum(latencies) / len(latencies), 1),
-        "checkouts_per_s": round(len(calls) / elapsed, 1),
-        "timed_seconds": round(elapsed, 2),
-        "warmup_median_ms": round(percentile(warm_ms, 50), 1),
-        "cpu_pct": cpu,
-        "rounds": per_round,
-    }
+    return calls, per_round
 
 
 async def pg_version(database: str = PG_DATABASE) -> str:
@@ -429,7 +547,10 @@ async def pg_version(database: str = PG_DATABASE) -> str:
         await connection.close()
 
 
-async def drive(port: int, customers: int, rounds: int, server_pid: int) -> dict[str, Any]:
+async def drive(
+    port: int, customers: int, rounds: int, server_pid: int
+) -> tuple[dict[str, Any], list[str]]:
+    """Set up the town and the customers, then ``load``; the results and the customers' tokens."""
     limits = httpx.Limits(max_connections=customers + 8, max_keepalive_connections=customers + 8)
     async with httpx.AsyncClient(limits=limits, timeout=CALL_TIMEOUT) as http:
         api = Api(http, f"http://{HOST}:{port}/graphql")
@@ -446,7 +567,143 @@ async def drive(port: int, customers: int, rounds: int, server_pid: int) -> dict
             f"set-up: 2 shops, {sum(map(len, town.products))} products, {customers} customers"
             f" with a 2-shop cart, in {time.monotonic() - started:.1f} s"
         )
-        return await load(api, list(tokens), rounds, server_pid)
+        return await load(api, list(tokens), rounds, server_pid), list(tokens)
+
+
+# --- round trips on the wire -----------------------------------------------------------------
+
+
+class TripCounter:
+    """A TCP proxy in front of PostgreSQL, in a thread of its own, that counts round trips: a
+    burst of bytes from the client after the server last spoke (asyncpg sends a statement's
+    Parse/Bind/Execute/Sync in one write: one statement is one trip; BEGIN and COMMIT are one
+    each). As tests/support/pg_proxy.py; used only for the lone checkouts, never under load."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5432) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self.trips = 0
+        self.connections = 0
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    def __enter__(self) -> TripCounter:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise BenchError("the counting proxy did not start")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    async def _serve(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        client_spoke_last: dict[int, bool] = {}
+
+        async def pump(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, number: int, client: bool
+        ) -> None:
+            try:
+                while data := await reader.read(65536):
+                    if client and not client_spoke_last.get(number):
+                        self.trips += 1
+                    client_spoke_last[number] = client
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                writer.close()
+
+        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.connections += 1
+            number = self.connections
+            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+            await asyncio.gather(
+                pump(reader, upstream_writer, number, True),
+                pump(upstream_reader, writer, number, False),
+            )
+
+        listener = await asyncio.start_server(accept, HOST, 0)
+        self.port = listener.sockets[0].getsockname()[1]
+        self._ready.set()
+        await self._stop.wait()
+        listener.close()
+
+
+COUNTERS = {
+    "statements": "otesaintjo_db_statements_total",
+    "sessions": "otesaintjo_db_pool_checkouts_total",
+    "connects": "otesaintjo_db_connections_opened_total",
+}
+
+
+def server_counters(port: int) -> dict[str, float]:
+    """The server's counts (``/metrics``: loopback, development): SQL statements sent,
+    sessions opened (connections taken from the pool), connections opened to PostgreSQL."""
+    url = f"http://{HOST}:{port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        for key, metric in COUNTERS.items():
+            if name == metric:
+                found[key] = float(value)
+    if len(found) != len(COUNTERS):
+        raise BenchError(f"/metrics lacks {sorted(set(COUNTERS) - set(found))}")
+    return found
+
+
+async def lone_checkouts(port: int, tokens: list[str], counter: TripCounter) -> dict[str, Any]:
+    """Checkouts one at a time: warm-ups, then ``LONE_CHECKOUTS`` counted."""
+    async with httpx.AsyncClient(timeout=CALL_TIMEOUT) as http:
+        api = Api(http, f"http://{HOST}:{port}/graphql")
+        for index in range(LONE_WARM_UPS):
+            warm = await checkout(api, tokens[index % len(tokens)])
+            if warm.error:
+                raise BenchError(f"lone checkout failed: {warm.error}")
+        trips, connections = counter.trips, counter.connections
+        before = await asyncio.to_thread(server_counters, port)
+        for index in range(LONE_CHECKOUTS):
+            call = await checkout(api, tokens[index % len(tokens)])
+            if call.error:
+                raise BenchError(f"lone checkout failed: {call.error}")
+        after = await asyncio.to_thread(server_counters, port)
+        trips = counter.trips - trips
+        return {
+            "checkouts": LONE_CHECKOUTS,
+            "round_trips_per_checkout": round(trips / LONE_CHECKOUTS, 2),
+            "statements_per_checkout": round(
+                (after["statements"] - before["statements"]) / LONE_CHECKOUTS, 2
+            ),
+            "sessions_per_checkout": round(
+                (after["sessions"] - before["sessions"]) / LONE_CHECKOUTS, 2
+            ),
+            "connections_opened": counter.connections - connections,
+        }
+
+
+def measure_trips(env: dict[str, str], workdir: Path, tokens: list[str]) -> dict[str, Any]:
+    """A second server, one process, whose PostgreSQL is behind the counting proxy; the job
+    worker polls hourly (its wake-ups after a commit, part of a checkout's cost, still count)."""
+    host, _, rest = PG_SERVER.removeprefix("postgresql://").partition("@")[2].partition(":")
+    with TripCounter(host, int(rest or 5432)) as counter:
+        port = free_port()
+        proxied = dict(env)
+        proxied.update(
+            OTESAINTJO_DATABASE_URL=database_url().replace(
+                f"{host}:{rest}", f"{HOST}:{counter.port}"
+            ),
+            OTESAINTJO_PUBLIC_URL=f"http://{HOST}:{port}",
+            OTESAINTJO_JOBS_POLL_SECONDS="3600",
+        )
+        with serve(proxied, port, workdir / "server-trips.log"):
+            return asyncio.run(lone_checkouts(port, tokens, counter))
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -461,6 +718,24 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     for name in ("p50", "p90", "p99", "max"):
         print(f"{name + ' latency':<18} {results[name + '_ms']:.1f} ms")
     print(f"throughput         {results['checkouts_per_s']:.1f} checkouts/s")
+    per = results["cpu_ms_per_checkout"]
+    print(
+        f"CPU per checkout   API processes {per['api_processes']:.1f} ms, payment doubles"
+        f" {per['payment_doubles']:.1f} ms, PostgreSQL {per['postgresql']:.1f} ms"
+    )
+    print(
+        f"PostgreSQL         {results['pg_sessions_opened']} sessions opened during the rounds,"
+        f" {results['pg_transactions_per_checkout']:.2f} transactions per checkout"
+    )
+    lone = results.get("lone")
+    if lone:
+        print(
+            f"a lone checkout    {lone['round_trips_per_checkout']:.1f} round trips on the wire,"
+            f" {lone['statements_per_checkout']:.1f} SQL statements,"
+            f" {lone['sessions_per_checkout']:.1f} sessions (pool checkouts), mean of"
+            f" {lone['checkouts']}; {lone['connections_opened']} connections opened (one server"
+            " process behind a counting proxy)"
+        )
     print_cpu(results["cpu_pct"])
     print_machine(machine)
 
@@ -500,14 +775,23 @@ def save(document: dict[str, Any], started: datetime, prefix: str = "checkout") 
 def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     port = free_port()
     env = bench_env(database_url(), workdir, f"http://{HOST}:{port}")
+    env.update(server_settings(options.workers, options.pool_size))
     pg_database("create")
     try:
         migrate(env, workdir)
         machine = machine_info()
-        with serve(env, port, workdir / "server.log") as process:
-            results = asyncio.run(drive(port, options.customers, options.rounds, process.pid))
+        print(
+            f"server: otesaintjo serve, {options.workers} process(es), pool {options.pool_size}"
+            f" (+10) each, event bus {env.get('OTESAINTJO_EVENT_BUS', 'memory')}"
+        )
+        with serve(env, port, workdir / "server.log", options.workers) as process:
+            results, tokens = asyncio.run(
+                drive(port, options.customers, options.rounds, process.pid)
+            )
             if process.poll() is not None:
                 raise BenchError(f"the server exited with {process.returncode} during the run")
+        if options.trips:
+            results["lone"] = measure_trips(env, workdir, tokens)
     finally:
         if options.keep_db:
             print(f"database {PG_DATABASE} kept")
@@ -520,11 +804,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers N (1-8)")
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=None,
+        help="OTESAINTJO_DB_POOL_SIZE of each process (default: 30, 20 with several)",
+    )
+    parser.add_argument(
+        "--no-trips",
+        dest="trips",
+        action="store_false",
+        help="skip the lone checkouts behind the counting proxy (round trips, statements)",
+    )
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {PG_DATABASE}")
     parser.add_argument("--keep-logs", action="store_true", help="keep the server log")
     options = parser.parse_args()
     if not 1 <= options.customers <= 500 or not 1 <= options.rounds <= 1000:
         parser.error("--customers must be within 1–500 and --rounds within 1–1000")
+    if not 1 <= options.workers <= 8:
+        parser.error("--workers must be within 1–8")
+    if options.pool_size is None:
+        options.pool_size = default_pool_size(options.workers)
     started = datetime.now(UTC)
     workdir = Path(tempfile.mkdtemp(prefix="otesaintjo-bench-checkout-"))
     print(f"work directory {workdir} (server log; removed on success without --keep-logs)")

@@ -63,6 +63,9 @@ async def _migrate_and_seed(settings: Settings, *, seed_demo: bool, scale: int =
         await engine.dispose()
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Adresse d'écoute."),
@@ -90,6 +93,10 @@ def serve(
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
             log_level="info",
+            # A worker must answer the supervisor's ping within this: its start-up (imports,
+            # the schema) took over uvicorn's 5 s on a busy machine, and the worker was killed
+            # and restarted in a loop, never serving.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     finally:
         if offline is not None:

@@ -29,7 +29,7 @@ from otesaintjo.persisted_queries import (
 )
 from otesaintjo.rate_limits import Bucket, MemoryBuckets, RedisBuckets
 from otesaintjo.response_cache import ResponseCache
-from otesaintjo.services import pickup_promises
+from otesaintjo.services import pickup_promises, stock_alerts
 from otesaintjo.services.accounts import PASSWORD_RESET_JOB, send_password_reset
 from otesaintjo.services.live_orders import SignInChecks
 from otesaintjo.services.money import PaymentFlow, job_handlers
@@ -120,6 +120,7 @@ class Runtime:
             ),
             SMS_JOB: sms.send,
             **pickup_promises.handlers(session_factory, settings, sms),
+            **stock_alerts.handlers(session_factory, settings, mailer),
             **(job_handlers(payments) if payments else {}),
         }
         worker = build_worker(

@@ -55,6 +55,12 @@ class Product(SQLModel, table=True):
     deliverable: bool = Field(default=True)
     stock: int = Field(default=DEFAULT_STOCK)
     is_online: bool = Field(default=True)
+    # The merchant's stock alert (services/stock_alerts.py): an email when the stock falls to
+    # this or below (null: no alert); with offline_at_zero, offline as the last unit is sold.
+    low_stock_threshold: int | None = Field(default=None)
+    offline_at_zero: bool = Field(default=False)
+    # Taken offline by offline_at_zero (not by hand): back online when stock comes back.
+    offline_since_empty: bool = Field(default=False)
     # null: returnable; else a WithdrawalExclusion (L221-28), shown before buying
     withdrawal_exclusion: str | None = Field(
         default=None, sa_column=Column(String(20), nullable=True)

@@ -75,6 +75,9 @@ class Purchase(SQLModel, table=True):
     paid_at: datetime | None = timestamp_field(nullable=True)
     cancelled_at: datetime | None = timestamp_field(nullable=True)
     created_at: datetime = timestamp_field(default_now=True)
+    # Who is creating its PaymentIntent holds it until then (services/checkout.py): same-key
+    # callers wait instead of asking Stripe for another; a claim left by a dead call lapses.
+    payment_claimed_until: datetime | None = timestamp_field(nullable=True)
 
 
 class Order(SQLModel, table=True):

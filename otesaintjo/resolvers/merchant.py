@@ -185,6 +185,8 @@ class MerchantMutations:
                 deliverable=input.deliverable,
                 stock=input.stock,
                 online=input.online,
+                low_stock_threshold=input.low_stock_threshold,
+                offline_at_zero=input.offline_at_zero,
                 withdrawal_exclusion=exclusion_given(
                     input.withdrawal_exclusion, catalogue.BY_CATEGORY
                 ),
@@ -220,6 +222,10 @@ class MerchantMutations:
                 withdrawal_exclusion=exclusion_given(
                     input.withdrawal_exclusion, catalogue.UNCHANGED_EXCLUSION
                 ),
+                low_stock_threshold=catalogue.UNCHANGED
+                if input.low_stock_threshold is strawberry.UNSET
+                else input.low_stock_threshold,
+                offline_at_zero=input.offline_at_zero,
             )
             product_id = decode_id(input.product_id, "Product", ["productId"])
             return await catalogue.update_product(

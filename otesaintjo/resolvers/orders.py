@@ -83,9 +83,9 @@ class OrderMutations:
             if address
             else None,
         )
-        purchase, errors = await run_action(
+        placed, errors = await run_action(
             info,
-            lambda: checkouts.checkout(
+            lambda: checkouts.checkout_placed(
                 ctx.unit_of_work,
                 ctx.payment_flow().gateway,
                 ctx.settings,
@@ -94,8 +94,10 @@ class OrderMutations:
                 ctx.now,
             ),
         )
+        if placed is not None:
+            types.prime_placed(info, placed)
         return types.CheckoutPayload(
-            purchase=types.PurchaseType.from_row(purchase) if purchase else None,
+            purchase=types.PurchaseType.from_row(placed.purchase) if placed else None,
             user_errors=errors,
         )
 

@@ -219,6 +219,24 @@ class ProductType(relay.Node):
         return labels.withdrawal_notice(self.row.withdrawal_exclusion)
 
     @strawberry.field(
+        description="Le seuil d'alerte de stock bas (null : pas d'alerte) ; pour les"
+        " commerçants de la boutique seulement (null pour les autres)."
+    )
+    async def low_stock_threshold(self, info: Info) -> int | None:
+        if not await info.context.manages_shop(self.row.shop_id):
+            return None
+        return self.row.low_stock_threshold
+
+    @strawberry.field(
+        description="Mis hors ligne automatiquement quand le stock tombe à 0 ; pour les"
+        " commerçants de la boutique seulement (null pour les autres)."
+    )
+    async def offline_at_zero(self, info: Info) -> bool | None:
+        if not await info.context.manages_shop(self.row.shop_id):
+            return None
+        return self.row.offline_at_zero
+
+    @strawberry.field(
         description="Faux quand le stock est à 0 : le produit ne peut pas être ajouté au panier."
     )
     def available(self) -> bool:

@@ -29,6 +29,16 @@ CATEGORY = (
     "Catégorie, ramenée à un slug de 40 caractères au plus (« Épicerie fine » → « epicerie-fine »)"
 )
 
+LOW_STOCK_THRESHOLD = (
+    "Seuil d'alerte de stock, de 0 à 1 000 000 : quand une vente ou une modification fait passer"
+    " le stock de plus que ce seuil à ce seuil ou moins, la boutique reçoit un e-mail (un seul,"
+    " jusqu'à ce que le stock repasse au-dessus du seuil)."
+)
+OFFLINE_AT_ZERO = (
+    "Vrai : le produit est mis hors ligne par la vente qui écoule son dernier article (la"
+    " boutique est prévenue par e-mail) et revient en ligne dès que du stock revient."
+)
+
 
 @strawberry.input
 class AddressInput:
@@ -205,6 +215,10 @@ class CreateProductInput:
     )
     stock: int | None = strawberry.field(default=None, description="100 par défaut.")
     online: bool = strawberry.field(default=True, description="Publié tout de suite.")
+    low_stock_threshold: int | None = strawberry.field(
+        default=None, description=LOW_STOCK_THRESHOLD + " Absent ou null : pas d'alerte."
+    )
+    offline_at_zero: bool = strawberry.field(default=False, description=OFFLINE_AT_ZERO)
     withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
         default=strawberry.UNSET,
         description="Exclusion du droit de rétractation (art. L221-28 du Code de la"
@@ -245,6 +259,11 @@ class UpdateProductInput:
     stock: int | None = strawberry.field(
         default=None, description="Le nouveau stock, de 0 à 1 000 000."
     )
+    low_stock_threshold: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description=LOW_STOCK_THRESHOLD + " Absent : inchangé ; null : plus d'alerte.",
+    )
+    offline_at_zero: bool | None = strawberry.field(default=None, description=OFFLINE_AT_ZERO)
     withdrawal_exclusion: WithdrawalExclusionEnum | None = strawberry.field(
         default=strawberry.UNSET,
         description="Exclusion du droit de rétractation (art. L221-28 du Code de la"

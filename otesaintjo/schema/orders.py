@@ -725,3 +725,21 @@ class OrderEventType(relay.Node):
     async def order(self, info: Info) -> OrderType | None:
         row = await info.context.loaders.order_by_id.load(self.row.order_id)
         return OrderType.from_row(row) if row and await can_see_order(info, row) else None
+
+
+def prime_placed(info: Info, placed: Any) -> None:
+    """The rows a checkout just wrote, handed to the loaders: its payload is mapped from them
+    instead of read back (``services.checkout.Placed``; a purchase found by its key brings
+    none, and its payload reads as any other)."""
+    loaders = info.context.loaders
+    purchase = placed.purchase
+    loaders.purchase_by_id.prime(purchase.id, purchase)
+    if not placed.orders:
+        return
+    loaders.orders_by_purchase_id.prime(purchase.id, list(placed.orders))
+    for order in placed.orders:
+        loaders.lines_by_order_id.prime(order.id, placed.lines.get(order.id, []))
+        loaders.returns_by_order_id.prime(order.id, [])  # a new order has none
+        loaders.invoices_by_order_id.prime(order.id, [])  # invoiced once paid
+    for shop in placed.shops:
+        loaders.shop_by_id.prime(shop.id, shop)

@@ -402,6 +402,53 @@ async def view_cart(
             await session.execute(select(CartFulfilment).where(CartFulfilment.cart_id == cart.id))
         ).scalars()
     }
+    return await _cart_view(session, settings, cart, shops, lines, promotions, chosen, now)
+
+
+async def view_user_cart(
+    session: AsyncSession, settings: Settings, user_id: int, now: datetime
+) -> CartView | None:
+    """``view_cart`` of a customer's cart, the cart, its lines and fulfilments read in one
+    query (checkout's hot path); None when the cart is absent or empty."""
+    rows = (
+        await session.execute(
+            select(Cart, CartItem, Product, Shop, CartFulfilment)
+            .join(CartItem, CartItem.cart_id == Cart.id)
+            .join(Product, Product.id == CartItem.product_id)
+            .join(Shop, Shop.id == Product.shop_id)
+            .outerjoin(
+                CartFulfilment,
+                (CartFulfilment.cart_id == Cart.id) & (CartFulfilment.shop_id == Shop.id),
+            )
+            .where(Cart.user_id == user_id)
+            .order_by(Shop.name, Shop.id, CartItem.added_at, CartItem.product_id)
+        )
+    ).all()
+    if not rows:
+        return None
+    shops: dict[int, Shop] = {}
+    lines: dict[int, list[tuple[CartItem, Product]]] = {}
+    chosen: dict[int, CartFulfilment] = {}
+    for _cart, item, product, shop, fulfilment in rows:
+        shops[shop.id] = shop  # type: ignore[index]
+        lines.setdefault(shop.id, []).append((item, product))  # type: ignore[arg-type]
+        if fulfilment is not None:
+            chosen[shop.id] = fulfilment  # type: ignore[index]
+    cart = rows[0][0]
+    promotions = await active_promotions(session, list(shops), now)
+    return await _cart_view(session, settings, cart, shops, lines, promotions, chosen, now)
+
+
+async def _cart_view(
+    session: AsyncSession,
+    settings: Settings,
+    cart: Cart,
+    shops: dict[int, Shop],
+    lines: dict[int, list[tuple[CartItem, Product]]],
+    promotions: dict[int, list[ActivePromotion]],
+    chosen: dict[int, CartFulfilment],
+    now: datetime,
+) -> CartView:
     # Slots only where the merchant delivers this postcode (no query otherwise).
     served = [s for s in shops.values() if cart.delivery_postcode in s.delivery_postcodes]
     slots = await delivery_slots.occurrences_by_shop(

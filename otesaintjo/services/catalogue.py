@@ -14,7 +14,7 @@ from otesaintjo import images
 from otesaintjo.db import after_commit
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, Shop, User
-from otesaintjo.services import reference_prices
+from otesaintjo.services import reference_prices, stock_alerts
 from otesaintjo.services import withdrawal_exclusions as exclusions
 from otesaintjo.services.shop_rules import slugify
 from otesaintjo.services.shops import shop_for_merchant
@@ -23,6 +23,7 @@ from otesaintjo.storage import BlobStore, new_key
 
 BY_CATEGORY = exclusions.BY_CATEGORY
 UNCHANGED_EXCLUSION = exclusions.UNCHANGED
+UNCHANGED = object()  # a field left as it is (where null means something)
 VAT_RATES_BP = (850, 210, 105)  # La Réunion: normal 8.5 %, reduced 2.1 %, special 1.05 %
 MAX_PRICE_CENTS = 10_000_000
 MAX_STOCK = 1_000_000
@@ -41,6 +42,8 @@ class NewProduct:
     online: bool = True
     # None: returnable; BY_CATEGORY: the default of withdrawal_exclusions (L221-28)
     withdrawal_exclusion: str | None = exclusions.BY_CATEGORY
+    low_stock_threshold: int | None = None  # None: no stock alert (stock_alerts.py)
+    offline_at_zero: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class ProductChanges:
     deliverable: bool | None = None
     stock: int | None = None
     withdrawal_exclusion: str | None = exclusions.UNCHANGED  # None: returnable again
+    low_stock_threshold: int | object | None = UNCHANGED  # None: no stock alert
+    offline_at_zero: bool | None = None
 
 
 def check_price(cents: int, field: list[str]) -> int:
@@ -114,6 +119,10 @@ async def create_product(
         withdrawal_exclusion=exclusion,
         created_at=now,
         updated_at=now,
+        low_stock_threshold=checks.check(
+            stock_alerts.check_threshold, data.low_stock_threshold, ["lowStockThreshold"]
+        ),
+        offline_at_zero=data.offline_at_zero,
     )
     checks.raise_if_any()
     session.add(product)
@@ -148,13 +157,34 @@ async def update_product(
         values["withdrawal_exclusion"] = checks.check(
             exclusions.check_exclusion, changes.withdrawal_exclusion, ["withdrawalExclusion"]
         )
+    if changes.low_stock_threshold is not UNCHANGED:
+        values["low_stock_threshold"] = checks.check(
+            stock_alerts.check_threshold, changes.low_stock_threshold, ["lowStockThreshold"]
+        )
+    if changes.offline_at_zero is not None:
+        values["offline_at_zero"] = changes.offline_at_zero
     checks.raise_if_any()
     repriced = values.get("price_cents", product.price_cents) != product.price_cents
+    stock_before, threshold_before = product.stock, product.low_stock_threshold
     for name, value in values.items():
         setattr(product, name, value)
     product.updated_at = now
     if repriced:  # the history a promotion's reference price is read from (L112-1-1)
         await reference_prices.record_price(session, product, now)
+    if values.keys() & {"stock", "low_stock_threshold", "offline_at_zero"}:
+        stock_alerts.after_edit(
+            session,
+            product,
+            stock_alerts.StockMove(
+                product.id,  # type: ignore[arg-type]
+                stock_before,
+                product.stock,
+                product.low_stock_threshold,
+                product.offline_at_zero,
+                threshold_before=threshold_before,
+                threshold_changed=True,
+            ),
+        )
     return product
 
 
@@ -163,6 +193,7 @@ async def set_product_online(
 ) -> Product:
     product = await product_for_merchant(session, user, product_id, "set_product_online")
     product.is_online = online
+    stock_alerts.by_hand(product)
     product.updated_at = now
     return product
 

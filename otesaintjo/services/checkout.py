@@ -1,12 +1,18 @@
 """Checkout: the cart becomes one purchase with one order per shop, stock reserved, then paid.
 
-``checkout`` runs two short transactions, so that no row lock is held during a call to Stripe:
+``checkout`` runs one short transaction, then asks Stripe with no row lock held:
 
-1. ``place``: validate the cart, reserve the stock (``stock.reserve``: conditional updates
-   in id order, all or nothing), write the purchase, its orders and lines, and the expiry
-   job. The unique (customer, idempotency key) makes a concurrent duplicate fail here.
-2. ``attach_payment``: lock the purchase row, create its PaymentIntent once, store it.
-   Callers with the same key wait on that lock and then find the PaymentIntent.
+1. ``place``: validate the cart, write the purchase (``INSERT … ON CONFLICT DO NOTHING`` on
+   the unique (customer, idempotency key): a concurrent twin waits on the key, then finds the
+   purchase it committed), reserve the stock (``stock.reserve``: one statement for every line,
+   all or nothing), take the shops' order numbers (one statement), write the orders (one),
+   their lines and the expiry job (one each).
+2. ``checkout_payment.attach_payment``: create its PaymentIntent once and store it (one
+   statement, committed on its own). The purchase's payment claim, taken in its INSERT, makes
+   callers with the same key wait for that PaymentIntent rather than ask Stripe for another.
+
+The rows it wrote come back with the purchase (``Placed``): the payload is mapped from them,
+with no read after the commit.
 """
 
 from __future__ import annotations
@@ -15,28 +21,29 @@ import hashlib
 import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo.db import upsert_insert
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import (
     FulfilmentMode,
     Order,
     OrderLine,
     Purchase,
-    PurchaseStatus,
+    Shop,
     User,
 )
-from otesaintjo.payments.gateway import PaymentsGateway, PaymentsUnavailable
+from otesaintjo.payments.gateway import PaymentsGateway
 from otesaintjo.services import cart as carts
+from otesaintjo.services import checkout_payment as payment
 from otesaintjo.services import delivery_slots, order_numbers, stock
 from otesaintjo.services.outbox import enqueue
 from otesaintjo.services.shop_rules import check_postcode
-from otesaintjo.services.stripe_keys import stripe_key
 from otesaintjo.services.validation import clean_text, normalize_phone
 from otesaintjo.settings import Settings
 
@@ -61,6 +68,17 @@ class CheckoutRequest:
 UnitOfWork = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A purchase, and — when this call placed it — the rows it wrote (for the payload)."""
+
+    purchase: Purchase
+    orders: list[Order] = field(default_factory=list)
+    lines: dict[int, list[OrderLine]] = field(default_factory=dict)  # by order id
+    shops: list[Shop] = field(default_factory=list)
+    created: bool = False  # by this call, which then holds its payment claim
+
+
 async def checkout(
     unit_of_work: UnitOfWork,
     gateway: PaymentsGateway,
@@ -69,19 +87,34 @@ async def checkout(
     request: CheckoutRequest,
     now: datetime,
 ) -> Purchase:
-    """The whole action: place the purchase (once more if a concurrent call with the same key
-    committed first: the second try finds it), then attach its PaymentIntent."""
+    """The whole action (``checkout_placed``), the purchase only."""
+    return (await checkout_placed(unit_of_work, gateway, settings, user, request, now)).purchase
 
-    async def place_once() -> int:
+
+async def checkout_placed(
+    unit_of_work: UnitOfWork,
+    gateway: PaymentsGateway,
+    settings: Settings,
+    user: User,
+    request: CheckoutRequest,
+    now: datetime,
+) -> Placed:
+    """Place the purchase, then attach its PaymentIntent. A twin with the same key waits on
+    the key's INSERT and finds the purchase; were the key still refused (an IntegrityError),
+    a second try finds it."""
+
+    async def place_once() -> Placed:
         async with unit_of_work() as session:
-            return (await place(session, settings, user, request, now)).id  # type: ignore[return-value]
+            return await place(session, settings, user, request, now)
 
     try:
-        purchase_id = await place_once()
+        placed = await place_once()
     except IntegrityError:
-        purchase_id = await place_once()
-    async with unit_of_work() as session:
-        return await attach_payment(session, gateway, purchase_id)
+        placed = await place_once()
+    purchase = await payment.attach_payment(
+        unit_of_work, gateway, placed.purchase, claimed=placed.created, now=now
+    )
+    return Placed(purchase, placed.orders, placed.lines, placed.shops, placed.created)
 
 
 async def place(
@@ -90,7 +123,7 @@ async def place(
     user: User,
     request: CheckoutRequest,
     now: datetime,
-) -> Purchase:
+) -> Placed:
     """The purchase of this key: the one already placed with the same cart, or a new one."""
     key = request.idempotency_key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
@@ -99,25 +132,23 @@ async def place(
             f"La clé d'idempotence doit faire 1 à {MAX_KEY_LENGTH} caractères.",
             ["idempotencyKey"],
         )
-    cart = await carts.find_cart(session, carts.Owner(user))
-    view = await carts.view_cart(session, settings, cart, now) if cart else None
+    view = await carts.view_user_cart(session, settings, user.id, now)  # type: ignore[arg-type]
     phone = normalize_phone(request.contact_phone, ["contactPhone"])
     address = _address(request.address, view) if view else None
     fingerprint = _fingerprint(view, phone, address)
-    existing = await _by_key(session, user.id, key)  # type: ignore[arg-type]
-    emptied = view is None or not view.shops
-    if existing is not None:
+    if view is None or not view.shops:
         # A retry after payment finds the cart emptied by that very purchase: same answer.
-        if existing.cart_fingerprint != fingerprint and not emptied:
-            raise DomainError(
-                ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                "Cette clé a déjà servi pour un autre panier : générez-en une nouvelle.",
-                ["idempotencyKey"],
-            )
-        return existing
-    if view is None or emptied:
+        existing = await _by_key(session, user.id, key)  # type: ignore[arg-type]
+        if existing is not None:
+            return Placed(existing)
         raise DomainError(ErrorCode.EMPTY_CART, "Le panier est vide.")
-    _check_fulfilment(view)
+    try:
+        _check_fulfilment(view)
+    except DomainError:  # the cart may have changed since this key placed its purchase
+        existing = await _by_key(session, user.id, key)  # type: ignore[arg-type]
+        if existing is not None and existing.cart_fingerprint == fingerprint:
+            return Placed(existing)
+        raise
     purchase = Purchase(
         user_id=user.id,  # type: ignore[arg-type]
         idempotency_key=key,
@@ -127,58 +158,74 @@ async def place(
         delivery_address=address.__dict__ if address else None,
         expires_at=now + timedelta(minutes=settings.checkout_expiry_minutes),
         created_at=now,
+        payment_claimed_until=now + payment.PAYMENT_CLAIM,  # this call creates its PaymentIntent
     )
-    session.add(purchase)
-    # The key first: a concurrent twin waits on it, fails, and retries to find this purchase
-    # (were stock taken first, the twin could be refused for the stock its own key holds).
-    await session.flush()
-    await stock.reserve(
-        session,
-        {line.product_id: line.quantity for shop in view.shops for line in shop.totals.lines},
-    )
+    # The key first: a concurrent twin waits on it, then finds this purchase (were stock
+    # taken first, the twin could be refused for the stock its own key holds).
+    if not await _insert_new(session, purchase):
+        existing = await _by_key(session, user.id, key)  # type: ignore[arg-type]
+        assert existing is not None  # the conflicting row committed: it is visible now
+        if existing.cart_fingerprint != fingerprint:
+            raise DomainError(
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                "Cette clé a déjà servi pour un autre panier : générez-en une nouvelle.",
+                ["idempotencyKey"],
+            )
+        return Placed(existing)
+    try:
+        await stock.reserve(
+            session,
+            {line.product_id: line.quantity for shop in view.shops for line in shop.totals.lines},
+        )
+    except stock.OutOfStock as short:
+        raise _naming(short, view) from None
+    shop_views = sorted(view.shops, key=lambda v: v.shop.id)  # type: ignore[arg-type, return-value]
     # Then each delivery slot's place, shops in id order (all or nothing with the stock).
-    for shop_view in sorted(view.shops, key=lambda v: v.shop.id):  # type: ignore[arg-type, return-value]
+    for shop_view in shop_views:
         if shop_view.merchant_delivery and shop_view.delivery_slot is not None:
             await delivery_slots.book(
                 session, shop_view.delivery_slot, ["shops", str(shop_view.shop.id), "slotId"]
             )
-    # Shops in id order: each takes its order-number counter lock (no crossed waits).
-    for shop_view in sorted(view.shops, key=lambda v: v.shop.id):  # type: ignore[arg-type, return-value]
-        await _add_order(session, purchase, shop_view)
+    numbers = await order_numbers.next_order_numbers(session, [v.shop for v in shop_views])
+    orders = [_order(purchase, v, numbers[v.shop.id]) for v in shop_views]  # type: ignore[index]
+    session.add_all(orders)
+    await session.flush()  # one INSERT for every order (their ids, for the lines)
+    lines = {order.id: _lines(order, v) for order, v in zip(orders, shop_views, strict=True)}
+    session.add_all([line for order_lines in lines.values() for line in order_lines])
     enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
-    return purchase
+    return Placed(purchase, orders, lines, [v.shop for v in shop_views], created=True)  # type: ignore[arg-type]
 
 
-async def attach_payment(
-    session: AsyncSession, gateway: PaymentsGateway, purchase_id: int
-) -> Purchase:
-    """Create the purchase's PaymentIntent once (the row lock serialises same-key callers)."""
-    await session.execute(
-        update(Purchase).where(Purchase.id == purchase_id).values(total_cents=Purchase.total_cents)
-    )
-    purchase = (
+async def _insert_new(session: AsyncSession, purchase: Purchase) -> bool:
+    """Insert the purchase unless its key exists (then False, and nothing written); its id
+    is set on ``purchase``."""
+    table = Purchase.__table__
+    values = {c.key: getattr(purchase, c.key) for c in table.columns if c.key != "id"}
+    new_id = (
         await session.execute(
-            select(Purchase)
-            .where(Purchase.id == purchase_id)
-            .execution_options(populate_existing=True)
+            upsert_insert(session)(table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.idempotency_key])
+            .returning(table.c.id)
         )
-    ).scalar_one()
-    if purchase.payment_intent_id or purchase.status != PurchaseStatus.PENDING_PAYMENT:
-        return purchase
-    try:
-        payment = await gateway.create_payment(
-            purchase.total_cents,
-            {"purchase_id": str(purchase.id)},
-            idempotency_key=stripe_key("purchase", purchase.id, purchase.created_at, "payment"),
-        )
-    except PaymentsUnavailable as exc:
-        raise DomainError(
-            ErrorCode.PAYMENT_UNAVAILABLE,
-            "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
-        ) from exc
-    purchase.payment_intent_id = payment.id
-    purchase.client_secret = payment.client_secret
-    return purchase
+    ).scalar()
+    purchase.id = new_id
+    return new_id is not None
+
+
+def _naming(short: stock.OutOfStock, view: carts.CartView) -> DomainError:
+    """The refusal, naming the products that lack stock."""
+    names = {
+        product_id: product.name
+        for shop_view in view.shops
+        for product_id, product in shop_view.products.items()
+    }
+    listed = ", ".join(f"« {names[i]} »" for i in short.short if i in names)
+    return DomainError(
+        ErrorCode.OUT_OF_STOCK,
+        f"Plus assez de stock pour : {listed}." if listed else short.message,
+        ["productId"],
+    )
 
 
 async def _by_key(session: AsyncSession, user_id: int, key: str) -> Purchase | None:
@@ -290,14 +337,14 @@ def _check_fulfilment(view: carts.CartView) -> None:
                 _check_slot(shop_view)
 
 
-async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts.ShopView) -> None:
+def _order(purchase: Purchase, shop_view: carts.ShopView, number: str) -> Order:
     shop_totals = shop_view.totals
     fulfilment = shop_view.fulfilment
     assert fulfilment is not None
     slot = shop_view.delivery_slot if shop_view.merchant_delivery else None
     option = next((o for o in shop_view.delivery_options if o.carrier == fulfilment.carrier), None)
-    order = Order(
-        number=await order_numbers.next_order_number(session, shop_view.shop),
+    return Order(
+        number=number,
         purchase_id=purchase.id,  # type: ignore[arg-type]
         shop_id=shop_view.shop.id,  # type: ignore[arg-type]
         user_id=purchase.user_id,
@@ -318,19 +365,20 @@ async def _add_order(session: AsyncSession, purchase: Purchase, shop_view: carts
         # Priced without Réunion VAT (CGI art. 262 I): its invoice says so.
         outside_reunion=shop_totals.outside_reunion,
     )
-    session.add(order)
-    await session.flush()
-    for line in shop_totals.lines:
-        session.add(
-            OrderLine(
-                order_id=order.id,  # type: ignore[arg-type]
-                product_id=line.product_id,
-                product_name=shop_view.products[line.product_id].name,
-                unit_cents=line.unit_cents,
-                quantity=line.quantity,
-                vat_bp=line.vat_bp,
-                total_cents=line.total_cents,
-                # What the customer was told before buying (L221-28) is what counts.
-                withdrawal_exclusion=shop_view.products[line.product_id].withdrawal_exclusion,
-            )
+
+
+def _lines(order: Order, shop_view: carts.ShopView) -> list[OrderLine]:
+    return [
+        OrderLine(
+            order_id=order.id,  # type: ignore[arg-type]
+            product_id=line.product_id,
+            product_name=shop_view.products[line.product_id].name,
+            unit_cents=line.unit_cents,
+            quantity=line.quantity,
+            vat_bp=line.vat_bp,
+            total_cents=line.total_cents,
+            # What the customer was told before buying (L221-28) is what counts.
+            withdrawal_exclusion=shop_view.products[line.product_id].withdrawal_exclusion,
         )
+        for line in shop_view.totals.lines
+    ]

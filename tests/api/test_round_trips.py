@@ -10,11 +10,16 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from otesaintjo.app import create_app
 from otesaintjo.clock import utcnow
 from otesaintjo.models import Promotion
+from tests.support.buying import ADD, Town, ok
 from tests.support.catalogue import make_catalogue
+from tests.support.graphql import GraphQLClient
+from tests.support.merchants import add_product
 from tests.support.pg_proxy import counting_proxy
 
 STOREFRONT = """query Vitrine($first: Int) {
@@ -175,3 +180,48 @@ async def test_reference_prices_cost_two_trips_whatever_the_page(proxied, sessio
     print("\nround trips:", measured)
     assert measured["with", 5] == measured["with", 30] == measured["without", 30] + 2
     assert measured["without", 5] == measured["without", 30]
+
+
+CHECKOUT_WARM_UPS = 4
+
+
+async def test_round_trips_of_a_checkout(proxied) -> None:
+    """A steady-state checkout of 3 lines at 2 shops, from the request to its payload (issue
+    13: 28 before): the viewer, one transaction of 10 (BEGIN and COMMIT included), and the
+    PaymentIntent stored in one statement committed on its own."""
+    http, trips = proxied
+    client = GraphQLClient(http)
+    town = await Town(client).build(stock=1000)
+    vanilla = await add_product(
+        client, town.grocer_token, town.grocer["id"], name="Vanille", priceCents=900, stock=1000
+    )
+    token = await town.customer("client@example.re")
+    await town.fill_cart(token, bread=2, rice=1)
+    await ok(client(ADD, {"id": vanilla["id"], "q": 1}, token=token), "cartAddItem")
+    # Warm the pool's connections (their prepared statements), as a running server has them.
+    for _ in range(CHECKOUT_WARM_UPS):
+        assert (await town.checkout(token))["userErrors"] == []
+
+    statements: list[str] = []
+
+    def counted(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    measured: list[tuple[int, int]] = []
+    event.listen(Engine, "before_cursor_execute", counted)
+    try:
+        for _ in range(3):
+            before, statements[:] = trips.count, []
+            placed = await town.checkout(token)
+            measured.append((trips.count - before, len(statements)))
+            assert placed["userErrors"] == [], placed
+            assert len(placed["purchase"]["orders"]) == 2
+            assert sum(len(o["lines"]) for o in placed["purchase"]["orders"]) == 3
+            assert placed["purchase"]["payment"]["clientSecret"]
+    finally:
+        event.remove(Engine, "before_cursor_execute", counted)
+    print("\ncheckout (round trips, SQL statements):", measured)
+    print(
+        "statements of the last one:\n  " + "\n  ".join(s.split("\n")[0][:100] for s in statements)
+    )
+    assert all(trips_ <= 12 for trips_, _ in measured), measured

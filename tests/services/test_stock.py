@@ -79,3 +79,15 @@ async def test_catalogue_version_lock_is_taken_at_commit(session_factory, databa
         await stock.reserve(first, {b.id: 1})
         await first.commit()
     assert (await stock_of(session_factory, a.id), await stock_of(session_factory, b.id)) == (4, 3)
+
+
+async def test_a_refusal_names_the_short_products(session_factory) -> None:
+    """One statement for every line: those it could not take are named (and none is taken)."""
+    _, (a, b, c) = await make_catalogue(
+        session_factory, [{"stock": 5}, {"stock": 1}, {"stock": 3, "is_online": False}]
+    )
+    with pytest.raises(stock.OutOfStock) as refused:
+        async with unit_of_work(session_factory) as session:
+            await stock.reserve(session, {c.id: 1, a.id: 2, b.id: 2})
+    assert refused.value.short == [b.id, c.id]
+    assert [await stock_of(session_factory, p.id) for p in (a, b, c)] == [5, 1, 3]
