@@ -70,6 +70,10 @@ class Shop(SQLModel, table=True):
     vat_franchise: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    # Kept by services/delivery_slots.py: carts look slots up only where there are some.
+    delivery_slot_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default="0")
+    )
     created_at: datetime = timestamp_field(default_now=True)
     updated_at: datetime = timestamp_field(default_now=True)
 

@@ -449,8 +449,13 @@ async def _cart_view(
     chosen: dict[int, CartFulfilment],
     now: datetime,
 ) -> CartView:
-    # Slots only where the merchant delivers this postcode (no query otherwise).
-    served = [s for s in shops.values() if cart.delivery_postcode in s.delivery_postcodes]
+    # Slots only where the merchant publishes some and delivers this postcode (no query
+    # otherwise: a checkout without slots pays nothing for them).
+    served = [
+        s
+        for s in shops.values()
+        if s.delivery_slot_count and cart.delivery_postcode in s.delivery_postcodes
+    ]
     slots = await delivery_slots.occurrences_by_shop(
         session, served, now, settings.delivery_slot_days
     )

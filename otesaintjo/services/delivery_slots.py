@@ -30,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from otesaintjo.clock import REUNION
 from otesaintjo.errors import DomainError, ErrorCode
@@ -128,11 +129,20 @@ def _check(slot: SlotInput, others: Iterable[DeliverySlot]) -> SlotInput:
     return slot
 
 
-async def _lock_shop(session: AsyncSession, shop: Shop, now: datetime) -> None:
+async def _lock_shop(session: AsyncSession, shop: Shop, now: datetime, added: int = 0) -> None:
     """Write the shop's row first: its lock serialises the edits of its slots (the overlap
-    check reads the others), and the write bumps the shop's cached answers (response_cache)."""
-    await session.execute(update(Shop).where(Shop.id == shop.id).values(updated_at=now))  # type: ignore[arg-type]
-    shop.updated_at = now
+    check reads the others), the write bumps the shop's cached answers (response_cache), and
+    it counts the slots (``added``: +1, -1 or 0) so carts skip shops without any."""
+    count = (
+        await session.execute(
+            update(Shop)
+            .where(Shop.id == shop.id)  # type: ignore[arg-type]
+            .values(updated_at=now, delivery_slot_count=Shop.delivery_slot_count + added)
+            .returning(Shop.delivery_slot_count)
+        )
+    ).scalar_one()
+    set_committed_value(shop, "updated_at", now)
+    set_committed_value(shop, "delivery_slot_count", count)
 
 
 async def _shop_slots(session: AsyncSession, shop_id: int) -> list[DeliverySlot]:
@@ -150,7 +160,7 @@ async def create_slot(
 ) -> DeliverySlot:
     """``createDeliverySlot``: the shop's merchants (or staff, audited) only."""
     shop = await shop_for_merchant(session, user, shop_id, "create_delivery_slot")
-    await _lock_shop(session, shop, now)
+    await _lock_shop(session, shop, now, added=1)
     existing = await _shop_slots(session, shop_id)
     if len(existing) >= MAX_SLOTS_PER_SHOP:
         raise DomainError(
@@ -210,7 +220,7 @@ async def delete_slot(session: AsyncSession, user: User, slot_id: int, now: date
     """``deleteDeliverySlot``: no longer offered; its booking counters go with it (orders keep
     their hours). A cart that had chosen it must choose again."""
     slot, shop = await _slot_for_merchant(session, user, slot_id, "delete_delivery_slot")
-    await _lock_shop(session, shop, now)
+    await _lock_shop(session, shop, now, added=-1)
     await session.delete(slot)
     await session.flush()
     return shop

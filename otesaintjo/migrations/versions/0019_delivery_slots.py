@@ -84,9 +84,16 @@ def upgrade() -> None:
         "shop_order", sa.Column("delivery_ends_at", UTCDateTime(timezone=True), nullable=True)
     )
     op.add_column("shop_order", sa.Column("estimated_delivery_on", sa.Date(), nullable=True))
+    # How many slots the shop publishes: a cart (and checkout) looks slots up only for shops
+    # that have some, so a checkout without slots costs no extra round trip.
+    op.add_column(
+        "shop",
+        sa.Column("delivery_slot_count", sa.Integer(), nullable=False, server_default="0"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("shop", "delivery_slot_count")
     for column in (
         "estimated_delivery_on",
         "delivery_ends_at",
