@@ -45,6 +45,9 @@ def upgrade() -> None:
             "product",
             sa.Column(name, sa.Boolean(), nullable=False, server_default=sa.false()),
         )
+    if op.get_bind().dialect.name == "sqlite":  # the listing trigger names every column
+        drop_version_triggers("product")
+        create_version_triggers("product")
 
 
 def downgrade() -> None:
