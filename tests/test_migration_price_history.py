@@ -3,18 +3,15 @@ its current price since its creation, and the downgrade drops the history."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from otesaintjo.db import create_engine
-from otesaintjo.migrations import alembic_config, upgrade
+from otesaintjo.migrations import upgrade
+from tests.support.migrations import downgrade, empty_database
 
 SHOP = """INSERT INTO shop (id, slug, name, description, manager_first_name, manager_last_name,
   street, postcode, town, email, phone, siret, pickup_hours, closures, delivery_postcodes,
@@ -31,36 +28,8 @@ VALUES (1, :name, '', :price, 850, 'divers', true, 10, true, CURRENT_TIMESTAMP,
 
 @pytest.fixture
 async def fresh_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An empty database beside the test database (SQLite file, or PostgreSQL database)."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'migration.db'}")
+    async with empty_database(database_url, tmp_path) as engine:
         yield engine
-        await engine.dispose()
-        return
-    name = f"otesaintjo_migration_{uuid.uuid4().hex[:12]}"
-    base, _, _ = database_url.rpartition("/")
-    server = base.replace("postgresql+asyncpg://", "postgresql://")
-    admin = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        engine = create_engine(f"{base}/{name}")
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-async def _downgrade(engine: AsyncEngine, revision: str) -> None:
-    def run(connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
 
 
 async def test_existing_prices_start_the_history_and_the_downgrade_drops_it(
@@ -85,7 +54,7 @@ async def test_existing_prices_start_the_history_and_the_downgrade_drops_it(
         ).all()
     assert [tuple(row) for row in history] == [("Riz", 1200), ("Vanille", 2500)]
 
-    await _downgrade(engine, "0016")
+    await downgrade(engine, "0016")
     async with engine.connect() as connection:
         left = await connection.scalar(
             text(

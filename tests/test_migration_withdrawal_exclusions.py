@@ -3,18 +3,15 @@ SQLite listing trigger watches the new column, and the downgrade puts everything
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from otesaintjo.db import create_engine
-from otesaintjo.migrations import alembic_config, upgrade
+from otesaintjo.migrations import upgrade
+from tests.support.migrations import downgrade, empty_database
 
 SHOP = """INSERT INTO shop (id, slug, name, description, manager_first_name, manager_last_name,
   street, postcode, town, email, phone, siret, pickup_hours, closures, delivery_postcodes,
@@ -31,36 +28,8 @@ VALUES (:shop, :name, '', 100, 850, :category, true, 10, true, CURRENT_TIMESTAMP
 
 @pytest.fixture
 async def fresh_engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """An empty database beside the test database (SQLite file, or PostgreSQL database)."""
-    if database_url.startswith("sqlite"):
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'migration.db'}")
+    async with empty_database(database_url, tmp_path) as engine:
         yield engine
-        await engine.dispose()
-        return
-    name = f"otesaintjo_migration_{uuid.uuid4().hex[:12]}"
-    base, _, _ = database_url.rpartition("/")
-    server = base.replace("postgresql+asyncpg://", "postgresql://")
-    admin = await asyncpg.connect(f"{server}/postgres")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        engine = create_engine(f"{base}/{name}")
-        try:
-            yield engine
-        finally:
-            await engine.dispose()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-
-
-async def _downgrade(engine: AsyncEngine, revision: str) -> None:
-    def run(connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
 
 
 async def _listing_trigger(engine: AsyncEngine) -> str | None:
@@ -113,7 +82,7 @@ async def test_existing_products_get_their_default_and_the_downgrade_undoes_it(
     if sqlite:
         assert "withdrawal_exclusion" in (await _listing_trigger(engine) or "")
 
-    await _downgrade(engine, "0013")
+    await downgrade(engine, "0013")
     async with engine.connect() as connection:
         for table in ("product", "order_line"):
             row = (await connection.execute(text(f"SELECT * FROM {table} LIMIT 1"))).keys()
