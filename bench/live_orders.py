@@ -29,6 +29,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -507,6 +508,15 @@ async def steady(buyer: Buyer, shops: int, rate: float, duration: float) -> dict
     }
 
 
+def snapshot_memory(options: argparse.Namespace, pids: list[int]) -> None:
+    """``--memory-snapshots``: each API process writes a tracemalloc snapshot now
+    (bench/memprobe/sitecustomize.py), compared afterwards with ``compare_snapshots``."""
+    if options.memory_snapshots:
+        for pid in pids:
+            os.kill(pid, signal.SIGUSR1)
+        time.sleep(3.0)  # tracing 1,000 sockets' objects takes a moment
+
+
 def api_cpu(snapshot: dict[str, int], pids: list[int], server_pid: int) -> int:
     """Ticks of the API processes in a ``cpu_snapshot`` (their names there)."""
     del pids
@@ -562,6 +572,7 @@ async def drive(
         await ws.close()
         await settle(pids)
         rss_before = sum(rss_kib(p) for p in pids)
+        snapshot_memory(options, pids)
 
         hub = Hub(shop_of)
         begun = time.monotonic()
@@ -569,6 +580,7 @@ async def drive(
         opened_in = time.monotonic() - begun
         waited = await settle(pids)
         rss_after = sum(rss_kib(p) for p in pids)
+        snapshot_memory(options, pids)
         print(
             f"connections: {len(sockets)} opened and subscribed in {opened_in:.1f} s"
             f" (server idle {waited:.1f} s later); extensions {dict(extensions)}"
@@ -842,6 +854,10 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     env["OTESAINTJO_ACCESS_TOKEN_MINUTES"] = "60"  # no token expires during the run
     env["OTESAINTJO_EVENT_BUS"] = options.bus
     env["OTESAINTJO_JOBS"] = options.jobs
+    if options.memory_snapshots:
+        env["OTESAINTJO_BENCH_SNAPSHOTS"] = str(options.memory_snapshots)
+        probe = str(Path(__file__).resolve().parent / "memprobe")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [probe, env.get("PYTHONPATH")]))
     log = workdir / "server.log"
     pg_database("create", PG_DATABASE)
     try:
@@ -913,6 +929,13 @@ def main() -> int:
         type=float,
         default=30.0,
         help="how long the idle connections' CPU is measured (two sign-in check intervals)",
+    )
+    parser.add_argument(
+        "--memory-snapshots",
+        type=Path,
+        default=None,
+        help="directory: tracemalloc snapshots of the API processes with 0 and with all the"
+        " idle connections (memory only: tracing slows the server)",
     )
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {PG_DATABASE}")
     parser.add_argument("--keep-logs", action="store_true", help="keep the server log")
