@@ -89,6 +89,7 @@ def serve(
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
+            ws_per_message_deflate=settings.ws_per_message_deflate,
             log_level="info",
         )
     finally:

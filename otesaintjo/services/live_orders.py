@@ -23,7 +23,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.auth import live_sign_ins
-from otesaintjo.events import LocalHub, Published, order_channel, shop_channel
+from otesaintjo.events import LocalHub, Mailbox, Published, order_channel, shop_channel
 from otesaintjo.models import Order, OrderEvent, OrderEventKind, ShopMember, User
 from otesaintjo.services import access, order_events
 
@@ -191,7 +191,7 @@ _Read = tuple[Order, OrderEvent | None, frozenset[int]]
 class _Events:
     """A subscription's bus events; ``None`` in its queue means its sign-in ended."""
 
-    def __init__(self, queue: asyncio.Queue[Published]) -> None:
+    def __init__(self, queue: Mailbox) -> None:
         self.queue = queue
 
     async def next(self) -> Published:
@@ -201,7 +201,7 @@ class _Events:
         return published
 
     def sign_in_gone(self) -> None:
-        self.queue.put_nowait(None)  # type: ignore[arg-type]
+        self.queue.put_nowait(None)
 
 
 async def load_visible(
