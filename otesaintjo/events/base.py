@@ -4,9 +4,8 @@ the hand-over from a unit of work (staged before commit, published after)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -85,24 +84,37 @@ class Mailbox:
         return self._items.pop(0)
 
 
+class _Subscription:
+    """A mailbox on some channels while the block runs (a class, not a generator: one of
+    these per live subscription)."""
+
+    __slots__ = ("channels", "mailbox", "queues")
+
+    def __init__(self, queues: dict[str, set[Mailbox]], channels: tuple[str, ...]) -> None:
+        self.queues, self.channels, self.mailbox = queues, channels, Mailbox()
+
+    async def __aenter__(self) -> Mailbox:
+        for channel in self.channels:
+            self.queues[channel].add(self.mailbox)
+        return self.mailbox
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for channel in self.channels:
+            self.queues[channel].discard(self.mailbox)
+            if not self.queues[channel]:
+                del self.queues[channel]
+
+
 class LocalHub:
     """This process's subscribers, by channel; each gets its own mailbox."""
 
     def __init__(self) -> None:
         self._queues: dict[str, set[Mailbox]] = defaultdict(set)
 
-    @contextlib.asynccontextmanager
-    async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[Mailbox]:
-        queue = Mailbox()
-        for channel in channels:
-            self._queues[channel].add(queue)
-        try:
-            yield queue
-        finally:
-            for channel in channels:
-                self._queues[channel].discard(queue)
-                if not self._queues[channel]:
-                    del self._queues[channel]
+    def subscribe(self, channels: Sequence[str]) -> _Subscription:
+        """``async with hub.subscribe(channels) as mailbox``: the channels' events, from now
+        until the block ends."""
+        return _Subscription(self._queues, tuple(channels))
 
     def dispatch(self, event: Published) -> None:
         targets: set[Mailbox] = set()

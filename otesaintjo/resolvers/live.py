@@ -43,22 +43,16 @@ def _decode(raw: strawberry.ID | None, type_name: str, field: str) -> int | None
         raise ClientError(error.message, "BAD_USER_INPUT") from error
 
 
-async def _closed_when_signed_out(info: Info, pushed: AsyncIterator[OrderType]):
-    """The stream; when its sign-in ends, the socket closes with 4403 (every subscription of
-    the socket ends with it)."""
+async def _as_types(info: Info, pushed: AsyncIterator[live_orders.Pushed]):
+    """Each pushed order as the API shows it, read with fresh loaders (no stale cache); when
+    the sign-in ends, the socket closes with 4403 (every subscription of the socket ends)."""
     try:
-        async for order in pushed:
-            yield order
+        async for order, event in pushed:
+            info.context.loaders.forget()
+            yield OrderType.from_row(order, event)
     except live_orders.SignInGone:
         with contextlib.suppress(Exception):
             await info.context.request.close(code=SESSION_CLOSED, reason="Session terminée")
-
-
-async def _as_types(info: Info, pushed: AsyncIterator[live_orders.Pushed]):
-    """Each pushed order as the API shows it, read with fresh loaders (no stale cache)."""
-    async for order, event in pushed:
-        info.context.loaders.forget()
-        yield OrderType.from_row(order, event)
 
 
 @strawberry.type
@@ -131,7 +125,7 @@ class LiveSubscriptions:
             ctx.access_token or "",
         )
         try:
-            async for order in _closed_when_signed_out(info, _as_types(info, pushed)):
+            async for order in _as_types(info, pushed):
                 yield order
         except live_orders.UnknownEvent as exc:
             raise ClientError("Événement inconnu pour cette boutique.", "BAD_USER_INPUT") from exc
@@ -163,5 +157,5 @@ class LiveSubscriptions:
             ctx.sign_in_checks,
             ctx.access_token or "",
         )
-        async for order in _closed_when_signed_out(info, _as_types(info, pushed)):
+        async for order in _as_types(info, pushed):
             yield order

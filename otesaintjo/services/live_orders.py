@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import structlog
@@ -42,12 +42,21 @@ class SignInGone(Exception):
 
 
 class _Holder:
-    """One subscription waiting on a token's sign-in; ``gone`` tells it the sign-in ended."""
+    """One subscription waiting on a token's sign-in, while its block runs; ``gone`` tells it
+    the sign-in ended."""
 
-    __slots__ = ("gone", "user_id")
+    __slots__ = ("checks", "gone", "token", "user_id")
 
-    def __init__(self, user_id: int, gone: Callable[[], None]) -> None:
-        self.user_id, self.gone = user_id, gone
+    def __init__(
+        self, checks: SignInChecks, token: str, user_id: int, gone: Callable[[], None]
+    ) -> None:
+        self.checks, self.token, self.user_id, self.gone = checks, token, user_id, gone
+
+    def __enter__(self) -> None:
+        self.checks._hold(self)
+
+    def __exit__(self, *_exc: object) -> None:
+        self.checks._release(self)
 
 
 @dataclass
@@ -65,24 +74,24 @@ class SignInChecks:
     _held: dict[str, set[_Holder]] = field(default_factory=dict)
     _task: asyncio.Task[None] | None = None
 
-    @contextlib.contextmanager
-    def watch(self, token: str, user_id: int, gone: Callable[[], None]) -> Iterator[None]:
-        """While the block runs, ``gone()`` is called once the sign-in of ``token`` (made by
-        ``user_id``) has ended."""
-        holder = _Holder(user_id, gone)
-        self._held.setdefault(token, set()).add(holder)
+    def watch(self, token: str, user_id: int, gone: Callable[[], None]) -> _Holder:
+        """``with checks.watch(...)``: while the block runs, ``gone()`` is called once the
+        sign-in of ``token`` (made by ``user_id``) has ended."""
+        return _Holder(self, token, user_id, gone)
+
+    def _hold(self, holder: _Holder) -> None:
+        self._held.setdefault(holder.token, set()).add(holder)
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(
                 self._run(), name="otesaintjo-sign-in-checks"
             )
-        try:
-            yield
-        finally:
-            holders = self._held.get(token)
-            if holders is not None:
-                holders.discard(holder)
-                if not holders:
-                    del self._held[token]
+
+    def _release(self, holder: _Holder) -> None:
+        holders = self._held.get(holder.token)
+        if holders is not None:
+            holders.discard(holder)
+            if not holders:
+                del self._held[holder.token]
 
     async def _run(self) -> None:
         try:
