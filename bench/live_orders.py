@@ -854,6 +854,8 @@ def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     env["OTESAINTJO_ACCESS_TOKEN_MINUTES"] = "60"  # no token expires during the run
     env["OTESAINTJO_EVENT_BUS"] = options.bus
     env["OTESAINTJO_JOBS"] = options.jobs
+    if options.ws_ping_seconds is not None:
+        env["OTESAINTJO_WS_PING_SECONDS"] = str(options.ws_ping_seconds)
     if options.memory_snapshots:
         env["OTESAINTJO_BENCH_SNAPSHOTS"] = str(options.memory_snapshots)
         probe = str(Path(__file__).resolve().parent / "memprobe")
@@ -929,6 +931,12 @@ def main() -> int:
         type=float,
         default=30.0,
         help="how long the idle connections' CPU is measured (two sign-in check intervals)",
+    )
+    parser.add_argument(
+        "--ws-ping-seconds",
+        type=float,
+        default=None,
+        help="the server's OTESAINTJO_WS_PING_SECONDS (default: the server's, 20; 0: no pings)",
     )
     parser.add_argument(
         "--memory-snapshots",

@@ -90,6 +90,8 @@ def serve(
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
             ws_per_message_deflate=settings.ws_per_message_deflate,
+            ws_ping_interval=settings.ws_ping_seconds or None,
+            ws_ping_timeout=settings.ws_ping_seconds or None,
             log_level="info",
         )
     finally:

@@ -48,4 +48,8 @@ def test_serve_compresses_no_websocket_by_default(monkeypatch, tmp_path: Path) -
     assert CliRunner().invoke(app, ["serve"]).exit_code == 0
     monkeypatch.setenv("OTESAINTJO_WS_PER_MESSAGE_DEFLATE", "true")
     assert CliRunner().invoke(app, ["serve"]).exit_code == 0
-    assert [o["ws_per_message_deflate"] for o in given] == [False, True]
+    monkeypatch.setenv("OTESAINTJO_WS_PING_SECONDS", "0")
+    assert CliRunner().invoke(app, ["serve"]).exit_code == 0
+    assert [o["ws_per_message_deflate"] for o in given] == [False, True, True]
+    # Keepalive pings every 20 s by default (uvicorn's), none with 0.
+    assert [o["ws_ping_interval"] for o in given] == [20.0, 20.0, None]

@@ -1,10 +1,10 @@
 """tracemalloc in ``otesaintjo serve`` processes, for ``live_orders.py --memory-snapshots``.
 
 With this directory first on ``PYTHONPATH`` and ``OTESAINTJO_BENCH_SNAPSHOTS=<dir>`` set, every
-API process (a command line naming ``serve``, or uvicorn's spawned workers) traces its
-allocations (8 frames) and writes a snapshot, ``<pid>-<n>.snap``, each time it gets SIGUSR1.
-Any other Python process started meanwhile is left alone. Tracing slows the server: figures
-of such a run are for memory only."""
+API process (a command line naming ``serve``, or uvicorn's spawned workers) starts tracing
+its allocations (8 frames) at the first SIGUSR1 and writes a snapshot, ``<pid>-<n>.snap``, at
+each one: the second holds what was allocated since the first and is still alive. Any other
+Python process is left alone. Tracing slows the server: such a run is for memory only."""
 
 import os
 from pathlib import Path
@@ -16,10 +16,11 @@ if _DIR and (b"serve" in _ARGV or any(b"spawn_main" in a for a in _ARGV)):
     import signal
     import tracemalloc
 
-    tracemalloc.start(8)
     _count = itertools.count()
 
     def _dump(_signum: int, _frame: object) -> None:
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(8)
         path = Path(_DIR) / f"{os.getpid()}-{next(_count)}.snap"
         tracemalloc.take_snapshot().dump(str(path))
 
