@@ -1,22 +1,28 @@
 """Live order push: merchants' WebSocket subscribers receiving each paid order as it happens.
 
-A fresh PostgreSQL database, ``otesaintjo migrate``, then ``otesaintjo serve`` (development
-mode, one uvicorn process, the in-memory event bus; the offline payment servers, localstripe
-and the Connect double, run as its children), as bench/checkout.py does. Not timed: ``--shops``
-merchants each with a shop (open every day for collection) and one product, a few customers.
-Then ``--connections`` WebSocket connections (graphql-transport-ws), spread evenly over the
-shops, each subscribed to ``orderPlaced`` of its shop with its merchant's token, all from this
-one asyncio process; the server's RSS is read before and after (memory per idle connection).
-One warm-up order per shop proves every subscription live. Timed: ``--rate`` orders per second
-for ``--duration`` seconds, each on a random shop (cart, pickup, checkout, card payment on
-localstripe, ``confirmPayment``); every push's latency is its arrival time minus the pushed
-``event.createdAt``. See bench/README.md, "Live order push".
+A fresh PostgreSQL database, ``otesaintjo migrate``, the offline payment servers (localstripe
+and the Connect double, started here so that every process reaches the same ones), then
+``otesaintjo serve --workers N`` (development mode; ``--bus`` memory with one process, else
+postgres or redis — a Redis of its own on a free port) and, with ``--jobs external``, one
+``otesaintjo worker`` process. Not timed: ``--shops`` merchants each with a shop (open every
+day for collection) and one product, a few customers. Then ``--connections`` WebSocket
+connections (graphql-transport-ws), spread evenly over the shops, each subscribed to
+``orderPlaced`` of its shop with its merchant's token, all from this one asyncio process; the
+API processes' RSS is read before and after (memory per idle connection), then their CPU over
+``--idle-seconds`` without any order. One warm-up order per shop proves every subscription
+live. Timed: ``--rate`` orders per second for ``--duration`` seconds, each on a random shop
+(cart, pickup, checkout, card payment on localstripe, ``confirmPayment``); every push's
+latency is its arrival time minus the pushed ``event.createdAt``; the API processes' CPU, SQL
+statements (their ``/metrics``) and the PostgreSQL sessions opened, per paid order. See
+bench/README.md, "Live order push".
 
     .venv/bin/python bench/live_orders.py [--connections 1000] [--shops 50] [--rate 5]
-        [--duration 40] [--no-compression] [--keep-db] [--keep-logs]
+        [--duration 40] [--workers 1] [--bus memory|postgres|redis] [--jobs external]
+        [--idle-seconds 30] [--ws-ping-seconds S] [--no-compression]
+        [--memory-snapshots DIR] [--keep-db] [--keep-logs]
 
-Everything runs on 127.0.0.1. The server (and its children) are stopped and the database
-dropped on exit, whatever happens (unless ``--keep-db``).
+Everything runs on 127.0.0.1. The servers are stopped and the database dropped on exit,
+whatever happens (unless ``--keep-db``).
 """
 
 from __future__ import annotations
