@@ -1,22 +1,28 @@
 """Live order push: merchants' WebSocket subscribers receiving each paid order as it happens.
 
-A fresh PostgreSQL database, ``otesaintjo migrate``, then ``otesaintjo serve`` (development
-mode, one uvicorn process, the in-memory event bus; the offline payment servers, localstripe
-and the Connect double, run as its children), as bench/checkout.py does. Not timed: ``--shops``
-merchants each with a shop (open every day for collection) and one product, a few customers.
-Then ``--connections`` WebSocket connections (graphql-transport-ws), spread evenly over the
-shops, each subscribed to ``orderPlaced`` of its shop with its merchant's token, all from this
-one asyncio process; the server's RSS is read before and after (memory per idle connection).
-One warm-up order per shop proves every subscription live. Timed: ``--rate`` orders per second
-for ``--duration`` seconds, each on a random shop (cart, pickup, checkout, card payment on
-localstripe, ``confirmPayment``); every push's latency is its arrival time minus the pushed
-``event.createdAt``. See bench/README.md, "Live order push".
+A fresh PostgreSQL database, ``otesaintjo migrate``, the offline payment servers (localstripe
+and the Connect double, started here so that every process reaches the same ones), then
+``otesaintjo serve --workers N`` (development mode; ``--bus`` memory with one process, else
+postgres or redis — a Redis of its own on a free port) and, with ``--jobs external``, one
+``otesaintjo worker`` process. Not timed: ``--shops`` merchants each with a shop (open every
+day for collection) and one product, a few customers. Then ``--connections`` WebSocket
+connections (graphql-transport-ws), spread evenly over the shops, each subscribed to
+``orderPlaced`` of its shop with its merchant's token, all from this one asyncio process; the
+API processes' RSS is read before and after (memory per idle connection), then their CPU over
+``--idle-seconds`` without any order. One warm-up order per shop proves every subscription
+live. Timed: ``--rate`` orders per second for ``--duration`` seconds, each on a random shop
+(cart, pickup, checkout, card payment on localstripe, ``confirmPayment``); every push's
+latency is its arrival time minus the pushed ``event.createdAt``; the API processes' CPU, SQL
+statements (their ``/metrics``) and the PostgreSQL sessions opened, per paid order. See
+bench/README.md, "Live order push".
 
     .venv/bin/python bench/live_orders.py [--connections 1000] [--shops 50] [--rate 5]
-        [--duration 40] [--no-compression] [--keep-db] [--keep-logs]
+        [--duration 40] [--workers 1] [--bus memory|postgres|redis] [--jobs external]
+        [--idle-seconds 30] [--ws-ping-seconds S] [--no-compression]
+        [--memory-snapshots DIR] [--keep-db] [--keep-logs]
 
-Everything runs on 127.0.0.1. The server (and its children) are stopped and the database
-dropped on exit, whatever happens (unless ``--keep-db``).
+Everything runs on 127.0.0.1. The servers are stopped and the database dropped on exit,
+whatever happens (unless ``--keep-db``).
 """
 
 from __future__ import annotations
@@ -27,9 +33,9 @@ import contextlib
 import json
 import os
 import random
-import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -67,18 +73,18 @@ from checkout import (
     print_machine,
     register,
     save,
-    serve,
 )
-from harness import BenchError, free_port
+from harness import BIN, BenchError, free_port, payment_doubles, server, stop
 
 PG_DATABASE = "otesaintjo_bench_live_orders"
+WORKER_READY = "Worker prêt"  # what `otesaintjo worker` prints once it listens
+METRICS_SCRAPES = 200  # /metrics requests at most to reach every API process once
 CUSTOMERS = 20
 PROTOCOL = "graphql-transport-ws"
 SUBSCRIPTION = "subscription($s: ID!) { orderPlaced(shopId: $s) { id event { id createdAt } } }"
 CONFIRM = """mutation($input: ConfirmPaymentInput!) { confirmPayment(input: $input) {
   purchase { id status orders { id status } } userErrors { code } } }"""
 OFFLINE_STRIPE_KEY = "sk_test_offline_no_real_money"  # localstripe accepts any sk_test_ key
-OFFLINE_LINE = re.compile(r"Stripe simulé sur (http://127\.0\.0\.1:\d+)")
 CONNECT_AT_ONCE = 25  # WebSocket handshakes in flight while opening the connections
 SET_UP_AT_ONCE = 4  # GraphQL calls in flight during the set-up, as in bench/checkout.py
 WARMUP_AT_ONCE = 4
@@ -108,14 +114,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def settle(pid: int) -> float:
-    """Wait until the server is idle (below ``IDLE_CPU`` of a core over a second), then one
-    more second; returns the seconds waited."""
+async def settle(pids: list[int]) -> float:
+    """Wait until the API processes are idle (below ``IDLE_CPU`` of a core over a second, each),
+    then one more second; returns the seconds waited."""
     started = time.monotonic()
     while time.monotonic() - started < IDLE_TIMEOUT:
-        before = cpu_seconds(pid)
+        before = [cpu_seconds(pid) for pid in pids]
         await asyncio.sleep(1.0)
-        if cpu_seconds(pid) - before < IDLE_CPU:
+        if all(cpu_seconds(p) - b < IDLE_CPU for p, b in zip(pids, before, strict=True)):
             break
     await asyncio.sleep(1.0)
     return time.monotonic() - started
@@ -145,20 +151,75 @@ async def pg_sessions() -> int:
         await connection.close()
 
 
-def uvicorn_pid(process: subprocess.Popen[bytes]) -> int:
-    """``otesaintjo serve`` runs uvicorn in its own process when ``--workers`` is 1 (the
-    default): the process we started, whose children are localstripe and the Connect double."""
-    argv = Path(f"/proc/{process.pid}/cmdline").read_bytes().split(b"\0")
-    if b"serve" not in argv or b"--workers" in argv:
-        raise BenchError(f"unexpected server command line: {argv}")
-    return process.pid
+def api_pids(process: subprocess.Popen[bytes], workers: int) -> list[int]:
+    """The processes that serve the API: ``otesaintjo serve`` itself with one worker (uvicorn
+    runs in it), else its ``workers`` children (uvicorn's supervisor only restarts them). The
+    payment doubles run apart (this script starts them), so every child is an API process."""
+    if workers == 1:
+        return [process.pid]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = [
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit()
+            and _parent(int(entry.name)) == process.pid
+            and b"spawn_main" in _cmdline(int(entry.name))  # not multiprocessing's tracker
+        ]
+        if len(children) == workers:
+            return sorted(children)
+        time.sleep(0.2)
+    raise BenchError(f"expected {workers} API processes under {process.pid}")
 
 
-def offline_stripe_url(log: Path) -> str:
-    found = OFFLINE_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
-    if found is None:
-        raise BenchError(f"no offline Stripe address in {log}: did localstripe start?")
-    return found.group(1)
+def _cmdline(pid: int) -> bytes:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    return b""
+
+
+def _parent(pid: int) -> int | None:
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    return None
+
+
+def scrape_metrics(port: int, processes: int) -> dict[str, float]:
+    """The app's counters summed over every API process: ``/metrics`` asked on fresh
+    connections, 8 at once (a process busy answering lets another accept), until each process
+    (told apart by when its counters were created) answered once."""
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = (
+        "otesaintjo_db_statements_total",
+        "otesaintjo_db_connections_opened_total",
+        "otesaintjo_db_pool_checkouts_total",
+    )
+
+    def one(_: int) -> dict[str, float]:
+        request = urllib.request.Request(
+            f"http://{HOST}:{port}/metrics", headers={"Connection": "close"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
+            text = response.read().decode()
+        values = {}
+        for line in text.splitlines():
+            name, _, value = line.partition(" ")
+            if name in wanted or name == "otesaintjo_db_statements_created":
+                values[name] = float(value)
+        return values
+
+    seen: dict[float, dict[str, float]] = {}
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(METRICS_SCRAPES // 8):
+            for values in pool.map(one, range(8)):
+                seen[values.get("otesaintjo_db_statements_created", 0.0)] = values
+            if len(seen) >= processes:
+                break
+    if len(seen) < processes:
+        raise BenchError(f"/metrics reached {len(seen)} of {processes} API processes")
+    return {name: sum(v.get(name, 0.0) for v in seen.values()) for name in wanted}
 
 
 def raise_open_files(connections: int) -> int:
@@ -453,7 +514,44 @@ async def steady(buyer: Buyer, shops: int, rate: float, duration: float) -> dict
     }
 
 
-async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -> dict[str, Any]:
+def snapshot_memory(options: argparse.Namespace, pids: list[int]) -> None:
+    """``--memory-snapshots``: each API process writes a tracemalloc snapshot now
+    (bench/memprobe/sitecustomize.py), compared afterwards with ``compare_snapshots``."""
+    if options.memory_snapshots:
+        for pid in pids:
+            os.kill(pid, signal.SIGUSR1)
+        time.sleep(3.0)  # tracing 1,000 sockets' objects takes a moment
+
+
+def api_cpu(snapshot: dict[str, int], pids: list[int], server_pid: int) -> int:
+    """Ticks of the API processes in a ``cpu_snapshot`` (their names there)."""
+    del pids
+    return sum(v for k, v in snapshot.items() if k == "server" or k.startswith("server child"))
+
+
+def snapshot_all(server_pid: int, extra: dict[str, int]) -> dict[str, int]:
+    """``cpu_snapshot`` of the server's family, plus processes of ours started apart
+    (the worker process, Redis, the payment doubles) under their own names."""
+    snapshot = cpu_snapshot(server_pid)
+    for name, pid in extra.items():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            snapshot[name] = int(fields[11]) + int(fields[12])
+    if len([k for k in snapshot if k.startswith("server child")]) > 0:
+        total = sum(v for k, v in snapshot.items() if k.startswith("server child"))
+        snapshot = {k: v for k, v in snapshot.items() if not k.startswith("server child")}
+        snapshot["server child (API processes)"] = total
+    return snapshot
+
+
+async def drive(
+    options: argparse.Namespace,
+    port: int,
+    server_pid: int,
+    pids: list[int],
+    stripe: str,
+    extra: dict[str, int],
+) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=CUSTOMERS + 8, max_keepalive_connections=CUSTOMERS + 8)
     ws_url = f"ws://{HOST}:{port}/graphql"
     async with httpx.AsyncClient(limits=limits, timeout=CALL_TIMEOUT) as http:
@@ -478,26 +576,38 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
         compression = None if options.no_compression else "deflate"
         ws, _ = await subscribe(ws_url, merchants[0].token, merchants[0].shop, 0, compression)
         await ws.close()
-        await settle(pid)
-        rss_before = rss_kib(pid)
+        await settle(pids)
+        rss_before = sum(rss_kib(p) for p in pids)
+        snapshot_memory(options, pids)
 
         hub = Hub(shop_of)
         begun = time.monotonic()
         sockets, readers, extensions = await open_all(ws_url, merchants, hub, compression)
         opened_in = time.monotonic() - begun
-        waited = await settle(pid)
-        rss_after = rss_kib(pid)
+        waited = await settle(pids)
+        rss_after = sum(rss_kib(p) for p in pids)
+        snapshot_memory(options, pids)
         print(
             f"connections: {len(sockets)} opened and subscribed in {opened_in:.1f} s"
             f" (server idle {waited:.1f} s later); extensions {dict(extensions)}"
         )
         # Idle is not free: each subscription re-checks its sign-in every 15 s.
-        idle_before = cpu_snapshot(pid)
-        await asyncio.sleep(SESSION_CHECK_SECONDS)
-        idle_cpu = cpu_table(idle_before, cpu_snapshot(pid), SESSION_CHECK_SECONDS)
+        idle_before = snapshot_all(server_pid, extra)
+        idle_begun = time.monotonic()
+        await asyncio.sleep(options.idle_seconds)
+        idle_after = snapshot_all(server_pid, extra)
+        idle_seconds = time.monotonic() - idle_begun
+        idle_cpu = cpu_table(idle_before, idle_after, idle_seconds)
+        idle_api_pct = round(
+            (api_cpu(idle_after, pids, server_pid) - api_cpu(idle_before, pids, server_pid))
+            / os.sysconf("SC_CLK_TCK")
+            / idle_seconds
+            * 100,
+            2,
+        )
         print(
-            f"idle: {len(sockets)} connections, no order for {SESSION_CHECK_SECONDS:.0f} s:"
-            f" server {idle_cpu['server']:.1f} %, PostgreSQL"
+            f"idle: {len(sockets)} connections, no order for {idle_seconds:.0f} s:"
+            f" API processes {idle_api_pct:.2f} %, PostgreSQL"
             f" {idle_cpu.get('postgresql (all its processes)', 0):.1f} % of a core"
         )
 
@@ -519,15 +629,31 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
         buyer.paid.clear()
 
         sessions_before = await pg_sessions()
-        cpu_before = cpu_snapshot(pid)
+        metrics_before = scrape_metrics(port, len(pids))
+        cpu_before = snapshot_all(server_pid, extra)
         begun = time.perf_counter()
         schedule = await steady(buyer, options.shops, options.rate, options.duration)
         ordering = time.perf_counter() - begun
         drained = await wait_for_pushes(hub, buyer.paid, subscribers, DRAIN_TIMEOUT)
         elapsed = time.perf_counter() - begun
-        cpu = cpu_table(cpu_before, cpu_snapshot(pid), elapsed)
+        cpu_after = snapshot_all(server_pid, extra)
+        cpu = cpu_table(cpu_before, cpu_after, elapsed)
         sessions = await pg_sessions() - sessions_before - 1  # not ours
+        metrics_after = scrape_metrics(port, len(pids))
         results = tally(hub, buyer.paid, subscribers)
+        tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+        api_ms = (
+            api_cpu(cpu_after, pids, server_pid) - api_cpu(cpu_before, pids, server_pid)
+        ) * tick_ms
+        api_ms -= idle_api_pct / 100 * elapsed * 1000  # what holding the sockets costs anyway
+        orders = max(len(buyer.paid), 1)
+        statements = (
+            metrics_after["otesaintjo_db_statements_total"]
+            - metrics_before["otesaintjo_db_statements_total"]
+        )
+        worker_ms = (
+            cpu_after.get("worker process", 0) - cpu_before.get("worker process", 0)
+        ) * tick_ms
         known = {p.order_id for p in buyer.paid} | {p.order_id for p in warm_orders}
         unknown = sum(len(v) for k, v in hub.received.items() if k not in known)
         hub.closing = True
@@ -560,6 +686,16 @@ async def drive(options: argparse.Namespace, port: int, pid: int, stripe: str) -
             **schedule,
             "cpu_pct": cpu,
             "pg_sessions_opened": sessions,
+            "app_connections_opened": metrics_after["otesaintjo_db_connections_opened_total"]
+            - metrics_before["otesaintjo_db_connections_opened_total"],
+            "api_processes": len(pids),
+            "api_cpu_ms_per_order": round(api_ms / orders, 1),
+            "api_cpu_ms_per_push": round(api_ms / max(results["received"], 1), 2),
+            "worker_cpu_ms_per_order": round(worker_ms / orders, 1),
+            "sql_statements_per_order": round(statements / orders, 1),
+            "sql_statements_per_push": round(statements / max(results["received"], 1), 2),
+            "idle_seconds": round(idle_seconds, 1),
+            "idle_api_cpu_pct": idle_api_pct,
             "idle_cpu_pct": idle_cpu,
             "per_order": [
                 {
@@ -585,7 +721,8 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     print()
     print(
         f"connections        {r['connections']} ({r['shops']} shops,"
-        f" {'/'.join(map(str, r['subscribers_per_shop']))} per shop), one server process"
+        f" {'/'.join(map(str, r['subscribers_per_shop']))} per shop), {r['api_processes']}"
+        f" API process(es)"
     )
     print(
         f"orders paid        {r['orders_paid']} of {r['orders_started']} started"
@@ -620,9 +757,20 @@ def report(results: dict[str, Any], machine: dict[str, Any]) -> None:
     print(f"load generator RSS {r['load_generator_rss_kib'] / 1024:.1f} MiB (this script)")
     idle = r["idle_cpu_pct"]
     print(
-        f"idle connections   server {idle['server']:.1f} %, PostgreSQL"
+        f"idle connections   API processes {r['idle_api_cpu_pct']:.2f} %, PostgreSQL"
         f" {idle.get('postgresql (all its processes)', 0):.1f} % of a core, no order,"
-        f" over {SESSION_CHECK_SECONDS:.0f} s (each subscription re-checks its sign-in)"
+        f" over {r['idle_seconds']:.0f} s"
+    )
+    print(
+        f"per paid order     API CPU {r['api_cpu_ms_per_order']:.1f} ms (idle cost taken off),"
+        f" {r['api_cpu_ms_per_push']:.2f} ms per push; worker process CPU"
+        f" {r['worker_cpu_ms_per_order']:.1f} ms;"
+        f" SQL statements {r['sql_statements_per_order']:.1f}"
+        f" ({r['sql_statements_per_push']:.2f} per push)"
+    )
+    print(
+        f"sessions opened    PostgreSQL {r['pg_sessions_opened']} (pg_stat_database.sessions),"
+        f" by the API processes {r['app_connections_opened']:.0f} (their pools), timed part"
     )
     log = r["server_log"]
     print(
@@ -648,21 +796,112 @@ def failed(results: dict[str, Any]) -> bool:
     )
 
 
+@contextlib.contextmanager
+def redis_server(workdir: Path):  # type: ignore[no-untyped-def]
+    """A Redis of our own on a free port (no persistence), stopped at the end."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise BenchError("--bus redis needs redis-server on the PATH")
+    port = free_port()
+    log = workdir / "redis.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
+            [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError):
+                import socket
+
+                with socket.create_connection((HOST, port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise BenchError(f"redis-server did not start; see {log}")
+            time.sleep(0.1)
+        yield process, f"redis://{HOST}:{port}/0"
+    finally:
+        stop(process)
+
+
+@contextlib.contextmanager
+def worker_process(env: dict[str, str], workdir: Path):  # type: ignore[no-untyped-def]
+    """``otesaintjo worker`` (the outbox, ``OTESAINTJO_JOBS=external``), ready once it says
+    so, stopped at the end."""
+    log = workdir / "worker.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(  # noqa: S603 (our own fixed command line)
+            [str(BIN / "otesaintjo"), "worker"],
+            env=env,
+            cwd=workdir,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while WORKER_READY not in log.read_text(encoding="utf-8", errors="replace"):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise BenchError(f"the worker process did not start; see {log}")
+            time.sleep(0.2)
+        yield process
+    finally:
+        stop(process)
+
+
 def run(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     port = free_port()
     env = bench_env(database_url(PG_DATABASE), workdir, f"http://{HOST}:{port}")
     env["OTESAINTJO_ACCESS_TOKEN_MINUTES"] = "60"  # no token expires during the run
+    env["OTESAINTJO_EVENT_BUS"] = options.bus
+    env["OTESAINTJO_JOBS"] = options.jobs
+    if options.ws_ping_seconds is not None:
+        env["OTESAINTJO_WS_PING_SECONDS"] = str(options.ws_ping_seconds)
+    if options.memory_snapshots:
+        env["OTESAINTJO_BENCH_SNAPSHOTS"] = str(options.memory_snapshots)
+        probe = str(Path(__file__).resolve().parent / "memprobe")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [probe, env.get("PYTHONPATH")]))
     log = workdir / "server.log"
     pg_database("create", PG_DATABASE)
     try:
         migrate(env, workdir)
         machine = machine_info(PG_DATABASE)
-        with serve(env, port, log) as process:
-            pid = uvicorn_pid(process)
-            results = asyncio.run(drive(options, port, pid, offline_stripe_url(log)))
+        with contextlib.ExitStack() as stack:
+            # The payment doubles run apart from the server (so that a worker process reaches
+            # the same ones): the server then sees a Stripe key and starts none of its own.
+            offline = stack.enter_context(payment_doubles())
+            offline.register_webhook(f"http://{HOST}:{port}/webhooks/stripe")
+            env.update(offline.environment())
+            extra = dict(
+                zip(
+                    ("localstripe", "Connect double"),
+                    (p.pid for p in offline._processes),
+                    strict=False,
+                )
+            )
+            if options.bus == "redis":
+                redis, env["OTESAINTJO_REDIS_URL"] = stack.enter_context(redis_server(workdir))
+                extra["redis"] = redis.pid
+            command = [str(BIN / "otesaintjo"), "serve", "--host", HOST, "--port", str(port)]
+            command += ["--workers", str(options.workers)]
+            process = stack.enter_context(server("the server", command, env, port, log))
+            pids = api_pids(process, options.workers)
+            if options.jobs == "external":
+                extra["worker process"] = stack.enter_context(worker_process(env, workdir)).pid
+            results = asyncio.run(drive(options, port, process.pid, pids, offline.api_base, extra))
             if process.poll() is not None:
                 raise BenchError(f"the server exited with {process.returncode} during the run")
         results["server_log"] = scan_log(log)
+        if options.jobs == "external":
+            worker_log = scan_log(workdir / "worker.log")
+            for key in ("tracebacks", "error_lines", "warning_lines"):
+                results["server_log"][key] += worker_log[key]
+            results["server_log"]["first_errors"] += worker_log["first_errors"]
     finally:
         if options.keep_db:
             print(f"database {PG_DATABASE} kept")
@@ -680,11 +919,50 @@ def main() -> int:
     parser.add_argument(
         "--no-compression", action="store_true", help="do not offer permessage-deflate"
     )
+    parser.add_argument("--workers", type=int, default=1, help="API processes (serve --workers)")
+    parser.add_argument(
+        "--bus",
+        choices=("memory", "postgres", "redis"),
+        default=None,
+        help="the event bus (default: memory with 1 API process, else postgres)",
+    )
+    parser.add_argument(
+        "--jobs",
+        choices=("in-process", "external"),
+        default="in-process",
+        help="external: the outbox runs in one `otesaintjo worker` process",
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=SESSION_CHECK_SECONDS,
+        help="how long the idle connections' CPU is measured (default: one sign-in check"
+        " interval, 15 s; the runs of bench/README.md took 30)",
+    )
+    parser.add_argument(
+        "--ws-ping-seconds",
+        type=float,
+        default=None,
+        help="the server's OTESAINTJO_WS_PING_SECONDS (default: the server's, 20; 0: no pings)",
+    )
+    parser.add_argument(
+        "--memory-snapshots",
+        type=Path,
+        default=None,
+        help="directory: tracemalloc snapshots of the API processes with 0 and with all the"
+        " idle connections (memory only: tracing slows the server)",
+    )
     parser.add_argument("--keep-db", action="store_true", help=f"do not drop {PG_DATABASE}")
     parser.add_argument("--keep-logs", action="store_true", help="keep the server log")
     options = parser.parse_args()
     if not 1 <= options.shops <= 500 or not options.shops <= options.connections <= 20_000:
         parser.error("--shops must be within 1–500 and --connections within --shops–20000")
+    if options.bus is None:
+        options.bus = "memory" if options.workers == 1 else "postgres"
+    if options.workers > 1 and options.bus == "memory":
+        parser.error("several API processes need --bus postgres or redis")
+    if options.jobs == "external" and options.bus == "memory":
+        parser.error("--jobs external needs --bus postgres or redis")
     if not 0 < options.rate <= 50 or not 1 <= options.duration <= 600:
         parser.error("--rate must be within 0–50 and --duration within 1–600")
     started = datetime.now(UTC)

@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             if runtime.worker is not None:
                 await runtime.worker.stop()
+            if runtime.sign_in_checks is not None:
+                await runtime.sign_in_checks.stop()
             if runtime.payments is not None:
                 await runtime.payments.gateway.close()
             if runtime.bus is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,3 +84,34 @@ async def load_viewer(session: AsyncSession, secret_key: str, token: str | None)
         )
     ).scalar_one_or_none()
     return Viewer(user=row, session_id=int(claims["sid"])) if row else None
+
+
+SIGN_INS_AT_ONCE = 500  # session ids per statement (SQLite allows 999 parameters)
+
+
+async def live_sign_ins(
+    session: AsyncSession, secret_key: str, tokens: Iterable[str]
+) -> dict[str, int]:
+    """``load_viewer``'s rule for many tokens at once: token -> user id, for each token whose
+    sign-in session is alive (not revoked, not expired, its user still there). One statement
+    per ``SIGN_INS_AT_ONCE`` sign-ins: the live subscriptions of a process check theirs so."""
+    claims = {}
+    for token in tokens:
+        decoded = decode_access_token(secret_key, token)
+        if decoded is not None:
+            claims[token] = (int(decoded["sid"]), int(decoded["sub"]))
+    now = utcnow()
+    alive: dict[int, int] = {}
+    session_ids = sorted({sid for sid, _ in claims.values()})
+    for start in range(0, len(session_ids), SIGN_INS_AT_ONCE):
+        rows = await session.execute(
+            select(AuthSession.id, AuthSession.user_id)
+            .join(User, User.id == AuthSession.user_id)
+            .where(
+                AuthSession.id.in_(session_ids[start : start + SIGN_INS_AT_ONCE]),  # type: ignore[union-attr]
+                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                AuthSession.expires_at > now,
+            )
+        )
+        alive.update({int(sid): int(uid) for sid, uid in rows})
+    return {token: uid for token, (sid, uid) in claims.items() if alive.get(sid) == uid}

@@ -92,6 +92,9 @@ def serve(
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
+            ws_per_message_deflate=settings.ws_per_message_deflate,
+            ws_ping_interval=settings.ws_ping_seconds or None,
+            ws_ping_timeout=settings.ws_ping_seconds or None,
             log_level="info",
             # A worker must answer the supervisor's ping within this: its start-up (imports,
             # the schema) took over uvicorn's 5 s on a busy machine, and the worker was killed

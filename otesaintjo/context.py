@@ -26,7 +26,7 @@ from otesaintjo.response_cache import CacheScope
 from otesaintjo.schema.errors import ClientError
 from otesaintjo.services import access
 from otesaintjo.services.accounts import ClientInfo
-from otesaintjo.services.live_orders import SignInChecks
+from otesaintjo.services.live_orders import PushReads, SignInChecks
 from otesaintjo.services.money import PaymentFlow
 from otesaintjo.settings import Settings
 from otesaintjo.storage import BlobStore
@@ -50,6 +50,8 @@ class Context:
     payments: PaymentFlow | None = None
     bus: EventBus | None = None
     sign_in_checks: SignInChecks | None = None
+    push_reads: PushReads | None = None
+    """What live pushes show, read once per event for this process's subscribers."""
     buckets: Buckets | None = None
     viewer: Viewer | None = None
     access_token: str | None = None

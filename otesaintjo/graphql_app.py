@@ -212,6 +212,7 @@ class GraphQLApp(GraphQL[Context, None]):
             payments=runtime.payments,
             bus=runtime.bus,
             sign_in_checks=runtime.sign_in_checks,
+            push_reads=runtime.push_reads,
             buckets=runtime.buckets,
             viewer=viewer,
             now=now,

@@ -31,7 +31,7 @@ from otesaintjo.rate_limits import Bucket, MemoryBuckets, RedisBuckets
 from otesaintjo.response_cache import ResponseCache
 from otesaintjo.services import pickup_promises, stock_alerts
 from otesaintjo.services.accounts import PASSWORD_RESET_JOB, send_password_reset
-from otesaintjo.services.live_orders import SignInChecks
+from otesaintjo.services.live_orders import PushReads, SignInChecks
 from otesaintjo.services.money import PaymentFlow, job_handlers
 from otesaintjo.services.outbox import EMAIL_JOB, email_sender
 from otesaintjo.services.personal_data import (
@@ -63,6 +63,7 @@ class Runtime:
     bus: EventBus | None = field(default=None)
     sms: HttpSmsSender | LogSmsSender | DisabledSmsSender | None = field(default=None)
     sign_in_checks: SignInChecks | None = field(default=None)
+    push_reads: PushReads | None = field(default=None)
     buckets: MemoryBuckets | RedisBuckets | None = field(default=None)
     persisted_queries: PersistedQueries = field(
         default_factory=lambda: PersistedQueries(MemoryDocumentStore())
@@ -167,4 +168,5 @@ class Runtime:
             sign_in_checks=SignInChecks(
                 session_factory, settings.secret_key, settings.ws_session_check_seconds
             ),
+            push_reads=PushReads(session_factory),
         )

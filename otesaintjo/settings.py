@@ -144,6 +144,13 @@ class Settings(BaseSettings):
     # WebSockets: how often a live subscription re-checks its sign-in (logout, expiry).
     ws_session_check_seconds: float = 15.0
     ws_legacy_protocol: bool = False  # the old "graphql-ws" subprotocol (Apollo's, deprecated)
+    # permessage-deflate on WebSockets: off, since each socket would keep ~41 KiB of zlib
+    # contexts (40 % of an idle socket's memory) to compress pushes of a few hundred bytes.
+    ws_per_message_deflate: bool = False
+    # Keepalive pings on every WebSocket (uvicorn's): one per socket every so many seconds, and
+    # a socket whose pong has not come back as long after is closed; 0 sends none. Keep it
+    # below the idle timeout of the proxies in front (nginx: 60 s).
+    ws_ping_seconds: float = 20.0
 
     # SMS to merchants: an HTTP gateway (JSON {"to", "text", "sender"} with a bearer token);
     # unset: the text is printed to the log.

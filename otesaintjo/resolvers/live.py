@@ -43,25 +43,16 @@ def _decode(raw: strawberry.ID | None, type_name: str, field: str) -> int | None
         raise ClientError(error.message, "BAD_USER_INPUT") from error
 
 
-def _signed_in(info: Info) -> live_orders.SignedIn:
-    """The subscription's sign-in check; when it fails, the socket closes with 4403."""
-    ctx = info.context
-
-    async def check() -> bool:
-        valid = await ctx.sign_in_checks.still_signed_in(ctx.access_token or "", ctx.user.id)
-        if not valid:
-            with contextlib.suppress(Exception):
-                await ctx.request.close(code=SESSION_CLOSED, reason="Session terminée")
-        return valid
-
-    return check
-
-
 async def _as_types(info: Info, pushed: AsyncIterator[live_orders.Pushed]):
-    """Each pushed order as the API shows it, read with fresh loaders (no stale cache)."""
-    async for order, event in pushed:
-        info.context.loaders.forget()
-        yield OrderType.from_row(order, event)
+    """Each pushed order as the API shows it, read with fresh loaders (no stale cache); when
+    the sign-in ends, the socket closes with 4403 (every subscription of the socket ends)."""
+    try:
+        async for order, event in pushed:
+            info.context.loaders.forget()
+            yield OrderType.from_row(order, event)
+    except live_orders.SignInGone:
+        with contextlib.suppress(Exception):
+            await info.context.request.close(code=SESSION_CLOSED, reason="Session terminée")
 
 
 @strawberry.type
@@ -125,13 +116,13 @@ class LiveSubscriptions:
         if not await live_orders.may_follow_shop(ctx.session_factory, ctx.user, shop_pk):
             raise forbidden()
         pushed = live_orders.placed_orders(
-            ctx.session_factory,
+            ctx.push_reads,
             ctx.bus.hub,
             ctx.user,
             shop_pk,
             _decode(after, "OrderEvent", "after"),
-            _signed_in(info),
-            ctx.settings.ws_session_check_seconds,
+            ctx.sign_in_checks,
+            ctx.access_token or "",
         )
         try:
             async for order in _as_types(info, pushed):
@@ -159,12 +150,12 @@ class LiveSubscriptions:
         if await live_orders.load_visible(ctx.session_factory, ctx.user, order_pk) is None:
             raise ClientError("Commande introuvable.", "NOT_FOUND")
         pushed = live_orders.order_updates(
-            ctx.session_factory,
+            ctx.push_reads,
             ctx.bus.hub,
             ctx.user,
             order_pk,
-            _signed_in(info),
-            ctx.settings.ws_session_check_seconds,
+            ctx.sign_in_checks,
+            ctx.access_token or "",
         )
         async for order in _as_types(info, pushed):
             yield order
