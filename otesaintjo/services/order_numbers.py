@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.db import next_in_counter, upsert_insert
+from otesaintjo.db import upsert_insert
 from otesaintjo.models import Shop, ShopOrderCounter
 
 CODE_LETTERS = 3
@@ -73,18 +73,6 @@ async def choose_shop_code(session: AsyncSession, name: str) -> str:
 
 def format_number(code: str, count: int) -> str:
     return f"{code}-{count:04d}"
-
-
-async def next_order_number(session: AsyncSession, shop: Shop) -> str:
-    """The shop's next number; the counter row stays locked until the checkout commits."""
-    count = await next_in_counter(
-        session,
-        ShopOrderCounter,
-        ShopOrderCounter.shop_id,
-        ShopOrderCounter.last_number,
-        shop.id,  # type: ignore[arg-type]
-    )
-    return format_number(shop.order_code, count)
 
 
 async def next_order_numbers(session: AsyncSession, shops: Sequence[Shop]) -> dict[int, str]:
