@@ -19,6 +19,12 @@ the pool instead.
 In autocommit the connection goes back to the pool as soon as no use is waiting for it (a
 checkout costs no round trip now that nothing pings): a request never holds a read connection
 while it waits for a write one, so a burst of mutations cannot starve the pool.
+
+A field can outlive its request: when a non-null field fails, graphql-core answers without
+waiting for the siblings still running. So ``close`` waits for the use in progress (under the
+lock) before giving the connection back, and a use that starts after it gets its own short
+session: the connection is never pulled from under a statement, nor handed to the next request
+inside a transaction.
 """
 
 from __future__ import annotations
@@ -58,35 +64,40 @@ class RequestReads:
         self._lock = asyncio.Lock()
         self._connection: AsyncConnection | None = None
         self._wanted = 0  # uses holding or waiting for the connection
+        self._closed = False
         self.uses = 0
-        self.nested_uses = 0
+        self.own_uses = 0
 
     def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
         return self._use()
 
     @asynccontextmanager
     async def _use(self) -> AsyncIterator[AsyncSession]:
-        if _holding.get() is self:
-            # A use inside a use: the shared connection is busy with our own caller.
-            self.nested_uses += 1
-            async with AsyncSession(self.engine, **self.session_options) as own:
-                yield own
-            return
-        self._wanted += 1
-        try:
-            async with self._lock:
-                connection = await self._connect()
-                token = _holding.set(self)
-                try:
-                    async with AsyncSession(bind=connection, **self.session_options) as session:
-                        self.uses += 1
-                        yield session
-                finally:
-                    _holding.reset(token)
-                    if self._wanted == 1 and not self.snapshot:
-                        await self.close()
-        finally:
-            self._wanted -= 1
+        if _holding.get() is not self and not self._closed:
+            self._wanted += 1
+            try:
+                async with self._lock:
+                    if not self._closed:
+                        connection = await self._connect()
+                        token = _holding.set(self)
+                        try:
+                            async with AsyncSession(
+                                bind=connection, **self.session_options
+                            ) as session:
+                                self.uses += 1
+                                yield session
+                        finally:
+                            _holding.reset(token)
+                            if self._wanted == 1 and not self.snapshot:
+                                await self._release()
+                        return
+            finally:
+                self._wanted -= 1
+        # A use inside a use (the shared connection is busy with our own caller), or a field
+        # still running after the request ended: a short session of its own.
+        self.own_uses += 1
+        async with AsyncSession(self.engine, **self.session_options) as own:
+            yield own
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
@@ -124,10 +135,16 @@ class RequestReads:
                 return await work(await self._connect())
             finally:
                 if not self.snapshot:
-                    await self.close()
+                    await self._release()
 
     async def close(self) -> None:
-        """Give the connection back (ending the snapshot). Safe to call twice."""
+        """The end of the request: wait for the use in progress, give the connection back
+        (ending the snapshot); later uses get their own session. Safe to call twice."""
+        self._closed = True
+        async with self._lock:
+            await self._release()
+
+    async def _release(self) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
             return

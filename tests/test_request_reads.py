@@ -1,0 +1,69 @@
+"""The request's one read connection (``request_reads``): uses never overlap on it, not even
+with the end of the request."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+
+from otesaintjo.db import create_engine
+from otesaintjo.request_reads import RequestReads
+
+
+async def test_the_end_of_a_request_waits_for_a_use_still_reading(database_url: str) -> None:
+    """graphql-core stops waiting for sibling fields when a non-null one fails: a sibling may
+    still be reading when the response goes out. Closing then must not pull the connection
+    from under it (PostgreSQL: « another operation is in progress », and a connection left
+    inside a transaction for the next request)."""
+    engine = create_engine(database_url)
+    try:
+        reads = RequestReads(engine)
+        holding, go_on = asyncio.Event(), asyncio.Event()
+
+        async def sibling_field() -> int:
+            async with reads() as session:
+                holding.set()
+                await go_on.wait()
+                return (await session.execute(text("SELECT 41 + 1"))).scalar_one()
+
+        sibling = asyncio.create_task(sibling_field())
+        await holding.wait()
+        end_of_request = asyncio.create_task(reads.close())
+        await asyncio.sleep(0.05)
+        assert not end_of_request.done(), "closed under a use in progress"
+        go_on.set()
+        assert await sibling == 42
+        await end_of_request
+
+        async with reads() as late:  # a field still running after the end: its own session
+            assert (await late.execute(text("SELECT 7"))).scalar_one() == 7
+        assert engine.pool.checkedout() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_uses_share_one_connection_one_at_a_time(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        reads = RequestReads(engine)
+        inside = 0
+        most_inside = 0
+
+        async def use(value: int) -> int:
+            nonlocal inside, most_inside
+            async with reads() as session:
+                inside += 1
+                most_inside = max(most_inside, inside)
+                await asyncio.sleep(0)
+                found = (await session.execute(text(f"SELECT {value}"))).scalar_one()
+                inside -= 1
+                return found
+
+        assert await asyncio.gather(*(use(v) for v in range(10))) == list(range(10))
+        assert most_inside == 1
+        assert reads.uses == 10
+        await reads.close()
+        assert engine.pool.checkedout() == 0
+    finally:
+        await engine.dispose()
