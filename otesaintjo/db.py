@@ -70,7 +70,8 @@ def ping_when_idle(engine: AsyncEngine) -> None:
     ``pool_pre_ping`` pings on every checkout: a round trip per request on the hot path, for
     connections that were in use a millisecond ago. A connection idle for 30 s may have been
     closed by the server or a proxy: that one is pinged, and replaced if dead (the pool
-    retries the checkout on ``DisconnectionError``). A connection that dies while in use
+    retries the checkout on ``DisconnectionError``). A connection that comes back still inside
+    a transaction is replaced the same way. A connection that dies while in use
     raises a disconnect error, after which SQLAlchemy discards the pool's connections.
     """
 
@@ -80,6 +81,10 @@ def ping_when_idle(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_in_transaction():
+            # Given back while the server still had a transaction open (a statement cut off
+            # under it): every request it served would fail. asyncpg knows without a round trip.
+            raise DisconnectionError("connection returned inside a transaction")
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
             return

@@ -7,7 +7,13 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from otesaintjo.clock import utcnow
-from otesaintjo.db import after_commit, keep_on_refusal, unit_of_work
+from otesaintjo.db import (
+    after_commit,
+    create_engine,
+    create_session_factory,
+    keep_on_refusal,
+    unit_of_work,
+)
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import AuthSession, User
 
@@ -62,3 +68,21 @@ async def test_timestamps_come_back_timezone_aware(session_factory) -> None:
     async with session_factory() as session:
         user = (await session.execute(select(User))).scalar_one()
     assert user.created_at.utcoffset() is not None
+
+
+async def test_a_connection_left_inside_a_transaction_is_not_handed_out_again(
+    database_url,
+) -> None:
+    """A connection given back while the server still had a transaction open (a statement
+    interrupted under it) would fail every later request it served: the pool drops it."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("asyncpg tracks the server's transaction state; SQLite has no such state")
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute("BEGIN")  # behind SQLAlchemy's back
+        async with create_session_factory(engine)() as session:
+            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
