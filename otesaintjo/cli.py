@@ -20,6 +20,7 @@ from otesaintjo.models import User
 from otesaintjo.payments.offline.processes import OfflineStripe
 from otesaintjo.settings import Settings, get_settings
 from otesaintjo.storage import LocalDirStore
+from otesaintjo.ws_keepalive import UVICORN_WS
 
 app = typer.Typer(
     help="Otesaintjo — l'API GraphQL des commerces de Saint-Joseph.", no_args_is_help=True
@@ -92,6 +93,7 @@ def serve(
             proxy_headers=bool(settings.trusted_proxies),
             forwarded_allow_ips=settings.trusted_proxies or None,
             server_header=False,
+            ws=UVICORN_WS,  # keepalive pings by one sweep per process (ws_keepalive)
             ws_per_message_deflate=settings.ws_per_message_deflate,
             ws_ping_interval=settings.ws_ping_seconds or None,
             ws_ping_timeout=settings.ws_ping_seconds or None,

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from otesaintjo.payments.offline.processes import free_port
+from otesaintjo.ws_keepalive import UVICORN_WS
 
 
 @asynccontextmanager
@@ -29,6 +30,8 @@ async def api_process(env: dict[str, str], tmp_path: Path) -> AsyncIterator[str]
         "127.0.0.1",
         "--port",
         str(port),
+        "--ws",
+        UVICORN_WS,
         "--log-level",
         "warning",
         env={**os.environ, **env},

@@ -12,6 +12,8 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
+from otesaintjo.ws_keepalive import UVICORN_WS
+
 REGISTER = """
 mutation Register($input: RegisterInput!) {
   register(input: $input) {
@@ -83,9 +85,17 @@ def pk_of(global_id: str) -> int:
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """``app`` served by a real uvicorn on a free loopback port: yields ``127.0.0.1:port``."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+async def serving(app: ASGIApp, **options: Any) -> AsyncIterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port (WebSockets as ``otesaintjo
+    serve`` has them, ``options`` passed on to uvicorn): yields ``127.0.0.1:port``."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        log_level="warning",
+        **{"ws": UVICORN_WS, **options},
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:
