@@ -11,6 +11,11 @@ CURRENCY = "EUR"
 
 
 @lru_cache(maxsize=8192)  # babel is slow and a page repeats the same few prices
+def euros(cents: int) -> str:
+    """« 7 500,00 € » with plain spaces: what the PDF core fonts (Windows-1252) can print."""
+    return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
+
+
 def format_cents(cents: int, currency: str = CURRENCY) -> str:
     """French display, e.g. ``12,50 €`` (babel uses a no-break space before €)."""
     return format_currency(Decimal(cents) / 100, currency, locale="fr_FR")

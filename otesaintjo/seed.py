@@ -134,6 +134,7 @@ def _legal_identity(data: demo.DemoShop) -> legal_identity.IdentityChanges | Non
         if legal.vat_franchise
         else legal_identity.vat_number_for(legal_identity.siren_of(data.siret)),
         vat_franchise=legal.vat_franchise,
+        share_capital_cents=legal.share_capital_cents,
     )
 
 

@@ -78,6 +78,7 @@ class DemoLegal:
     registration: str = "RCS"  # RCS, RM or NONE
     registration_city: str | None = "Saint-Pierre"
     vat_franchise: bool = False
+    share_capital_cents: int | None = None  # companies only (R123-237)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlmodel import Field, SQLModel
 
 from otesaintjo.models.base import timestamp_field
@@ -67,6 +78,10 @@ class Shop(SQLModel, table=True):
     registration: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
     registration_city: str | None = Field(default=None, max_length=100)
     vat_number: str | None = Field(default=None, max_length=13)
+    # A company's share capital (Code de commerce R123-237 2°), in cents; None for others.
+    share_capital_cents: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True)
+    )
     vat_franchise: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )

@@ -9,6 +9,7 @@ from strawberry import enum_value
 from strawberry.types import Info
 
 from otesaintjo import models
+from otesaintjo.schema.common import Money
 from otesaintjo.services import legal_identity
 from otesaintjo.services.legal_identity import MissingField
 
@@ -57,6 +58,11 @@ class MissingFieldEnum(Enum):
         MissingField.VAT_NUMBER,
         description="Le numéro de TVA, sauf en franchise en base de TVA (vatFranchise).",
     )
+    SHARE_CAPITAL = enum_value(
+        MissingField.SHARE_CAPITAL,
+        description="Le capital social, pour une société commerciale (art. R123-237 du Code de"
+        " commerce).",
+    )
 
 
 HOLD_RULE = (
@@ -87,6 +93,10 @@ class ShopLegalIdentityType:
         description="Franchise en base de TVA (art. 293 B du CGI) : ni TVA ni numéro de TVA"
         " sur les factures, la mention « TVA non applicable, art. 293 B du CGI »."
     )
+    share_capital: Money | None = strawberry.field(
+        description="Le capital social d'une société commerciale (EURL, SARL, SAS, SASU, SA,"
+        " SNC, SCOP) ; null pour un entrepreneur individuel ou une association."
+    )
     missing_fields: list[MissingFieldEnum] = strawberry.field(
         description="Ce qu'il manque pour émettre une facture ; vide : complète."
     )
@@ -103,6 +113,9 @@ class ShopLegalIdentityType:
             registration_city=row.registration_city,
             vat_number=row.vat_number,
             vat_franchise=row.vat_franchise,
+            share_capital=Money(cents=row.share_capital_cents)
+            if row.share_capital_cents is not None
+            else None,
             missing_fields=[MissingFieldEnum(m) for m in missing],
             complete=not missing,
         )
@@ -122,6 +135,9 @@ class SellerLegalNotice:
     legal_name: str
     legal_form: LegalFormEnum
     legal_form_label: str = strawberry.field(description="En clair (« Entrepreneur individuel…).")
+    share_capital: str | None = strawberry.field(
+        description="« au capital de 7 500,00 € » pour une société commerciale, sinon null."
+    )
     siren: str
     registration: str = strawberry.field(
         description="« RCS Saint-Pierre 732 829 320 », « RM 974 … » ou « Dispensé"
@@ -141,6 +157,7 @@ class SellerLegalNotice:
             legal_name=row.legal_name,  # type: ignore[arg-type]
             legal_form=LegalFormEnum(row.legal_form),
             legal_form_label=legal_identity.LEGAL_FORM_LABELS[row.legal_form],  # type: ignore[index]
+            share_capital=legal_identity.share_capital_text(row),
             siren=legal_identity.siren_of(row.siret),
             registration=legal_identity.registration_text(row),  # type: ignore[arg-type]
             vat_number=row.vat_number,
@@ -174,6 +191,11 @@ class ShopLegalIdentityInput:
     vat_franchise: bool | None = strawberry.field(
         default=None, description="Vrai : franchise en base de TVA (art. 293 B du CGI)."
     )
+    share_capital_cents: int | None = strawberry.field(
+        default=None,
+        description="Le capital social en centimes, pour une société commerciale (ignoré"
+        " pour un entrepreneur individuel ou une association).",
+    )
 
     def changes(self) -> legal_identity.IdentityChanges:
         return legal_identity.IdentityChanges(
@@ -183,6 +205,7 @@ class ShopLegalIdentityInput:
             registration_city=self.registration_city,
             vat_number=self.vat_number,
             vat_franchise=self.vat_franchise,
+            share_capital_cents=self.share_capital_cents,
         )
 
 

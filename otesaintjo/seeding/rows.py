@@ -65,7 +65,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "delivery_postcodes", "delivery_fee_cents", "free_delivery_always",
         "free_delivery_over_cents", "colissimo_fee_cents", "is_active", "payouts_enabled",
         "payout_requirements", "created_at", "updated_at", "legal_name", "legal_form",
-        "registration", "registration_city", "vat_number",
+        "registration", "registration_city", "vat_number", "share_capital_cents",
     ),
     "shop_member": ("shop_id", "user_id", "role", "created_at"),
     "shop_category": ("shop_id", "category"),
@@ -327,6 +327,7 @@ def shops(plan: IslandPlan, ids: Ids) -> Iterator[tuple]:
             "RCS",
             "Saint-Pierre" if commune.name in SOUTH else "Saint-Denis",
             legal_identity.vat_number_for(siret[:9]),
+            draw.choice((100_000, 500_000, 750_000, 1_000_000, 1_500_000)),  # share capital
         )
 
 

@@ -40,6 +40,7 @@ from otesaintjo.models import (
     ShopInvoiceCounter,
     User,
 )
+from otesaintjo.money import euros
 from otesaintjo.services import legal_identity
 from otesaintjo.services.cart_totals import NORMAL_VAT_BP, vat_included
 
@@ -256,10 +257,6 @@ async def issue_credit_note(
     return await _issue(session, order, InvoiceKind.CREDIT_NOTE, lines, now, refund.id)
 
 
-def euros(cents: int) -> str:
-    return f"{cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
-
-
 def percent(bp: int) -> str:
     return f"{bp / 100:g} %".replace(".", ",")
 
@@ -282,7 +279,8 @@ def _seller_text(seller: dict[str, Any]) -> str:
     address = f"{seller['street']}, {seller['postcode']} {seller['town']}"
     if not seller.get("legal_name"):
         return f"Vendeur : {seller['name']}\n{address}\nSIRET : {seller['siret']}"
-    rows = [f"Vendeur : {seller['legal_name']}, {seller['legal_form_label']}"]
+    capital = f" {seller['share_capital']}" if seller.get("share_capital") else ""
+    rows = [f"Vendeur : {seller['legal_name']}, {seller['legal_form_label']}{capital}"]
     if seller["name"] != seller["legal_name"]:
         rows.append(f"Boutique « {seller['name']} »")
     rows += [

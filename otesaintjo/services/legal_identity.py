@@ -3,9 +3,10 @@
 A shop may open without it (onboarding stays under 5 minutes); it is needed before its first
 invoice: the legal name (not the shop's display name), the legal form, the registration (RCS at
 a city's court, RM for craftspeople, or none for some micro-entrepreneurs and associations),
-and the VAT number — or, for a merchant under the VAT franchise (art. 293 B), no VAT number and
-no VAT. ``missing_fields`` says what is still lacking; ``services/held_invoices.py`` holds the
-invoices while anything is.
+the VAT number — or, for a merchant under the VAT franchise (art. 293 B), no VAT number and
+no VAT —, and for a commercial company its share capital (Code de commerce R123-237 2°).
+``missing_fields`` says what is still lacking; ``services/held_invoices.py`` holds the invoices
+while anything is.
 
 The VAT number is checked with python-stdnum (``stdnum.fr.tva``: FR, a 2-character key, then
 the SIREN) and must carry the SIREN of the shop's SIRET. Pure rules: no database here.
@@ -21,6 +22,7 @@ from stdnum.fr import tva
 
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import LegalForm, Registration, Shop
+from otesaintjo.money import euros
 from otesaintjo.services.validation import clean_text
 
 FIELD = "legalIdentity"
@@ -48,6 +50,9 @@ MUST_REGISTER = frozenset(
         LegalForm.SCOP,
     }
 )
+# Commercial companies state their share capital on invoices and letters (R123-237 2°).
+HAS_SHARE_CAPITAL = MUST_REGISTER
+MAX_SHARE_CAPITAL_CENTS = 10**14  # a trillion euros: beyond, a typing mistake
 FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 NOT_REGISTERED = "Dispensé d'immatriculation au RCS et au RM"
 
@@ -59,6 +64,7 @@ class MissingField:
     LEGAL_FORM = "LEGAL_FORM"
     REGISTRATION = "REGISTRATION"
     VAT_NUMBER = "VAT_NUMBER"
+    SHARE_CAPITAL = "SHARE_CAPITAL"
 
 
 MISSING_LABELS: dict[str, str] = {
@@ -66,6 +72,7 @@ MISSING_LABELS: dict[str, str] = {
     MissingField.LEGAL_FORM: "la forme juridique",
     MissingField.REGISTRATION: "l'immatriculation (RCS et sa ville, RM, ou aucune)",
     MissingField.VAT_NUMBER: "le numéro de TVA intracommunautaire (ou la franchise en base de TVA)",
+    MissingField.SHARE_CAPITAL: "le capital social (société commerciale)",
 }
 
 
@@ -79,6 +86,7 @@ class IdentityChanges:
     registration_city: str | None = None
     vat_number: str | None = None
     vat_franchise: bool | None = None
+    share_capital_cents: int | None = None
 
     def is_empty(self) -> bool:
         return all(value is None for value in self.__dict__.values())
@@ -115,6 +123,16 @@ def check_vat_number(value: str, siret: str, field: list[str]) -> str | None:
     return f"FR{compact}"
 
 
+def _share_capital(cents: int, field: list[str]) -> int:
+    if not 1 <= cents <= MAX_SHARE_CAPITAL_CENTS:
+        raise DomainError(
+            ErrorCode.INVALID_INPUT,
+            "Le capital social se donne en centimes, d'un centime à mille milliards d'euros.",
+            field,
+        )
+    return cents
+
+
 def _choice(value: str, allowed: dict[str, Any] | frozenset[str], field: list[str]) -> str:
     if value not in allowed:
         raise DomainError(ErrorCode.INVALID_INPUT, "Valeur inconnue.", field)
@@ -132,6 +150,7 @@ def checked_values(shop: Shop | None, siret: str, changes: IdentityChanges) -> d
         "registration_city": shop.registration_city if shop else None,
         "vat_number": shop.vat_number if shop else None,
         "vat_franchise": shop.vat_franchise if shop else False,
+        "share_capital_cents": shop.share_capital_cents if shop else None,
     }
     if changes.legal_name is not None:
         values["legal_name"] = checks.check(
@@ -161,7 +180,13 @@ def checked_values(shop: Shop | None, siret: str, changes: IdentityChanges) -> d
         )
     if changes.vat_franchise is not None:
         values["vat_franchise"] = changes.vat_franchise
+    if changes.share_capital_cents is not None:
+        values["share_capital_cents"] = checks.check(
+            _share_capital, changes.share_capital_cents, [FIELD, "shareCapitalCents"]
+        )
     checks.raise_if_any()
+    if values["legal_form"] not in HAS_SHARE_CAPITAL:
+        values["share_capital_cents"] = None  # an individual entrepreneur has no capital
     if values["registration"] != Registration.RCS:
         values["registration_city"] = None  # the city names an RCS court only
     elif not values["registration_city"]:
@@ -181,7 +206,7 @@ def checked_values(shop: Shop | None, siret: str, changes: IdentityChanges) -> d
         raise DomainError(
             ErrorCode.INVALID_INPUT,
             "L'identité légale est complète : corrigez-la, sans retirer ce qu'une facture doit"
-            " porter (numéro de TVA, ou franchise en base de TVA).",
+            " porter (numéro de TVA ou franchise en base de TVA, capital social).",
             [FIELD, "vatNumber"],
         )
     return values
@@ -199,6 +224,7 @@ COLUMNS = (
     "registration_city",
     "vat_number",
     "vat_franchise",
+    "share_capital_cents",
 )
 
 
@@ -214,7 +240,16 @@ def missing_of(values: dict[str, Any]) -> list[str]:
         missing.append(MissingField.REGISTRATION)
     if not values["vat_franchise"] and not values["vat_number"]:
         missing.append(MissingField.VAT_NUMBER)
+    if values["legal_form"] in HAS_SHARE_CAPITAL and not values["share_capital_cents"]:
+        missing.append(MissingField.SHARE_CAPITAL)
     return missing
+
+
+def share_capital_text(shop: Shop) -> str | None:
+    """« au capital de 7 500,00 € » for a company, else None."""
+    if shop.legal_form not in HAS_SHARE_CAPITAL or not shop.share_capital_cents:
+        return None
+    return f"au capital de {euros(shop.share_capital_cents)}"
 
 
 def spaced_siren(siren: str) -> str:
@@ -240,6 +275,7 @@ def seller(shop: Shop) -> dict[str, Any]:
         "legal_name": shop.legal_name,
         "legal_form": shop.legal_form,
         "legal_form_label": LEGAL_FORM_LABELS.get(shop.legal_form or ""),
+        "share_capital": share_capital_text(shop),
         "street": shop.street,
         "postcode": shop.postcode,
         "town": shop.town,

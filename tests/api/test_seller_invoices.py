@@ -47,7 +47,8 @@ CART = """{ cart { total { cents } shops { subtotal { cents } deliveryFee { cent
   lines { quantity unitPrice { cents } total { cents } }
   deliveryOptions { carrier fee { cents } regularFee { cents } importTaxesMayApply } } } }"""
 IDENTITY = """query($id: ID!) { node(id: $id) { ... on Shop {
-  legalNotice { legalName legalForm legalFormLabel siren registration vatNumber vatMention }
+  legalNotice { legalName legalForm legalFormLabel shareCapital siren registration vatNumber
+    vatMention }
   merchantDetails { legalIdentity { legalName legalForm registration registrationCity
     vatNumber vatFranchise missingFields complete heldInvoices } } } } }"""
 SET_IDENTITY = """mutation($input: UpdateShopLegalIdentityInput!) {
@@ -148,6 +149,7 @@ async def test_a_micro_entrepreneur_under_the_franchise_invoices_without_vat(
         "legalName": "Marie Hoarau",
         "legalForm": "EI",
         "legalFormLabel": "Entrepreneur individuel (EI)",
+        "shareCapital": None,
         "siren": "732829320",
         "registration": "Dispensé d'immatriculation au RCS et au RM",
         "vatNumber": None,
@@ -325,7 +327,7 @@ async def test_an_invoice_waits_for_the_legal_identity_then_is_issued(
     )
     assert half["shop"]["merchantDetails"]["legalIdentity"] == {
         "complete": False,
-        "missingFields": ["REGISTRATION", "VAT_NUMBER"],
+        "missingFields": ["REGISTRATION", "VAT_NUMBER", "SHARE_CAPITAL"],
         "heldInvoices": 3,
     }
     done = await ok(
@@ -338,6 +340,7 @@ async def test_an_invoice_waits_for_the_legal_identity_then_is_issued(
                         "registration": "RCS",
                         "registrationCity": "Saint-Pierre",
                         "vatNumber": "fr 44 732 829 320",
+                        "shareCapitalCents": 750_000,
                     },
                 }
             },
@@ -455,7 +458,11 @@ async def test_who_may_read_and_change_the_legal_identity(client, session_factor
 
     # The shop's merchant and staff may; staff's change is audited.
     await ok(
-        client(SET_IDENTITY, change(legalName="Boulangerie Payet", legalForm="SARL"), token=token),
+        client(
+            SET_IDENTITY,
+            change(legalName="Boulangerie Payet", legalForm="SARL", shareCapitalCents=750_000),
+            token=token,
+        ),
         "updateShopLegalIdentity",
     )
     staff = (await client.register("staff@example.re"))["accessToken"]
@@ -474,4 +481,5 @@ async def test_who_may_read_and_change_the_legal_identity(client, session_factor
     seen = (await client(IDENTITY, {"id": shop["id"]}, token=token))["data"]["node"]
     assert seen["merchantDetails"]["legalIdentity"]["complete"] is True
     assert seen["legalNotice"]["registration"] == "RM 974 732 829 320"
+    assert seen["legalNotice"]["shareCapital"] == "au capital de 7 500,00 €"
     assert SIRET.startswith(seen["legalNotice"]["siren"])

@@ -63,6 +63,8 @@ def test_what_an_invoice_still_lacks() -> None:
         registration_city="Saint-Pierre",
         vat_number="FR44732829320",
     )
+    assert legal_identity.missing_fields(company) == ["SHARE_CAPITAL"]  # R123-237 2°
+    company.share_capital_cents = 750_000
     assert legal_identity.missing_fields(company) == []
     assert legal_identity.registration_text(company) == "RCS Saint-Pierre 732 829 320"
     # Under the franchise (art. 293 B), no VAT number is needed.
@@ -105,6 +107,46 @@ def test_registrations_must_fit_the_legal_form() -> None:
     assert undone.value.code == "INVALID_INPUT"
 
 
+def test_a_company_states_its_share_capital_an_individual_has_none() -> None:
+    """Code de commerce R123-237 2°: a commercial company's invoices give its capital."""
+    values = legal_identity.checked_values(
+        None, SIRET, IdentityChanges(legal_form="SAS", share_capital_cents=100)
+    )
+    assert values["share_capital_cents"] == 100  # 1 €: a SAS may have that little
+    sas = shop(legal_form="SAS", share_capital_cents=1_000_000)
+    assert legal_identity.share_capital_text(sas) == "au capital de 10 000,00 €"
+    assert legal_identity.seller(sas)["share_capital"] == "au capital de 10 000,00 €"
+    # An individual entrepreneur or an association has no capital: dropped, never printed.
+    for form in ("EI", "ASSOCIATION"):
+        values = legal_identity.checked_values(
+            None, SIRET, IdentityChanges(legal_form=form, share_capital_cents=500_000)
+        )
+        assert values["share_capital_cents"] is None
+        assert legal_identity.share_capital_text(shop(legal_form=form)) is None
+    for wrong in (0, -100, 10**15):
+        with pytest.raises(DomainError) as refused:
+            legal_identity.checked_values(
+                None, SIRET, IdentityChanges(legal_form="SARL", share_capital_cents=wrong)
+            )
+        assert refused.value.code == "INVALID_INPUT"
+        assert refused.value.field == ["legalIdentity", "shareCapitalCents"]
+    # A company changing its form keeps its capital; becoming an EI, it has none.
+    complete = shop(
+        legal_name="Boulangerie Payet",
+        legal_form="SARL",
+        registration="RCS",
+        registration_city="Saint-Pierre",
+        vat_number="FR44732829320",
+        share_capital_cents=750_000,
+    )
+    kept = legal_identity.checked_values(complete, SIRET, IdentityChanges(legal_form="SAS"))
+    assert kept["share_capital_cents"] == 750_000
+    changed = legal_identity.checked_values(
+        complete, SIRET, IdentityChanges(legal_form="EI", registration="NONE")
+    )
+    assert changed["share_capital_cents"] is None
+
+
 def test_leaving_la_reunion_and_the_price_without_vat() -> None:
     assert not cart_totals.leaves_reunion("97480")
     assert not cart_totals.leaves_reunion(None)
@@ -130,6 +172,7 @@ def test_a_held_invoice_tells_the_day_of_the_sale() -> None:
         registration="RCS",
         registration_city="Saint-Pierre",
         vat_number="FR44732829320",
+        share_capital_cents=750_000,
     )
     document = Invoice(
         shop_id=1,
@@ -153,4 +196,4 @@ def test_a_held_invoice_tells_the_day_of_the_sale() -> None:
     reader = pypdf.PdfReader(io.BytesIO(invoices.render_pdf(document)))
     text = reader.pages[0].extract_text()
     assert "Date : 03/12/2026 - Commande CEN-0001 - Vente du 01/12/2026" in text
-    assert "Vendeur : Boulangerie Payet, SARL" in text
+    assert "Vendeur : Boulangerie Payet, SARL au capital de 7 500,00 €" in text

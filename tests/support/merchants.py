@@ -40,6 +40,7 @@ def legal_identity_input(siret: str = VALID_SIRET, **overrides: Any) -> dict[str
         "registration": "RCS",
         "registrationCity": "Saint-Pierre",
         "vatNumber": vat_number_for(siret),
+        "shareCapitalCents": 1_000_000,
     }
     data.update(overrides)
     return data

@@ -38,6 +38,7 @@ def _shop(name: str, email: str) -> shops.NewShop:
             registration="RCS",
             registration_city="Saint-Pierre",
             vat_number=legal_identity.vat_number_for(SIRET[:9]),
+            share_capital_cents=750_000,
         ),
     )
 

@@ -23,7 +23,7 @@ SHOP = DemoShop(
     email="boucherie-de-vincendo@demo.otesaintjo.re",
     phone="+262692556021",
     siret="39467627400027",
-    legal=DemoLegal("Boucherie Grondin", "SARL"),
+    legal=DemoLegal("Boucherie Grondin", "SARL", share_capital_cents=800_000),
     website="https://boucherie-de-vincendo.example",
     pickup_hours=opening_hours(
         tue=[("07:00", "12:30"), ("15:30", "18:30")],

@@ -30,7 +30,7 @@ SHOP = DemoShop(
     email="fournil-des-remparts@demo.otesaintjo.re",
     phone="+262692418305",
     siret="53279430200028",
-    legal=DemoLegal("Fournil des Remparts", "SARL"),
+    legal=DemoLegal("Fournil des Remparts", "SARL", share_capital_cents=1_000_000),
     website="https://fournil-des-remparts.example",
     pickup_hours=opening_hours(
         mon=[("06:00", "12:30")],

@@ -32,7 +32,7 @@ SHOP = DemoShop(
     email="ti-kafe-du-marche@demo.otesaintjo.re",
     phone="+262692418306",
     siret="91620700400018",
-    legal=DemoLegal("Ti Kafé", "SAS"),
+    legal=DemoLegal("Ti Kafé", "SAS", share_capital_cents=300_000),
     website=None,
     pickup_hours=opening_hours(
         mon=[("06:30", "17:30")],

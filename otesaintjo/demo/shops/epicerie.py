@@ -31,7 +31,7 @@ SHOP = DemoShop(
     email="epicerie-de-manapany@demo.otesaintjo.re",
     phone="+262693207714",
     siret="95762357200030",
-    legal=DemoLegal("Épicerie de Manapany", "EURL"),
+    legal=DemoLegal("Épicerie de Manapany", "EURL", share_capital_cents=500_000),
     website=None,
     pickup_hours=opening_hours(
         mon=[("07:30", "12:30"), ("14:30", "19:00")],

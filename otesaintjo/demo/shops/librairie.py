@@ -32,7 +32,7 @@ SHOP = DemoShop(
     email="la-case-a-lire@demo.otesaintjo.re",
     phone="+262692733409",
     siret="40416319800033",
-    legal=DemoLegal("La Case à Lire", "SCOP"),
+    legal=DemoLegal("La Case à Lire", "SCOP", share_capital_cents=1_200_000),
     website="https://la-case-a-lire.example",
     pickup_hours=opening_hours(
         mon=[("08:30", "12:00"), ("14:00", "18:00")],

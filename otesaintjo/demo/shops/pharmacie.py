@@ -34,7 +34,7 @@ SHOP = DemoShop(
     email="pharmacie-des-goyaviers@demo.otesaintjo.re",
     phone="+262692904476",
     siret="36949033900024",
-    legal=DemoLegal("Pharmacie des Goyaviers", "SARL"),
+    legal=DemoLegal("Pharmacie des Goyaviers", "SARL", share_capital_cents=5_000_000),
     website="https://pharmacie-des-goyaviers.example",
     pickup_hours=opening_hours(
         mon=[("08:00", "12:30"), ("14:00", "19:00")],

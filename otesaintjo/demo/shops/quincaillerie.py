@@ -23,7 +23,7 @@ SHOP = DemoShop(
     email="quincaillerie-du-grand-pre@demo.otesaintjo.re",
     phone="+262692380562",
     siret="42699914000020",
-    legal=DemoLegal("Quincaillerie du Grand Pré", "SAS"),
+    legal=DemoLegal("Quincaillerie du Grand Pré", "SAS", share_capital_cents=2_000_000),
     website=None,
     pickup_hours=opening_hours(
         mon=[("07:00", "12:00"), ("13:30", "17:30")],

@@ -30,7 +30,7 @@ SHOP = DemoShop(
     email="cycles-du-sud-sauvage@demo.otesaintjo.re",
     phone="+262692091254",
     siret="68069338900032",
-    legal=DemoLegal("Cycles du Sud Sauvage", "SASU"),
+    legal=DemoLegal("Cycles du Sud Sauvage", "SASU", share_capital_cents=100_000),
     website="https://cycles-du-sud-sauvage.example",
     pickup_hours=opening_hours(
         tue=[("08:30", "12:00"), ("13:30", "18:00")],
