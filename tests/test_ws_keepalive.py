@@ -82,9 +82,11 @@ async def test_each_socket_is_pinged_once_per_interval_by_one_sweep() -> None:
             assert max(sizes) - min(sizes) <= 1  # spread over the ticks, not one burst
             for client in answering:
                 assert not client.closed.is_set()
-                assert 4 <= len(client.pings) <= 6, client.pings
+                # Once per interval (not once per tick, nor never); loose bounds for a
+                # loaded machine's timers.
+                assert 3 <= len(client.pings) <= 6, client.pings
                 gaps = [b - a for a, b in zip(client.pings, client.pings[1:], strict=False)]
-                assert all(INTERVAL * 0.75 < gap < INTERVAL * 1.5 for gap in gaps), gaps
+                assert all(INTERVAL * 0.5 < gap < INTERVAL * 2 for gap in gaps), gaps
         for _ in range(100):  # the server sees the sockets go
             if asyncio.get_running_loop() not in ws_keepalive._sweeps:
                 break
@@ -99,7 +101,7 @@ async def test_a_peer_that_never_answers_is_closed_after_its_ping_times_out() ->
         clients(address, 3, answers_pings=False) as silent,
         clients(address, 3, answers_pings=True) as answering,
     ):
-        await asyncio.wait_for(asyncio.gather(*(c.closed.wait() for c in silent)), INTERVAL * 4)
+        await asyncio.wait_for(asyncio.gather(*(c.closed.wait() for c in silent)), INTERVAL * 8)
         assert [c.closed_with for c in silent] == [1011] * 3
         assert [len(c.pings) for c in silent] == [1] * 3  # one ping, then the close
         assert not any(c.closed.is_set() for c in answering)
