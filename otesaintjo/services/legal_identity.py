@@ -74,6 +74,13 @@ MISSING_LABELS: dict[str, str] = {
     MissingField.VAT_NUMBER: "le numéro de TVA intracommunautaire (ou la franchise en base de TVA)",
     MissingField.SHARE_CAPITAL: "le capital social (société commerciale)",
 }
+INPUT_OF: dict[str, str] = {  # the input field that gives each
+    MissingField.LEGAL_NAME: "legalName",
+    MissingField.LEGAL_FORM: "legalForm",
+    MissingField.REGISTRATION: "registration",
+    MissingField.VAT_NUMBER: "vatNumber",
+    MissingField.SHARE_CAPITAL: "shareCapitalCents",
+}
 
 
 @dataclass(frozen=True)
@@ -201,13 +208,14 @@ def checked_values(shop: Shop | None, siret: str, changes: IdentityChanges) -> d
             f"Une {LEGAL_FORM_LABELS[values['legal_form']]} est immatriculée au RCS (ou au RM).",
             [FIELD, "registration"],
         )
-    if shop is not None and not missing_fields(shop) and missing_of(values):
+    lacking = missing_of(values)
+    if shop is not None and not missing_fields(shop) and lacking:
         # Invoices were issued with it: it may be corrected, never left incomplete again.
         raise DomainError(
             ErrorCode.INVALID_INPUT,
             "L'identité légale est complète : corrigez-la, sans retirer ce qu'une facture doit"
-            " porter (numéro de TVA ou franchise en base de TVA, capital social).",
-            [FIELD, "vatNumber"],
+            f" porter ({MISSING_LABELS[lacking[0]]}).",
+            [FIELD, INPUT_OF[lacking[0]]],
         )
     return values
 

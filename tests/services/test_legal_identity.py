@@ -105,6 +105,14 @@ def test_registrations_must_fit_the_legal_form() -> None:
     with pytest.raises(DomainError) as undone:
         legal_identity.checked_values(complete, SIRET, IdentityChanges(vat_franchise=False))
     assert undone.value.code == "INVALID_INPUT"
+    assert undone.value.field == ["legalIdentity", "vatNumber"]
+    # Becoming a company, it must give its capital in the same change.
+    with pytest.raises(DomainError) as no_capital:
+        legal_identity.checked_values(
+            complete, SIRET, IdentityChanges(legal_form="SARL", registration_city="Saint-Pierre")
+        )
+    assert no_capital.value.field == ["legalIdentity", "shareCapitalCents"]
+    assert "le capital social" in no_capital.value.message
 
 
 def test_a_company_states_its_share_capital_an_individual_has_none() -> None:
