@@ -70,7 +70,11 @@ class KeepaliveSweep:
         payload = struct.pack("!I", self.ticks & 0xFFFFFFFF)  # tells a stale pong apart
         for socket in list(self.turns[self.turn]):
             socket.keepalive_visit(payload)
-        self._timer = self.loop.call_later(self.interval / TICKS_PER_INTERVAL, self._tick)
+        self._timer = (  # none once the last socket has gone (and this sweep with it)
+            self.loop.call_later(self.interval / TICKS_PER_INTERVAL, self._tick)
+            if self.sockets
+            else None
+        )
 
 
 _sweeps: dict[asyncio.AbstractEventLoop, KeepaliveSweep] = {}
