@@ -10,12 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from otesaintjo.db import unit_of_work
 from otesaintjo.errors import DomainError
 from otesaintjo.models import Purchase
-from otesaintjo.services import checkout, checkout_payment
+from otesaintjo.services import checkout_payment
 from tests.doubles.payments import InMemoryPayments
-from tests.support.service_town import ServiceTown, checkout_request
+from tests.support.service_town import ServiceTown
 
 NOW = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
 
@@ -36,14 +35,7 @@ async def town(session_factory, settings) -> ServiceTown:
 
 
 async def buy(session_factory, settings, gateway, town, key: str = "clé-1") -> Purchase:
-    return await checkout.checkout(
-        lambda: unit_of_work(session_factory),
-        gateway,
-        settings,
-        town.customer,
-        checkout_request(key),
-        NOW,
-    )
+    return await town.check_out(session_factory, settings, gateway, NOW, key)
 
 
 async def purchases(session_factory) -> list[Purchase]:

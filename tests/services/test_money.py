@@ -26,11 +26,11 @@ from otesaintjo.models import (
     ShopTransfer,
     TransferStatus,
 )
-from otesaintjo.services import checkout, invoices, orders, returns
+from otesaintjo.services import invoices, orders, returns
 from otesaintjo.services.money import PaymentFlow, ledger
 from otesaintjo.services.outbox import EMAIL_JOB
 from tests.doubles.payments import InMemoryPayments
-from tests.support.service_town import ServiceTown, checkout_request
+from tests.support.service_town import ServiceTown
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=REUNION)  # a Monday morning
 
@@ -53,14 +53,7 @@ async def town(session_factory, settings) -> ServiceTown:
 
 
 async def place(session_factory, settings, gateway, town, key: str = "clé-1"):
-    return await checkout.checkout(
-        lambda: unit_of_work(session_factory),
-        gateway,
-        settings,
-        town.customer,
-        checkout_request(key),
-        NOW,
-    )
+    return await town.check_out(session_factory, settings, gateway, NOW, key)
 
 
 async def rows(session_factory, query) -> list:

@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo.db import unit_of_work
-from otesaintjo.models import Product, Shop, User
-from otesaintjo.services import cart, catalogue, legal_identity, shops
+from otesaintjo.models import Product, Purchase, Shop, User
+from otesaintjo.services import cart, catalogue, checkout, legal_identity, shops
 from otesaintjo.services.checkout import CheckoutRequest
 
 EVERY_DAY = [(d, "00:00", "23:59") for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
@@ -130,6 +130,24 @@ class ServiceTown:
                 None,
                 now,  # type: ignore[arg-type]
             )
+
+    async def check_out(
+        self,
+        factory: async_sessionmaker[AsyncSession],
+        settings,
+        gateway,
+        now: datetime,
+        key: str = "clé-1",
+    ) -> Purchase:
+        """The customer's ``checkout`` of the cart, with ``key``, through the service."""
+        return await checkout.checkout(
+            lambda: unit_of_work(factory),
+            gateway,
+            settings,
+            self.customer,
+            checkout_request(key),
+            now,
+        )
 
 
 def checkout_request(key: str = "clé-1") -> CheckoutRequest:
