@@ -35,6 +35,20 @@ def shop(**identity) -> Shop:
     )
 
 
+def complete_company(**overrides) -> Shop:
+    """A SARL whose invoices can be issued (``overrides`` change any field)."""
+    identity = {
+        "legal_name": "Boulangerie Payet",
+        "legal_form": "SARL",
+        "registration": "RCS",
+        "registration_city": "Saint-Pierre",
+        "vat_number": "FR44732829320",
+        "share_capital_cents": 750_000,
+        **overrides,
+    }
+    return shop(**identity)
+
+
 def test_the_vat_number_is_the_sirens_and_checked_by_stdnum() -> None:
     assert legal_identity.vat_number_for("732829320") == "FR44732829320"
     assert tva.is_valid(legal_identity.vat_number_for("732829320"))
@@ -56,13 +70,7 @@ def test_what_an_invoice_still_lacks() -> None:
         "REGISTRATION",
         "VAT_NUMBER",
     ]
-    company = shop(
-        legal_name="Boulangerie Payet",
-        legal_form="SARL",
-        registration="RCS",
-        registration_city="Saint-Pierre",
-        vat_number="FR44732829320",
-    )
+    company = complete_company(share_capital_cents=None)
     assert legal_identity.missing_fields(company) == ["SHARE_CAPITAL"]  # R123-237 2°
     company.share_capital_cents = 750_000
     assert legal_identity.missing_fields(company) == []
@@ -139,14 +147,7 @@ def test_a_company_states_its_share_capital_an_individual_has_none() -> None:
         assert refused.value.code == "INVALID_INPUT"
         assert refused.value.field == ["legalIdentity", "shareCapitalCents"]
     # A company changing its form keeps its capital; becoming an EI, it has none.
-    complete = shop(
-        legal_name="Boulangerie Payet",
-        legal_form="SARL",
-        registration="RCS",
-        registration_city="Saint-Pierre",
-        vat_number="FR44732829320",
-        share_capital_cents=750_000,
-    )
+    complete = complete_company()
     kept = legal_identity.checked_values(complete, SIRET, IdentityChanges(legal_form="SAS"))
     assert kept["share_capital_cents"] == 750_000
     changed = legal_identity.checked_values(
@@ -174,14 +175,7 @@ def test_leaving_la_reunion_and_the_price_without_vat() -> None:
 def test_a_held_invoice_tells_the_day_of_the_sale() -> None:
     """Issued after the identity came, the invoice gives the sale's date too (art. 242
     nonies A: the date of the delivery when it differs from the invoice's)."""
-    company = shop(
-        legal_name="Boulangerie Payet",
-        legal_form="SARL",
-        registration="RCS",
-        registration_city="Saint-Pierre",
-        vat_number="FR44732829320",
-        share_capital_cents=750_000,
-    )
+    company = complete_company()
     document = Invoice(
         shop_id=1,
         number=1,
