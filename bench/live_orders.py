@@ -73,6 +73,7 @@ from checkout import (
     print_machine,
     register,
     save,
+    with_other_load,
 )
 from harness import BIN, BenchError, free_port, payment_doubles, server, stop
 
@@ -131,14 +132,7 @@ def cpu_table(before: dict[str, int], after: dict[str, int], seconds: float) -> 
     """``cpu_usage`` of bench/checkout.py, plus what the rest of the machine used (other
     processes, the kernel's own work): non-zero means the figures were measured on a busy
     machine."""
-    usage = cpu_usage(before, after, seconds)
-    machine = usage.pop("machine (100 % = every core)")
-    ours = sum(usage.values())
-    usage["everything else on the machine"] = round(
-        max(0.0, machine * (os.cpu_count() or 1) - ours), 1
-    )
-    usage["machine (100 % = every core)"] = machine
-    return usage
+    return with_other_load(cpu_usage(before, after, seconds))
 
 
 async def pg_sessions() -> int:
