@@ -45,6 +45,9 @@ import asyncpg
 import httpx
 from harness import BenchError, free_port, raised_throttles, server
 
+# The project's own proxy (importable: the editable install puts the checkout on sys.path).
+from tests.support.pg_proxy import RoundTrips, counting_proxy
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 BIN = Path(sys.executable).parent  # the virtualenv's bin (run with .venv/bin/python)
@@ -574,20 +577,26 @@ async def drive(
 
 
 class TripCounter:
-    """A TCP proxy in front of PostgreSQL, in a thread of its own, that counts round trips: a
-    burst of bytes from the client after the server last spoke (asyncpg sends a statement's
-    Parse/Bind/Execute/Sync in one write: one statement is one trip; BEGIN and COMMIT are one
-    each). As tests/support/pg_proxy.py; used only for the lone checkouts, never under load."""
+    """``tests/support/pg_proxy.py``'s counting proxy in front of PostgreSQL, run in a thread of
+    its own (this script's clients are synchronous): round trips are bursts of bytes from the
+    client after the server last spoke. Used only for the lone checkouts, never under load."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 5432) -> None:
         self.target = (host, port)
         self.port = 0
-        self.trips = 0
-        self.connections = 0
+        self._counts = RoundTrips()
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    @property
+    def trips(self) -> int:
+        return self._counts.count
+
+    @property
+    def connections(self) -> int:
+        return self._counts.connections
 
     def __enter__(self) -> TripCounter:
         self._thread.start()
@@ -602,37 +611,10 @@ class TripCounter:
 
     async def _serve(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        client_spoke_last: dict[int, bool] = {}
-
-        async def pump(
-            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, number: int, client: bool
-        ) -> None:
-            try:
-                while data := await reader.read(65536):
-                    if client and not client_spoke_last.get(number):
-                        self.trips += 1
-                    client_spoke_last[number] = client
-                    writer.write(data)
-                    await writer.drain()
-            except (ConnectionError, asyncio.CancelledError):
-                pass
-            finally:
-                writer.close()
-
-        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            self.connections += 1
-            number = self.connections
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-            await asyncio.gather(
-                pump(reader, upstream_writer, number, True),
-                pump(upstream_reader, writer, number, False),
-            )
-
-        listener = await asyncio.start_server(accept, HOST, 0)
-        self.port = listener.sockets[0].getsockname()[1]
-        self._ready.set()
-        await self._stop.wait()
-        listener.close()
+        async with counting_proxy(*self.target) as (port, counts):
+            self.port, self._counts = port, counts
+            self._ready.set()
+            await self._stop.wait()
 
 
 COUNTERS = {
