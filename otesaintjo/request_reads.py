@@ -149,8 +149,11 @@ class RequestReads:
         if connection is None:
             return
         try:
-            if self.snapshot and connection.dialect.name != "postgresql":
-                await connection.exec_driver_sql("ROLLBACK")
-            await connection.rollback()
+            # A statement cancelled mid-flight (a field abandoned with its request) leaves the
+            # connection invalidated: nothing to end on it, the pool discards it on close.
+            if not connection.invalidated:
+                if self.snapshot and connection.dialect.name != "postgresql":
+                    await connection.exec_driver_sql("ROLLBACK")
+                await connection.rollback()
         finally:
             await connection.close()

@@ -4,6 +4,7 @@ with the end of the request."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from sqlalchemy import text
 
@@ -65,5 +66,40 @@ async def test_uses_share_one_connection_one_at_a_time(database_url: str) -> Non
         assert reads.uses == 10
         await reads.close()
         assert engine.pool.checkedout() == 0
+    finally:
+        await engine.dispose()
+
+
+SLOW_READ = {
+    "sqlite": "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5000000)"
+    " SELECT count(*) FROM n",
+    "postgresql": "SELECT pg_sleep(2)",
+}
+
+
+async def test_a_read_cancelled_inside_a_snapshot_leaves_the_end_clean(database_url: str) -> None:
+    """A field abandoned mid-statement (its task cancelled) invalidates the connection: the end
+    of the request must not try to roll back on it (SQLite: « Can't reconnect until invalid
+    transaction is rolled back » reached the client as a 500), and the pool gets it back."""
+    engine = create_engine(database_url)
+    try:
+        reads = RequestReads(engine, snapshot=True)
+        reading = asyncio.Event()
+
+        async def abandoned_field() -> None:
+            async with reads() as session:
+                reading.set()
+                await session.execute(text(SLOW_READ[engine.dialect.name]))
+
+        field = asyncio.create_task(abandoned_field())
+        await reading.wait()
+        await asyncio.sleep(0.1)
+        field.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await field
+        await reads.close()
+        assert engine.pool.checkedout() == 0
+        async with engine.connect() as connection:  # the pool still serves
+            assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
