@@ -8,8 +8,11 @@ The traffic mix of ``bench/mix.py`` (storefront pages 1–10 by real cursors, se
 pages, product details) is checked identical on both, then replayed by wrk in three variants:
 
 - ``anonymous``: the mix, no token (our response cache serves what it may);
-- ``signed-in``: the same mix with the bearer tokens of several customers (no response cache;
-  the floor verifies each token and its sign-in session);
+- ``signed-in``: the same mix with the bearer tokens of several customers (our response cache
+  serves them the pages that read no viewer, as to visitors; the floor verifies each token and
+  its sign-in session);
+- ``uncached``: the signed-in mix with our response cache switched off: every request a full
+  execution, as every first view of a page;
 - ``checkout``: the anonymous mix while paid orders go through our server at a steady rate
   (``bench/shopper.py``), during the floor's turns too: the cache must survive selling.
 
@@ -70,10 +73,12 @@ from shopper import Shopper
 from otesaintjo.demo import SHOPS as DEMO_SHOPS
 
 PG_DATABASE = "otesaintjo_bench"
-VARIANTS = ("anonymous", "signed-in", "checkout")
+VARIANTS = ("anonymous", "signed-in", "uncached", "checkout")
+SIGNED_IN = frozenset({"signed-in", "uncached"})
 SERVERS = ("ours", "floor")
 LAUNCHER = BENCH / "serve_with_gc_stats.py"
 STATS = "/_bench/stats"
+CACHE_SWITCH = "/_bench/cache"
 SEED_TIMEOUT = 900.0
 SHOW_ERRORS = 5
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -473,11 +478,12 @@ async def run_variants(
 ) -> None:
     requests = mix.build_mix(inputs)
     for variant in options.variants:
-        signed_in = variant == "signed-in"
+        signed_in = variant in SIGNED_IN
         buying = variant == "checkout"
         if signed_in or buying:
             await shopper.sign_in()
         tokens = shopper.tokens if signed_in else None
+        await switch_cache(ours, on=variant != "uncached")
         for target in (ours, floor):
             target.requests = mix.write_requests(
                 workdir / f"{variant}-{target.name}.tsv", requests, target is floor, tokens
@@ -502,6 +508,15 @@ async def run_variants(
                         ours if buying else None,
                     )
                 )
+
+
+async def switch_cache(ours: Target, *, on: bool) -> None:
+    """Our response cache on or off (``serve_with_gc_stats.py``'s bench-only switch)."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = await http.post(f"{ours.url}{CACHE_SWITCH}", params={"on": "1" if on else "0"})
+    if answer.json() != {"cache": on}:
+        state = "on" if on else "off"
+        raise BenchError(f"the response cache did not switch {state}: {answer.text}")
 
 
 def bench_database(database: str, options: Options, measures: list[Measure]) -> dict[str, Any]:

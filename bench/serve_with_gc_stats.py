@@ -6,7 +6,7 @@ Nothing in the app changes: this process installs a ``gc.callbacks`` hook that t
 collection of the cyclic garbage collector, builds the app with the same factory
 (``otesaintjo.app:create_app``, or ``floor:create_app`` with ``--floor``) and runs it with
 uvicorn exactly as ``otesaintjo.cli.serve`` does with one worker (same options, access log at
-``info``, SIGTERM turned into a clean exit). One route is added, for the benchmark only:
+``info``, SIGTERM turned into a clean exit). Routes are added, for the benchmark only:
 
 ``GET /_bench/stats`` → ``{"gc": {...}, "cache": {...} | null}``
 
@@ -19,6 +19,9 @@ uvicorn exactly as ``otesaintjo.cli.serve`` does with one worker (same options, 
   new window: read once before a measurement, once after);
 - ``cache``: the response cache's counters (``runtime.response_cache``: ``hits``, ``misses``,
   and ``uncacheable`` where it keeps one), null for the floor or with the cache off.
+
+and, for our server only, ``POST /_bench/cache?on=0|1``, which turns the response cache off
+(every request executed, as a page's first view) and back on.
 
 Meant for production mode (the runner's environment): unlike ``serve``, it never migrates,
 seeds, or starts the offline payment servers itself.
@@ -42,6 +45,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 STATS_PATH = "/_bench/stats"
+CACHE_SWITCH_PATH = "/_bench/cache"
 
 
 class GcStats:
@@ -108,12 +112,26 @@ def add_stats_route(app: Starlette, cache: Any) -> Starlette:
     return app
 
 
+def add_cache_switch(app: Starlette) -> Starlette:
+    """``POST /_bench/cache?on=0|1``: our response cache off (every request a full execution,
+    as every first view of a page) or back on, for the ``uncached`` variant."""
+    runtime = app.state.runtime
+    kept = runtime.response_cache
+
+    async def switch(request: Request) -> JSONResponse:
+        runtime.response_cache = kept if request.query_params.get("on") == "1" else None
+        return JSONResponse({"cache": runtime.response_cache is not None})
+
+    app.router.routes.insert(0, Route(CACHE_SWITCH_PATH, switch, methods=["POST"]))
+    return app
+
+
 def create_ours() -> Starlette:
     from otesaintjo.app import create_app
 
     app = create_app()
     cache = getattr(app.state.runtime, "response_cache", None)
-    return add_stats_route(app, cache)
+    return add_cache_switch(add_stats_route(app, cache))
 
 
 def create_floor() -> Starlette:

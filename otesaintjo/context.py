@@ -53,7 +53,10 @@ class Context:
     push_reads: PushReads | None = None
     """What live pushes show, read once per event for this process's subscribers."""
     buckets: Buckets | None = None
-    viewer: Viewer | None = None
+    signed_in: Viewer | None = None
+    """Who the token names. Read it through ``viewer``: that records that the answer depends
+    on who asks (``CacheScope.viewer_read``), which an answer shared with every customer must
+    not."""
     access_token: str | None = None
     """The token a WebSocket connection signed in with (re-checked while it lives)."""
     connection_params: dict[str, Any] | None = field(default=None)
@@ -64,14 +67,28 @@ class Context:
     more than the shops it shows calls ``cache_scope.refuse``."""
 
     @property
+    def viewer(self) -> Viewer | None:
+        """The signed-in viewer; reading it makes this answer personal (never shared through
+        the response cache with another viewer, signed in or not)."""
+        if self.cache_scope is not None:
+            self.cache_scope.viewer_read = True
+        return self.signed_in
+
+    @viewer.setter
+    def viewer(self, viewer: Viewer | None) -> None:
+        self.signed_in = viewer
+
+    @property
     def user(self) -> User | None:
-        return self.viewer.user if self.viewer else None
+        viewer = self.viewer
+        return viewer.user if viewer else None
 
     async def member_of(self) -> Collection[int]:
         """The shops the viewer runs (one query per request, when a rule needs it)."""
-        if self.viewer is None:
+        viewer = self.viewer
+        if viewer is None:
             return ()
-        return await self.loaders.shop_ids_by_user_id.load(self.viewer.user.id)  # type: ignore[arg-type]
+        return await self.loaders.shop_ids_by_user_id.load(viewer.user.id)  # type: ignore[arg-type]
 
     async def manages_shop(self, shop_id: int) -> bool:
         """The viewer runs this shop, or is platform staff (``services.access``)."""
@@ -104,9 +121,10 @@ class Context:
 
     @property
     def client_key(self) -> str:
-        """Whose budget a request spends: the signed-in user's, else its address's."""
-        if self.viewer is not None:
-            return f"user:{self.viewer.user.id}"
+        """Whose budget a request spends: the signed-in user's, else its address's. Not
+        ``viewer``: the budget refuses or lets through, it never shapes an answer."""
+        if self.signed_in is not None:
+            return f"user:{self.signed_in.user.id}"
         return f"ip:{self.client.ip_address}"
 
     @property

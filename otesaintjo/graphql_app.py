@@ -98,7 +98,7 @@ class GraphQLApp(GraphQL[Context, None]):
         if key is None:
             await super().__call__(scope, _replay(body, receive), send)
             return
-        response = await self._cacheable(key, Request(scope, receive=_replay(body, receive)))
+        response, _ = await self._cacheable(key, Request(scope, receive=_replay(body, receive)))
         await response(scope, receive, send)
 
     async def _get(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,43 +127,55 @@ class GraphQLApp(GraphQL[Context, None]):
         if key is None:
             await super().__call__(scope, receive, send)
             return
-        response = await self._cacheable(key, request)
-        if response.status_code == 200:
+        response, shared = await self._cacheable(key, request)
+        if response.status_code == 200 and (shared or not _signed_in(request)):
             max_age = self.runtime.settings.http_cache_max_age_seconds
             response.headers["cache-control"] = (
                 f"public, max-age={max_age}" if max_age else "public, no-cache"
             )
+            if not shared:  # the anonymous answer only: a signed-in copy may differ
+                response.headers["vary"] = "Authorization"
             if _matches(request.headers.get("if-none-match"), response.headers["etag"]):
                 response = Response(status_code=304, headers=dict(response.headers))
         await response(scope, receive, send)
 
     def _cache_key(self, request: Request, payload: Any) -> str | None:
-        """The response-cache key of an anonymous catalogue read, else None."""
-        if self.runtime.response_cache is None or "authorization" in request.headers:
+        """The response-cache key of a catalogue read, else None. The same for every visitor:
+        who asks decides which entries may answer (``ResponseCache.lookup``), not the key."""
+        cache = self.runtime.response_cache
+        if cache is None:
             return None
-        return request_key(payload)
+        key = request_key(payload)
+        if key is None or not cache.worth_trying(key, signed_in=_signed_in(request)):
+            return None
+        return key
 
-    async def _cacheable(self, key: str, request: Request) -> Response:
+    async def _cacheable(self, key: str, request: Request) -> tuple[Response, bool]:
         """The kept answer if it is still exact, else a fresh execution in one snapshot,
-        kept when it read only the catalogue. Both carry an ``ETag`` of their bytes."""
+        kept when it read only the catalogue. Both carry an ``ETag`` of their bytes; the flag
+        says the answer depends on no viewer (the same for every visitor)."""
         cache = self.runtime.response_cache
         assert cache is not None
-        entry = await cache.lookup(key)
+        signed_in = _signed_in(request)
+        entry = await cache.lookup(key, signed_in=signed_in)
         if entry is not None:
-            return Response(entry.body, media_type="application/json", headers={"etag": entry.etag})
+            headers = {"etag": entry.etag}
+            return Response(entry.body, media_type="application/json", headers=headers), (
+                entry.shared
+            )
         state = request.scope[REQUEST_STATE]
         cache_scope = state[CACHE_SCOPE] = CacheScope()
         try:
             response = await self.run(request)
         except HTTPException as refused:  # as strawberry's own __call__ answers it
-            return PlainTextResponse(refused.reason, status_code=refused.status_code)
+            return PlainTextResponse(refused.reason, status_code=refused.status_code), False
         reads = state.get(READS)
         if response.status_code == 200:
             body = bytes(response.body)
             response.headers["etag"] = etag(body)
             if reads is not None:
-                await cache.store(key, cache_scope, body, reads.run)
-        return response
+                await cache.store(key, cache_scope, body, reads.run, signed_in=signed_in)
+        return response, not cache_scope.viewer_read
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -198,7 +210,12 @@ class GraphQLApp(GraphQL[Context, None]):
             reads = state[READS] = RequestReads(
                 runtime.engine, snapshot=cache_scope is not None, session_options=options
             )
-            viewer = await self._viewer(bearer_token(request.headers.get("authorization")), reads)
+            token = bearer_token(request.headers.get("authorization"))
+            if cache_scope is None:
+                viewer = await self._viewer(token, reads)
+            else:  # the sign-in check is not part of the answer: the scope does not see it
+                with cache_scope.paused():
+                    viewer = await self._viewer(token, reads)
         return Context(
             request=request,
             response=response,
@@ -214,7 +231,7 @@ class GraphQLApp(GraphQL[Context, None]):
             sign_in_checks=runtime.sign_in_checks,
             push_reads=runtime.push_reads,
             buckets=runtime.buckets,
-            viewer=viewer,
+            signed_in=viewer,
             now=now,
         )
 
@@ -239,6 +256,11 @@ class GraphQLApp(GraphQL[Context, None]):
             return None
         async with reads() as session:
             return await load_viewer(session, self.runtime.settings.secret_key, token)
+
+
+def _signed_in(request: Request) -> bool:
+    """The request carries credentials: only answers that depend on no viewer may serve it."""
+    return "authorization" in request.headers
 
 
 MAX_JSON_DEPTH = 32  # a GraphQL request's variables are never deeper; a deeper body is an attack

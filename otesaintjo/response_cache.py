@@ -3,7 +3,11 @@
 A response is reused only when all of these hold, so it is always what a fresh execution
 would return:
 
-- the request is anonymous (no ``Authorization``): nothing in it depends on a viewer;
+- nothing in it depends on who asks: the execution never read the viewer
+  (``Context.viewer`` records it in ``CacheScope.viewer_read``). Such an answer is the same
+  for every visitor, signed in or not, with a valid token or a stale one, and is served to all
+  of them (a customer browsing the catalogue costs what a visitor does). An answer that read
+  the viewer is kept for anonymous requests only, and a signed-in request's is never kept;
 - the document is one query whose root fields are all in ``CACHEABLE_ROOT_FIELDS``;
 - its execution read only catalogue tables (``CacheScope`` watches every statement and every
   row loaded; a review's author, an order, anything else makes it uncacheable);
@@ -25,7 +29,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -115,11 +120,24 @@ class CacheScope:
     shops: set[int] = field(default_factory=set)
     refused: str | None = None
     now: datetime | None = None  # the request's instant, its prices' (set by the context)
+    viewer_read: bool = False
+    """A resolver asked who the viewer is: the answer may differ from one viewer to another."""
+    recording: bool = True
 
     def refuse(self, reason: str) -> None:
         """This answer depends on more than the shops it shows (say, a stock order across
         every shop): execute it, never keep it."""
         self.refused = self.refused or reason
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Reads that are not part of the answer (the viewer's sign-in, checked before the
+        execution starts): neither recorded nor refused."""
+        self.recording = False
+        try:
+            yield
+        finally:
+            self.recording = True
 
     @property
     def session_options(self) -> dict[str, Any]:
@@ -134,6 +152,8 @@ class CatalogueReadSession(Session):
 @event.listens_for(CatalogueReadSession, "do_orm_execute")
 def _check_statement(state: ORMExecuteState) -> None:
     scope: CacheScope = state.session.info["cache_scope"]
+    if not scope.recording:
+        return
     outside = [m.class_.__name__ for m in state.all_mappers if m.class_ not in CATALOGUE]
     if outside:
         scope.refuse(f"reads {', '.join(sorted(outside))}")
@@ -142,6 +162,8 @@ def _check_statement(state: ORMExecuteState) -> None:
 @event.listens_for(CatalogueReadSession, "loaded_as_persistent")
 def _record_row(session: Session, instance: Any) -> None:
     scope: CacheScope = session.info["cache_scope"]
+    if not scope.recording:
+        return
     shop_of = SHOP_OF.get(type(instance))
     if shop_of is not None:
         scope.shops.add(shop_of(instance))
@@ -202,6 +224,8 @@ class Entry:
     valid_until: datetime | None
     body: bytes
     etag: str
+    shared: bool
+    """The execution never read the viewer: the answer of every visitor, signed in or not."""
 
 
 class ResponseCache:
@@ -210,14 +234,30 @@ class ResponseCache:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.max_entries = max_entries
         self._entries: OrderedDict[str, Entry] = OrderedDict()
+        # Keys whose signed-in execution was personal (it read the viewer) or read beyond the
+        # catalogue: later signed-in requests for them skip the snapshot and its two extra
+        # round trips (BEGIN, ROLLBACK), which can only be wasted there.
+        self._personal: OrderedDict[str, None] = OrderedDict()
         self.hits = 0
         self.misses = 0
         self.uncacheable = 0
 
-    async def lookup(self, key: str) -> Entry | None:
-        """The kept answer, if nothing it showed has changed since."""
+    def worth_trying(self, key: str, *, signed_in: bool) -> bool:
+        """False for a signed-in request whose answer for this key was personal last time."""
+        if signed_in and key in self._personal:
+            self._personal.move_to_end(key)
+            return False
+        return True
+
+    async def lookup(self, key: str, *, signed_in: bool = False) -> Entry | None:
+        """The kept answer, if nothing it showed has changed since (and, for a signed-in
+        request, if it depends on no viewer)."""
         entry = self._entries.get(key)
-        if entry is None or (entry.valid_until is not None and utcnow() >= entry.valid_until):
+        if (
+            entry is None
+            or (signed_in and not entry.shared)
+            or (entry.valid_until is not None and utcnow() >= entry.valid_until)
+        ):
             self.misses += 1
             return None
         async with self.engine.connect() as connection:
@@ -232,11 +272,24 @@ class ResponseCache:
         return entry
 
     async def store(
-        self, key: str, scope: CacheScope, body: bytes, run: Callable[..., Any]
+        self,
+        key: str,
+        scope: CacheScope,
+        body: bytes,
+        run: Callable[..., Any],
+        *,
+        signed_in: bool = False,
     ) -> None:
-        """Keep ``body``; ``run(work)`` runs ``work(connection)`` in the execution's snapshot."""
-        if scope.refused is not None:
+        """Keep ``body``; ``run(work)`` runs ``work(connection)`` in the execution's snapshot.
+        A signed-in request's answer is kept only when it read no viewer: then it is the
+        anonymous one."""
+        if scope.refused is not None or (signed_in and scope.viewer_read):
             self.uncacheable += 1
+            if signed_in:
+                self._personal[key] = None
+                self._personal.move_to_end(key)
+                while len(self._personal) > self.max_entries:
+                    self._personal.popitem(last=False)
             return
         try:
             result = json.loads(body)
@@ -249,7 +302,9 @@ class ResponseCache:
             return await read_versions(connection, scope.shops, scope.now or utcnow())
 
         versions, valid_until = await run(snapshot)
-        self._entries[key] = Entry(versions, valid_until, body, etag(body))
+        self._entries[key] = Entry(
+            versions, valid_until, body, etag(body), shared=not scope.viewer_read
+        )
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)

@@ -145,7 +145,7 @@ CATALOGUE = "query Vitrine { products(first: 2) { edges { node { name stock } } 
 
 async def test_http_caches_can_keep_and_revalidate_catalogue_reads(client, session_factory) -> None:
     """GET with a persisted hash, anonymous: ``public, no-cache`` and an ``ETag``; a
-    revalidation answers 304 until the catalogue changes. Signed-in answers: ``no-store``."""
+    revalidation answers 304 until the catalogue changes; a POST's answer is ``no-store``."""
     http = client.http
     await make_catalogue(session_factory, [{"name": "Letchis"}])
     await http.post("/graphql", json={"query": CATALOGUE, "extensions": persisted(CATALOGUE)})
@@ -160,13 +160,35 @@ async def test_http_caches_can_keep_and_revalidate_catalogue_reads(client, sessi
     changed = await http.get("/graphql", params=params, headers={"If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["etag"] != tag
     assert changed.json()["data"]["products"]["edges"][0]["node"]["stock"] == 7
-    token = (await client.register("lea@example.re"))["accessToken"]
-    signed_in = await http.get(
-        "/graphql", params=params, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert signed_in.status_code == 200 and signed_in.headers["cache-control"] == "no-store"
     posted = await http.post("/graphql", json={"query": CATALOGUE})
     assert posted.headers["cache-control"] == "no-store"
+
+
+async def test_http_caches_keep_answers_that_depend_on_a_viewer_apart(
+    client, session_factory
+) -> None:
+    """A catalogue page reads no viewer: a signed-in GET gets the public answer. A document
+    that reads the viewer is public for anonymous requests only, and says it varies with
+    ``Authorization``; a signed-in GET of it is ``no-store``."""
+    http = client.http
+    await make_catalogue(session_factory, [{"name": "Letchis"}])
+    token = (await client.register("lea@example.re"))["accessToken"]
+    signed_in = {"Authorization": f"Bearer {token}"}
+    personal = "query Boutique { shops(first: 1) { edges { node { viewerCanManage } } } }"
+    for document in (CATALOGUE, personal):
+        await http.post("/graphql", json={"query": document, "extensions": persisted(document)})
+    public = {"extensions": json.dumps(persisted(CATALOGUE))}
+    for headers in ({}, signed_in, signed_in):
+        got = await http.get("/graphql", params=public, headers=headers)
+        assert got.headers["cache-control"] == "public, no-cache"
+        assert "Authorization" not in got.headers["vary"]  # "Origin" (CORS) only
+    varies = {"extensions": json.dumps(persisted(personal))}
+    for _ in range(2):  # executed then kept: the same headers
+        anonymous = await http.get("/graphql", params=varies)
+        assert anonymous.headers["cache-control"] == "public, no-cache"
+        assert "Authorization" in anonymous.headers["vary"]
+    mine = await http.get("/graphql", params=varies, headers=signed_in)
+    assert mine.status_code == 200 and mine.headers["cache-control"] == "no-store"
 
 
 async def test_a_max_age_can_be_chosen_for_http_caches(http_for, session_factory) -> None:

@@ -92,6 +92,48 @@ async def test_signed_in_requests_and_errors_are_never_cached(app, client, sessi
     assert app.state.runtime.response_cache.hits == 1  # only the second anonymous shop read
 
 
+async def test_a_signed_in_customer_gets_the_answer_every_visitor_gets(
+    app, client, session_factory
+) -> None:
+    """A page that reads no viewer is the same for everyone: kept from a signed-in request,
+    served to visitors and customers alike, with a token good or stale (which changes nothing
+    in such an answer), with no sign-in check and nothing executed."""
+    await make_catalogue(session_factory, [{"name": "Letchis", "price_cents": 800}])
+    token = (await client.register("lea@example.re"))["accessToken"]
+    first = await client(PAGE, token=token)
+    with count_statements(app.state.runtime.engine) as statements:
+        answers = [await client(PAGE), await client(PAGE, token=token)]
+        answers.append(await client(PAGE, token="not-a-token"))
+    assert answers == [first] * 3
+    assert app.state.runtime.response_cache.hits == 3
+    assert len(statements) == 3  # each hit's one version read
+    assert all("catalogue_listing_version" in statement for statement in statements)
+
+
+async def test_an_answer_that_reads_the_viewer_is_never_shared(
+    app, client, session_factory
+) -> None:
+    """A merchant's own field (the stock alert threshold) read by anyone else, in any order:
+    the merchant's answer is never kept, the anonymous one serves anonymous requests only."""
+    token, shop = await merchant(client)
+    product = await add_product(client, token, shop["id"], lowStockThreshold=5)
+    customer = (await client.register("lea@example.re"))["accessToken"]
+    query = "query($id: ID!) { node(id: $id) { ... on Product { name lowStockThreshold } } }"
+
+    async def threshold(token: str | None = None) -> int | None:
+        body = await client(query, {"id": product["id"]}, token=token)
+        return body["data"]["node"]["lowStockThreshold"]
+
+    assert await threshold(token) == 5  # executed, not kept: personal
+    assert await threshold() is None  # executed, kept for anonymous requests
+    assert await threshold() is None  # the only hit
+    # Signed in, this key's answer was personal: executed, no longer tried for the cache.
+    assert await threshold(customer) is None
+    assert await threshold(token) == 5
+    cache = app.state.runtime.response_cache
+    assert cache.hits == 1 and cache.uncacheable == 1
+
+
 @pytest.mark.parametrize(
     ("query", "cacheable"),
     [
