@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from otesaintjo.clock import utcnow
-from otesaintjo.models import AuthSession, User
+from otesaintjo.models import AuthSession, ShopMember, User
 
 ALGORITHM = "HS256"
 AUDIENCE = "otesaintjo-api"
@@ -84,6 +84,34 @@ async def load_viewer(session: AsyncSession, secret_key: str, token: str | None)
         )
     ).scalar_one_or_none()
     return Viewer(user=row, session_id=int(claims["sid"])) if row else None
+
+
+async def runs_any_shop(
+    connection: AsyncConnection, secret_key: str, token: str | None, shop_ids: Collection[int]
+) -> bool:
+    """Whether the token's viewer (``load_viewer``'s rule) is staff or runs one of these shops,
+    in one statement: a signed-in request served a kept answer that asked exactly this (a
+    shop's merchants see its offline products) gets it only if not. No viewer: False."""
+    claims = decode_access_token(secret_key, token) if token else None
+    if claims is None or not shop_ids:
+        return False
+    runs = exists().where(
+        ShopMember.user_id == User.id,
+        ShopMember.shop_id.in_(sorted(shop_ids)),  # type: ignore[attr-defined]
+    )
+    found = (
+        await connection.execute(
+            select(User.is_staff, runs)
+            .join(AuthSession, AuthSession.user_id == User.id)
+            .where(
+                AuthSession.id == int(claims["sid"]),
+                User.id == int(claims["sub"]),
+                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+                AuthSession.expires_at > utcnow(),
+            )
+        )
+    ).first()
+    return found is not None and bool(found[0] or found[1])
 
 
 SIGN_INS_AT_ONCE = 500  # session ids per statement (SQLite allows 999 parameters)

@@ -70,9 +70,12 @@ class Context:
     def viewer(self) -> Viewer | None:
         """The signed-in viewer; reading it makes this answer personal (never shared through
         the response cache with another viewer, signed in or not)."""
+        self._answer_is_personal()
+        return self.signed_in
+
+    def _answer_is_personal(self) -> None:
         if self.cache_scope is not None:
             self.cache_scope.viewer_read = True
-        return self.signed_in
 
     @viewer.setter
     def viewer(self, viewer: Viewer | None) -> None:
@@ -85,14 +88,26 @@ class Context:
 
     async def member_of(self) -> Collection[int]:
         """The shops the viewer runs (one query per request, when a rule needs it)."""
-        viewer = self.viewer
-        if viewer is None:
+        self._answer_is_personal()
+        return await self._shop_ids()
+
+    async def _shop_ids(self) -> Collection[int]:
+        if self.signed_in is None:
             return ()
-        return await self.loaders.shop_ids_by_user_id.load(viewer.user.id)  # type: ignore[arg-type]
+        return await self.loaders.shop_ids_by_user_id.load(self.signed_in.user.id)  # type: ignore[arg-type]
 
     async def manages_shop(self, shop_id: int) -> bool:
-        """The viewer runs this shop, or is platform staff (``services.access``)."""
-        return await access.manages_shop(self.user, shop_id, self.member_of)
+        """The viewer runs this shop, or is platform staff (``services.access``). No is also
+        every anonymous visitor's answer: the answer is then kept for all who get the same no
+        (a customer's shop page is the one everybody gets); a yes makes it this viewer's."""
+        user = self.signed_in.user if self.signed_in else None
+        manages = await access.manages_shop(user, shop_id, self._shop_ids)
+        if self.cache_scope is not None:
+            if manages:
+                self.cache_scope.runs_a_shown_shop = True
+            else:
+                self.cache_scope.asked_shops.add(shop_id)
+        return manages
 
     def payment_flow(self) -> PaymentFlow:
         """The payment machinery, or a refusal when no payment provider is configured."""

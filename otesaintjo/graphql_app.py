@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from cross_web import HTTPException
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -18,7 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from otesaintjo.auth import Viewer, bearer_token, load_viewer
+from otesaintjo.auth import Viewer, bearer_token, load_viewer, runs_any_shop
 from otesaintjo.clock import utcnow
 from otesaintjo.context import Context
 from otesaintjo.loaders import Loaders
@@ -127,16 +128,18 @@ class GraphQLApp(GraphQL[Context, None]):
         if key is None:
             await super().__call__(scope, receive, send)
             return
-        response, shared = await self._cacheable(key, request)
-        if response.status_code == 200 and (shared or not _signed_in(request)):
+        response, everyones = await self._cacheable(key, request)
+        if response.status_code == 200 and (everyones or not _signed_in(request)):
             max_age = self.runtime.settings.http_cache_max_age_seconds
             response.headers["cache-control"] = (
                 f"public, max-age={max_age}" if max_age else "public, no-cache"
             )
-            if not shared:  # the anonymous answer only: a signed-in copy may differ
+            if not everyones:  # the anonymous answer only: a signed-in copy may differ
                 response.headers["vary"] = "Authorization"
             if _matches(request.headers.get("if-none-match"), response.headers["etag"]):
                 response = Response(status_code=304, headers=dict(response.headers))
+        elif response.status_code == 200:  # this viewer's (checked, or executed for them)
+            response.headers["cache-control"] = "no-store"
         await response(scope, receive, send)
 
     def _cache_key(self, request: Request, payload: Any) -> str | None:
@@ -153,15 +156,21 @@ class GraphQLApp(GraphQL[Context, None]):
     async def _cacheable(self, key: str, request: Request) -> tuple[Response, bool]:
         """The kept answer if it is still exact, else a fresh execution in one snapshot,
         kept when it read only the catalogue. Both carry an ``ETag`` of their bytes; the flag
-        says the answer depends on no viewer (the same for every visitor)."""
+        says the answer is every visitor's, whoever they are (what HTTP caches may share)."""
         cache = self.runtime.response_cache
         assert cache is not None
         signed_in = _signed_in(request)
-        entry = await cache.lookup(key, signed_in=signed_in)
+        token = bearer_token(request.headers.get("authorization"))
+        secret_key = self.runtime.settings.secret_key
+
+        async def runs_any(connection: AsyncConnection, shops: frozenset[int]) -> bool:
+            return await runs_any_shop(connection, secret_key, token, shops)
+
+        entry = await cache.lookup(key, signed_in=signed_in, runs_any_shop=runs_any)
         if entry is not None:
             headers = {"etag": entry.etag}
             return Response(entry.body, media_type="application/json", headers=headers), (
-                entry.shared
+                entry.shared and not entry.asked_shops
             )
         state = request.scope[REQUEST_STATE]
         cache_scope = state[CACHE_SCOPE] = CacheScope()
@@ -175,7 +184,7 @@ class GraphQLApp(GraphQL[Context, None]):
             response.headers["etag"] = etag(body)
             if reads is not None:
                 await cache.store(key, cache_scope, body, reads.run, signed_in=signed_in)
-        return response, not cache_scope.viewer_read
+        return response, cache_scope.same_for_everyone
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -39,6 +39,7 @@ from otesaintjo.models import (
     User,
 )
 from otesaintjo.request_reads import SessionSource as Factory
+from otesaintjo.response_cache import VIEWER_FACT
 from otesaintjo.services.pricing import ActivePromotion
 from otesaintjo.services.promotions import active_promotions
 from otesaintjo.services.reference_prices import Priced, reference_prices
@@ -230,6 +231,7 @@ class Loaders:
                     select(ShopMember.user_id, ShopMember.shop_id)
                     .where(one_of(dialect, ShopMember.user_id, ids))  # type: ignore[attr-defined]
                     .order_by(ShopMember.shop_id)
+                    .execution_options(**{VIEWER_FACT: True})
                 ),
             )
         )

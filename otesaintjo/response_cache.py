@@ -6,8 +6,13 @@ would return:
 - nothing in it depends on who asks: the execution never read the viewer
   (``Context.viewer`` records it in ``CacheScope.viewer_read``). Such an answer is the same
   for every visitor, signed in or not, with a valid token or a stale one, and is served to all
-  of them (a customer browsing the catalogue costs what a visitor does). An answer that read
-  the viewer is kept for anonymous requests only, and a signed-in request's is never kept;
+  of them (a customer browsing the catalogue costs what a visitor does). One question is
+  allowed: "does the viewer run shop X?" (``Context.manages_shop``: a shop's merchants also see
+  its offline products and stock alerts). Answered no, as for any visitor, the answer is kept
+  with the shops asked, and serves a signed-in request only after one statement says its
+  viewer is not staff and runs none of them (``auth.runs_any_shop``); answered yes, it is that
+  merchant's alone. An answer that read the viewer otherwise is kept for anonymous requests
+  only, and a signed-in request's is never kept;
 - the document is one query whose root fields are all in ``CACHEABLE_ROOT_FIELDS``;
 - its execution read only catalogue tables (``CacheScope`` watches every statement and every
   row loaded; a review's author, an order, anything else makes it uncacheable);
@@ -29,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,12 +127,22 @@ class CacheScope:
     now: datetime | None = None  # the request's instant, its prices' (set by the context)
     viewer_read: bool = False
     """A resolver asked who the viewer is: the answer may differ from one viewer to another."""
+    asked_shops: set[int] = field(default_factory=set)
+    """Shops asked "does the viewer run it?" and answered no, as for any visitor: the answer
+    serves a signed-in viewer only after the same question gets the same no for them."""
+    runs_a_shown_shop: bool = False
+    """This viewer runs a shop the answer asked about: theirs alone."""
     recording: bool = True
 
     def refuse(self, reason: str) -> None:
         """This answer depends on more than the shops it shows (say, a stock order across
         every shop): execute it, never keep it."""
         self.refused = self.refused or reason
+
+    @property
+    def same_for_everyone(self) -> bool:
+        """Nothing in the answer depends on who asks, nor was any question asked about them."""
+        return not (self.viewer_read or self.asked_shops or self.runs_a_shown_shop)
 
     @contextmanager
     def paused(self) -> Iterator[None]:
@@ -149,10 +164,16 @@ class CatalogueReadSession(Session):
     """The sessions of a cacheable execution: every statement and loaded row is checked."""
 
 
+VIEWER_FACT = "otesaintjo_viewer_fact"
+"""An execution option for a statement about who the viewer is (the shops they run), read to
+decide what they may see, not shown: the scope neither records nor refuses it. What the
+decision changes is the ``Context``'s business (``viewer_read``)."""
+
+
 @event.listens_for(CatalogueReadSession, "do_orm_execute")
 def _check_statement(state: ORMExecuteState) -> None:
     scope: CacheScope = state.session.info["cache_scope"]
-    if not scope.recording:
+    if not scope.recording or state.execution_options.get(VIEWER_FACT):
         return
     outside = [m.class_.__name__ for m in state.all_mappers if m.class_ not in CATALOGUE]
     if outside:
@@ -172,6 +193,7 @@ def _record_row(session: Session, instance: Any) -> None:
 
 
 Versions = dict[int, int]
+RunsAnyShop = Callable[[AsyncConnection, frozenset[int]], Awaitable[bool]]
 
 
 async def read_versions(
@@ -225,7 +247,9 @@ class Entry:
     body: bytes
     etag: str
     shared: bool
-    """The execution never read the viewer: the answer of every visitor, signed in or not."""
+    """The execution never read the viewer: the answer of every visitor, signed in or not
+    (but those who run one of ``asked_shops``)."""
+    asked_shops: frozenset[int] = frozenset()
 
 
 class ResponseCache:
@@ -249,9 +273,12 @@ class ResponseCache:
             return False
         return True
 
-    async def lookup(self, key: str, *, signed_in: bool = False) -> Entry | None:
-        """The kept answer, if nothing it showed has changed since (and, for a signed-in
-        request, if it depends on no viewer)."""
+    async def lookup(
+        self, key: str, *, signed_in: bool = False, runs_any_shop: RunsAnyShop | None = None
+    ) -> Entry | None:
+        """The kept answer, if nothing it showed has changed since. For a signed-in request,
+        only one that read no viewer, and, when it asked whether the viewer runs some shops,
+        only if ``runs_any_shop(connection, shops)`` says this viewer runs none of them."""
         entry = self._entries.get(key)
         if (
             entry is None
@@ -264,7 +291,12 @@ class ResponseCache:
             current, _ = await read_versions(
                 connection, (k for k in entry.versions if k != LISTING)
             )
-        if current != entry.versions:
+            theirs = (
+                signed_in
+                and bool(entry.asked_shops)
+                and (runs_any_shop is None or await runs_any_shop(connection, entry.asked_shops))
+            )
+        if current != entry.versions or theirs:
             self.misses += 1
             return None
         self._entries.move_to_end(key)
@@ -283,9 +315,12 @@ class ResponseCache:
         """Keep ``body``; ``run(work)`` runs ``work(connection)`` in the execution's snapshot.
         A signed-in request's answer is kept only when it read no viewer: then it is the
         anonymous one."""
-        if scope.refused is not None or (signed_in and scope.viewer_read):
+        personal = scope.viewer_read or scope.runs_a_shown_shop
+        if scope.refused is not None or (signed_in and personal):
             self.uncacheable += 1
-            if signed_in:
+            # Not tried again for signed-in requests, unless only this viewer's answer was
+            # their own (a merchant's own shop page: the customers' is still shared).
+            if signed_in and not (scope.runs_a_shown_shop and not scope.viewer_read):
                 self._personal[key] = None
                 self._personal.move_to_end(key)
                 while len(self._personal) > self.max_entries:
@@ -303,7 +338,12 @@ class ResponseCache:
 
         versions, valid_until = await run(snapshot)
         self._entries[key] = Entry(
-            versions, valid_until, body, etag(body), shared=not scope.viewer_read
+            versions,
+            valid_until,
+            body,
+            etag(body),
+            shared=not scope.viewer_read,
+            asked_shops=frozenset(scope.asked_shops),
         )
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:

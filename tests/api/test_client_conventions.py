@@ -167,9 +167,10 @@ async def test_http_caches_can_keep_and_revalidate_catalogue_reads(client, sessi
 async def test_http_caches_keep_answers_that_depend_on_a_viewer_apart(
     client, session_factory
 ) -> None:
-    """A catalogue page reads no viewer: a signed-in GET gets the public answer. A document
-    that reads the viewer is public for anonymous requests only, and says it varies with
-    ``Authorization``; a signed-in GET of it is ``no-store``."""
+    """A catalogue page asks nothing about the viewer: a signed-in GET gets the public answer.
+    A document that does (does the viewer run this shop?) is public for anonymous requests
+    only, and says it varies with ``Authorization``; a signed-in GET of it is ``no-store``,
+    even when our own cache could answer it."""
     http = client.http
     await make_catalogue(session_factory, [{"name": "Letchis"}])
     token = (await client.register("lea@example.re"))["accessToken"]
@@ -187,8 +188,9 @@ async def test_http_caches_keep_answers_that_depend_on_a_viewer_apart(
         anonymous = await http.get("/graphql", params=varies)
         assert anonymous.headers["cache-control"] == "public, no-cache"
         assert "Authorization" in anonymous.headers["vary"]
-    mine = await http.get("/graphql", params=varies, headers=signed_in)
-    assert mine.status_code == 200 and mine.headers["cache-control"] == "no-store"
+    for _ in range(2):
+        mine = await http.get("/graphql", params=varies, headers=signed_in)
+        assert mine.status_code == 200 and mine.headers["cache-control"] == "no-store"
 
 
 async def test_a_max_age_can_be_chosen_for_http_caches(http_for, session_factory) -> None:

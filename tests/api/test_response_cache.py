@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import text
+from sqlalchemy import select, text
+from strawberry.relay import to_base64
 
 from otesaintjo.models import Promotion, ShopReview, User
 from otesaintjo.response_cache import is_cacheable_document
@@ -113,8 +114,38 @@ async def test_a_signed_in_customer_gets_the_answer_every_visitor_gets(
 async def test_an_answer_that_reads_the_viewer_is_never_shared(
     app, client, session_factory
 ) -> None:
-    """A merchant's own field (the stock alert threshold) read by anyone else, in any order:
-    the merchant's answer is never kept, the anonymous one serves anonymous requests only."""
+    """A review's ``viewerCanEdit`` reads who asks: its author's answer is never kept, the
+    anonymous one serves anonymous requests only, and signed-in requests for it stop trying
+    the cache (no snapshot to open for nothing)."""
+    (shop,), _ = await make_catalogue(session_factory, [{"name": "Pain"}])
+    author = (await client.register("lea@example.re"))["accessToken"]
+    other = (await client.register("paul@example.re"))["accessToken"]
+    async with session_factory() as session, session.begin():
+        lea = (await session.execute(select(User.id).where(User.email == "lea@example.re"))).one()[
+            0
+        ]
+        review = ShopReview(shop_id=shop.id, user_id=lea, rating=5, comment="Bon pain")
+        session.add(review)
+    query = "query($id: ID!) { node(id: $id) { ... on ShopReview { rating viewerCanEdit } } }"
+    review_id = to_base64("ShopReview", review.id)
+
+    async def can_edit(token: str | None = None) -> bool:
+        body = await client(query, {"id": review_id}, token=token)
+        return body["data"]["node"]["viewerCanEdit"]
+
+    assert await can_edit(author)  # executed, not kept
+    assert not await can_edit()  # executed, kept for anonymous requests
+    assert not await can_edit()  # the only hit
+    assert not await can_edit(other)  # executed, without trying the cache
+    assert await can_edit(author)
+    cache = app.state.runtime.response_cache
+    assert cache.hits == 1 and cache.uncacheable == 1
+
+
+async def test_a_merchant_s_own_answer_is_theirs_alone(app, client, session_factory) -> None:
+    """The stock alert threshold shows to the shop's merchants only. Asking "does the viewer
+    run this shop?" and hearing no, as any visitor, keeps the answer for those who get the
+    same no (one statement checks a signed-in viewer); the merchant always gets theirs."""
     token, shop = await merchant(client)
     product = await add_product(client, token, shop["id"], lowStockThreshold=5)
     customer = (await client.register("lea@example.re"))["accessToken"]
@@ -124,14 +155,40 @@ async def test_an_answer_that_reads_the_viewer_is_never_shared(
         body = await client(query, {"id": product["id"]}, token=token)
         return body["data"]["node"]["lowStockThreshold"]
 
-    assert await threshold(token) == 5  # executed, not kept: personal
-    assert await threshold() is None  # executed, kept for anonymous requests
-    assert await threshold() is None  # the only hit
-    # Signed in, this key's answer was personal: executed, no longer tried for the cache.
-    assert await threshold(customer) is None
-    assert await threshold(token) == 5
     cache = app.state.runtime.response_cache
-    assert cache.hits == 1 and cache.uncacheable == 1
+    assert await threshold(token) == 5  # executed, not kept: the merchant's
+    assert await threshold() is None  # executed, kept
+    assert await threshold() is None and await threshold(customer) is None
+    assert cache.hits == 2
+    assert await threshold(token) == 5  # checked, executed
+    assert await threshold("forged.token") is None  # no viewer: every visitor's answer
+    assert cache.hits == 3 and cache.uncacheable == 2
+
+
+async def test_a_shop_page_is_shared_unless_the_viewer_runs_the_shop(
+    app, client, session_factory
+) -> None:
+    """A shop's page asks whether the viewer runs the shop (its merchants also see its offline
+    products). No is every visitor's answer: a customer's page is shared. The merchant's is
+    not, nor served to anyone else."""
+    token, shop = await merchant(client)
+    await add_product(client, token, shop["id"], name="En vitrine")
+    await add_product(client, token, shop["id"], name="En réserve", online=False)
+    customer = (await client.register("lea@example.re"))["accessToken"]
+    page = "query($slug: String!) { shop(slug: $slug) { products { edges { node { name } } } } }"
+
+    async def names(token: str | None = None) -> set[str]:
+        body = await client(page, {"slug": shop["slug"]}, token=token)
+        return {edge["node"]["name"] for edge in body["data"]["shop"]["products"]["edges"]}
+
+    cache = app.state.runtime.response_cache
+    assert await names(customer) == {"En vitrine"}  # executed, kept: shared
+    assert await names() == {"En vitrine"}
+    assert await names(customer) == {"En vitrine"}
+    assert cache.hits == 2
+    assert await names(token) == {"En vitrine", "En réserve"}  # the merchant's: executed
+    assert await names() == {"En vitrine"} and await names(customer) == {"En vitrine"}
+    assert cache.hits == 4 and cache.uncacheable == 1
 
 
 @pytest.mark.parametrize(
