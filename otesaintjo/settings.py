@@ -108,7 +108,7 @@ class Settings(BaseSettings):
     # 0 = "public, no-cache" (an HTTP cache keeps the answer and revalidates it with its
     # ETag each time: never stale); N > 0 = "public, max-age=N" (up to N s stale, no trip).
     http_cache_max_age_seconds: int = Field(default=0, ge=0, le=3600)
-    response_cache: bool = True  # anonymous catalogue reads, exact invalidation (response_cache.py)
+    response_cache: bool = True  # catalogue reads, exact invalidation (response_cache.py)
     # Apollo's automatic persisted queries: where registered documents live ("redis" to share
     # them between API processes, at redis_url), and the front end's trusted documents.
     persisted_queries: Literal["memory", "redis"] = "memory"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
 
@@ -12,11 +14,12 @@ from strawberry.types import Info
 from otesaintjo import labels, models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
+from otesaintjo.schema.loaded import selected_below, then
 from otesaintjo.schema.pagination import CountedConnection, connection
 from otesaintjo.schema.shops import ShopType
 from otesaintjo.services import browse, reference_prices
 from otesaintjo.services.browse import ProductFilters, ShopFilters
-from otesaintjo.services.pricing import best_offer
+from otesaintjo.services.pricing import ActivePromotion, best_offer
 
 
 @strawberry.enum(description="Taux de TVA de La Réunion.")
@@ -167,26 +170,30 @@ class ProductType(relay.Node):
         shops = await info.context.loaders.shop_by_id.load_many(
             [row.shop_id if row else -1 for row in rows]
         )
-        return [
-            cls.from_row(row)
+        shown = [
+            row
             if row is not None
             and shop is not None
             and ((row.is_online and shop.is_active) or await info.context.manages_shop(shop.id))
             else None
             for row, shop in zip(rows, shops, strict=True)
         ]
+        await prime_products(info, [row for row in shown if row is not None], selected_below(info))
+        return [cls.from_row(row) if row is not None else None for row in shown]
 
-    async def _offer(self, info: Info):
-        promotions = await info.context.loaders.promotions_by_shop_id.load(self.row.shop_id)
-        return best_offer(self.row, promotions)
+    def _promotions(self, info: Info) -> Awaitable[list[ActivePromotion]]:
+        return info.context.loaders.promotions_by_shop_id.load(self.row.shop_id)
 
-    @strawberry.field(description="Prix TTC actuel, promotion comprise.")
-    async def price(self, info: Info) -> Money:
-        return Money(cents=(await self._offer(info)).price_cents)
+    @strawberry.field(description="Prix TTC actuel, promotion comprise.", graphql_type=Money)
+    def price(self, info: Info) -> Money | Awaitable[Money]:
+        return then(
+            self._promotions(info),
+            lambda promotions: Money(cents=best_offer(self.row, promotions).price_cents),
+        )
 
     @strawberry.field(description=COMPARE_AT_PRICE)
     async def compare_at_price(self, info: Info) -> Money | None:
-        offer = await self._offer(info)
+        offer = best_offer(self.row, await self._promotions(info))
         if offer.promotion_id is None:
             return None
         loader = info.context.loaders.reference_price
@@ -194,9 +201,14 @@ class ProductType(relay.Node):
         crossed_out = reference_prices.announced(reference, offer.price_cents)
         return Money(cents=crossed_out) if crossed_out is not None else None
 
-    @strawberry.field(description="Fin de la promotion en cours ; le prix habituel revient seul.")
-    async def promotion_ends_at(self, info: Info) -> datetime | None:
-        return (await self._offer(info)).ends_at
+    @strawberry.field(
+        description="Fin de la promotion en cours ; le prix habituel revient seul.",
+        graphql_type=datetime | None,
+    )
+    def promotion_ends_at(self, info: Info) -> datetime | Awaitable[datetime | None] | None:
+        return then(
+            self._promotions(info), lambda promotions: best_offer(self.row, promotions).ends_at
+        )
 
     @strawberry.field(description="Prix TTC habituel, hors promotion.")
     def regular_price(self) -> Money:
@@ -242,15 +254,35 @@ class ProductType(relay.Node):
     def available(self) -> bool:
         return self.row.stock > 0 and self.row.is_online
 
-    @strawberry.field
-    async def shop(self, info: Info) -> ShopType:
-        row = await info.context.loaders.shop_by_id.load(self.row.shop_id)
-        return ShopType.from_row(row)
+    @strawberry.field(graphql_type=ShopType)
+    def shop(self, info: Info) -> ShopType | Awaitable[ShopType]:
+        return then(info.context.loaders.shop_by_id.load(self.row.shop_id), ShopType.from_row)
 
-    @strawberry.field
-    async def images(self, info: Info) -> list[ProductImageType]:
-        rows = await info.context.loaders.images_by_product_id.load(self.id)
-        return [ProductImageType.from_row(row, info) for row in rows]
+    @strawberry.field(graphql_type=list[ProductImageType])
+    def images(self, info: Info) -> list[ProductImageType] | Awaitable[list[ProductImageType]]:
+        return then(
+            info.context.loaders.images_by_product_id.load(self.id),
+            lambda rows: [ProductImageType.from_row(row, info) for row in rows],
+        )
+
+
+OFFER_FIELDS = frozenset({"price", "compareAtPrice", "promotionEndsAt"})
+
+
+async def prime_products(info: Info, rows: list[models.Product], fields: set[str]) -> None:
+    """Load, in one batch per loader, what the selected ``fields`` of these products show
+    (their shops' promotions, their shops, their photos): their fields then answer at once."""
+    loaders = info.context.loaders
+    shop_ids = sorted({row.shop_id for row in rows})
+    loads: list[Awaitable[object]] = []
+    if rows and fields & OFFER_FIELDS:
+        loads.append(loaders.promotions_by_shop_id.load_many(shop_ids))
+    if rows and "shop" in fields:
+        loads.append(loaders.shop_by_id.load_many(shop_ids))
+    if rows and "images" in fields:
+        loads.append(loaders.images_by_product_id.load_many([row.id for row in rows]))
+    if loads:
+        await asyncio.gather(*loads)
 
 
 @strawberry.enum(name="PromotionKind")
@@ -311,7 +343,7 @@ async def list_products(
         # A sale at any shop may reorder it, not only at the shops the page shows.
         ctx.cache_scope.refuse("stock order across shops")
     factory, dialect = ctx.reads, ctx.settings.database_dialect
-    return await connection(
+    page = await connection(
         ProductConnection,
         lambda limit: browse.products_page(
             factory, filters, dialect, ctx.now, limit=limit, after=after
@@ -319,6 +351,9 @@ async def list_products(
         first,
         lambda row: ProductType.from_row(row[0]),
     )
+    shown = [edge.node.row for edge in page.edges]
+    await prime_products(info, shown, selected_below(info, "edges", "node"))
+    return page
 
 
 async def list_shops(
