@@ -318,9 +318,10 @@ class ResponseCache:
         personal = scope.viewer_read or scope.runs_a_shown_shop
         if scope.refused is not None or (signed_in and personal):
             self.uncacheable += 1
-            # Not tried again for signed-in requests, unless only this viewer's answer was
-            # their own (a merchant's own shop page: the customers' is still shared).
-            if signed_in and not (scope.runs_a_shown_shop and not scope.viewer_read):
+            # Not tried again for signed-in requests, unless this viewer's answer was only
+            # theirs for running the shop (a merchant's own shop page: customers share theirs).
+            only_theirs = scope.refused is None and not scope.viewer_read
+            if signed_in and not only_theirs:
                 self._personal[key] = None
                 self._personal.move_to_end(key)
                 while len(self._personal) > self.max_entries:
