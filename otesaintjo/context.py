@@ -73,13 +73,13 @@ class Context:
         self._answer_is_personal()
         return self.signed_in
 
-    def _answer_is_personal(self) -> None:
-        if self.cache_scope is not None:
-            self.cache_scope.viewer_read = True
-
     @viewer.setter
     def viewer(self, viewer: Viewer | None) -> None:
         self.signed_in = viewer
+
+    def _answer_is_personal(self) -> None:
+        if self.cache_scope is not None:
+            self.cache_scope.viewer_read = True
 
     @property
     def user(self) -> User | None:
