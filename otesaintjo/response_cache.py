@@ -292,7 +292,8 @@ class ResponseCache:
                 connection, (k for k in entry.versions if k != LISTING)
             )
             theirs = (
-                signed_in
+                current == entry.versions
+                and signed_in
                 and bool(entry.asked_shops)
                 and (runs_any_shop is None or await runs_any_shop(connection, entry.asked_shops))
             )
