@@ -272,17 +272,18 @@ OFFER_FIELDS = frozenset({"price", "compareAtPrice", "promotionEndsAt"})
 async def prime_products(info: Info, rows: list[models.Product], fields: set[str]) -> None:
     """Load, in one batch per loader, what the selected ``fields`` of these products show
     (their shops' promotions, their shops, their photos): their fields then answer at once."""
+    if not rows:
+        return
     loaders = info.context.loaders
     shop_ids = sorted({row.shop_id for row in rows})
     loads: list[Awaitable[object]] = []
-    if rows and fields & OFFER_FIELDS:
+    if fields & OFFER_FIELDS:
         loads.append(loaders.promotions_by_shop_id.load_many(shop_ids))
-    if rows and "shop" in fields:
+    if "shop" in fields:
         loads.append(loaders.shop_by_id.load_many(shop_ids))
-    if rows and "images" in fields:
+    if "images" in fields:
         loads.append(loaders.images_by_product_id.load_many([row.id for row in rows]))
-    if loads:
-        await asyncio.gather(*loads)
+    await asyncio.gather(*loads)
 
 
 @strawberry.enum(name="PromotionKind")
