@@ -4,9 +4,11 @@
 
 1. ``place``: validate the cart, write the purchase (``INSERT … ON CONFLICT DO NOTHING`` on
    the unique (customer, idempotency key): a concurrent twin waits on the key, then finds the
-   purchase it committed), reserve the stock (``stock.reserve``: one statement for every line,
-   all or nothing), take the shops' order numbers (one statement), write the orders (one),
-   their lines and the expiry job (one each).
+   purchase it committed), book the delivery slots, write the expiry job, then what takes
+   locks other checkouts wait for: the stock (``stock.reserve``: one statement for every line,
+   all or nothing), the shops' order numbers, the orders and their lines. On PostgreSQL these
+   are one statement (``checkout_statement``) right before the COMMIT, so the locks are held
+   for one round trip; SQLite, one writer at a time, runs them one after another.
 2. ``checkout_payment.attach_payment``: create its PaymentIntent once and store it (one
    statement, committed on its own). The purchase's payment claim, taken in its INSERT, makes
    callers with the same key wait for that PaymentIntent rather than ask Stripe for another.
@@ -41,7 +43,7 @@ from otesaintjo.models import (
 from otesaintjo.payments.gateway import PaymentsGateway
 from otesaintjo.services import cart as carts
 from otesaintjo.services import checkout_payment as payment
-from otesaintjo.services import delivery_slots, order_numbers, stock
+from otesaintjo.services import checkout_statement, delivery_slots, order_numbers, stock
 from otesaintjo.services.outbox import enqueue
 from otesaintjo.services.shop_rules import check_postcode
 from otesaintjo.services.validation import clean_text, normalize_phone
@@ -172,28 +174,66 @@ async def place(
                 ["idempotencyKey"],
             )
         return Placed(existing)
-    try:
-        await stock.reserve(
-            session,
-            {line.product_id: line.quantity for shop in view.shops for line in shop.totals.lines},
-        )
-    except stock.OutOfStock as short:
-        raise _naming(short, view) from None
     shop_views = sorted(view.shops, key=lambda v: v.shop.id)  # type: ignore[arg-type, return-value]
-    # Then each delivery slot's place, shops in id order (all or nothing with the stock).
+    # Each delivery slot's place first, shops in id order (all or nothing with the stock).
     for shop_view in shop_views:
         if shop_view.merchant_delivery and shop_view.delivery_slot is not None:
             await delivery_slots.book(
                 session, shop_view.delivery_slot, ["shops", str(shop_view.shop.id), "slotId"]
             )
+    enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
+    orders = [_order(purchase, v) for v in shop_views]
+    lines = {order.shop_id: _lines(v) for order, v in zip(orders, shop_views, strict=True)}
+    quantities = {line.product_id: line.quantity for v in shop_views for line in v.totals.lines}
+    try:
+        if session.bind.dialect.name == "postgresql":
+            await _write_in_one_statement(session, quantities, orders, lines, shop_views)
+        else:
+            await _write_in_turn(session, quantities, orders, lines, shop_views)
+    except stock.OutOfStock as short:
+        raise _naming(short, view) from None
+    by_order = {order.id: lines[order.shop_id] for order in orders}
+    return Placed(purchase, orders, by_order, [v.shop for v in shop_views], created=True)  # type: ignore[arg-type]
+
+
+async def _write_in_one_statement(
+    session: AsyncSession,
+    quantities: dict[int, int],
+    orders: list[Order],
+    lines: dict[int, list[OrderLine]],
+    shop_views: list[carts.ShopView],
+) -> None:
+    """PostgreSQL: the job first (no lock), then every write that takes a shared lock in one
+    statement (``checkout_statement``), and the caller commits at once."""
+    await session.flush()
+    codes = {v.shop.id: v.shop.order_code for v in shop_views}
+    written = await checkout_statement.write(session, quantities, orders, lines, codes)  # type: ignore[arg-type]
+    await stock.settle(session, quantities, written.reserved)
+    for order in orders:
+        order.id, order.number = written.orders[order.shop_id]
+        for line in lines[order.shop_id]:
+            line.order_id = order.id  # type: ignore[assignment]
+            line.id = written.lines[order.id, line.product_id]
+
+
+async def _write_in_turn(
+    session: AsyncSession,
+    quantities: dict[int, int],
+    orders: list[Order],
+    lines: dict[int, list[OrderLine]],
+    shop_views: list[carts.ShopView],
+) -> None:
+    """SQLite (one writer at a time: no lock to hold short): one statement after another."""
+    await stock.reserve(session, quantities)
     numbers = await order_numbers.next_order_numbers(session, [v.shop for v in shop_views])
-    orders = [_order(purchase, v, numbers[v.shop.id]) for v in shop_views]  # type: ignore[index]
+    for order in orders:
+        order.number = numbers[order.shop_id]
     session.add_all(orders)
     await session.flush()  # one INSERT for every order (their ids, for the lines)
-    lines = {order.id: _lines(order, v) for order, v in zip(orders, shop_views, strict=True)}
-    session.add_all([line for order_lines in lines.values() for line in order_lines])
-    enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
-    return Placed(purchase, orders, lines, [v.shop for v in shop_views], created=True)  # type: ignore[arg-type]
+    for order in orders:
+        for line in lines[order.shop_id]:
+            line.order_id = order.id  # type: ignore[assignment]
+        session.add_all(lines[order.shop_id])
 
 
 async def _insert_new(session: AsyncSession, purchase: Purchase) -> bool:
@@ -337,14 +377,15 @@ def _check_fulfilment(view: carts.CartView) -> None:
                 _check_slot(shop_view)
 
 
-def _order(purchase: Purchase, shop_view: carts.ShopView, number: str) -> Order:
+def _order(purchase: Purchase, shop_view: carts.ShopView) -> Order:
+    """The shop's order, numbered when written."""
     shop_totals = shop_view.totals
     fulfilment = shop_view.fulfilment
     assert fulfilment is not None
     slot = shop_view.delivery_slot if shop_view.merchant_delivery else None
     option = next((o for o in shop_view.delivery_options if o.carrier == fulfilment.carrier), None)
     return Order(
-        number=number,
+        number="",
         purchase_id=purchase.id,  # type: ignore[arg-type]
         shop_id=shop_view.shop.id,  # type: ignore[arg-type]
         user_id=purchase.user_id,
@@ -367,10 +408,10 @@ def _order(purchase: Purchase, shop_view: carts.ShopView, number: str) -> Order:
     )
 
 
-def _lines(order: Order, shop_view: carts.ShopView) -> list[OrderLine]:
+def _lines(shop_view: carts.ShopView) -> list[OrderLine]:
+    """The order's lines, attached to it when it is written."""
     return [
         OrderLine(
-            order_id=order.id,  # type: ignore[arg-type]
             product_id=line.product_id,
             product_name=shop_view.products[line.product_id].name,
             unit_cents=line.unit_cents,

@@ -28,7 +28,8 @@ first write to its commit): the same single UPDATE, without the locking step.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import ARRAY, Integer, bindparam, case, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,28 +39,36 @@ from otesaintjo.models import Product
 from otesaintjo.services import stock_alerts
 from otesaintjo.services.stock_alerts import StockMove
 
-_RESERVE_POSTGRES = text(
-    """
-    WITH locked AS MATERIALIZED (
+RESERVED_CTES = """
+    locked AS MATERIALIZED (
         SELECT product.id FROM product
         WHERE product.id = ANY(:ids)
         ORDER BY product.id
         FOR NO KEY UPDATE
-    )
-    UPDATE product SET stock = product.stock - wanted.quantity
-    FROM unnest(:ids, :quantities) AS wanted(id, quantity)
-    WHERE product.id = wanted.id
-      AND product.id = ANY(:ids)
-      AND (SELECT count(*) FROM locked) = :lines
-      AND product.stock >= wanted.quantity
-      AND product.is_online
-    RETURNING product.id, product.stock, product.low_stock_threshold, product.offline_at_zero
-    """
-).bindparams(
+    ),
+    reserved AS (
+        UPDATE product SET stock = product.stock - wanted.quantity
+        FROM unnest(:ids, :quantities) AS wanted(id, quantity)
+        WHERE product.id = wanted.id
+          AND product.id = ANY(:ids)
+          AND (SELECT count(*) FROM locked) = :lines
+          AND product.stock >= wanted.quantity
+          AND product.is_online
+        RETURNING product.id, product.stock, product.low_stock_threshold, product.offline_at_zero
+    )"""
+"""The reservation as two common table expressions, ``reserved`` returning the rows taken: a
+larger PostgreSQL statement can reserve and write in one round trip (``checkout_statement``);
+bind ``reserve_parameters``."""
+
+RESERVE_BINDS = (
     bindparam("ids", type_=ARRAY(Integer)),
     bindparam("quantities", type_=ARRAY(Integer)),
     bindparam("lines", type_=Integer),
 )
+
+_RESERVE_POSTGRES = text(
+    f"WITH {RESERVED_CTES}\nSELECT id, stock, low_stock_threshold, offline_at_zero FROM reserved"
+).bindparams(*RESERVE_BINDS)
 
 
 class OutOfStock(DomainError):
@@ -74,30 +83,47 @@ class OutOfStock(DomainError):
         self.short = short
 
 
+def reserve_parameters(quantities: Mapping[int, int]) -> dict[str, Any]:
+    """The parameters of ``RESERVED_CTES``: arrays in id order (the statement's text is the
+    same whatever the number of lines: prepared once per connection)."""
+    ids = sorted(quantities)
+    return {"ids": ids, "quantities": [quantities[i] for i in ids], "lines": len(ids)}
+
+
 async def reserve(session: AsyncSession, quantities: Mapping[int, int]) -> None:
     """Take ``{product_id: quantity}`` out of stock, for online products only: every line or
     none (``OutOfStock``, and the caller rolls back)."""
     if not quantities:
         return
-    ids = sorted(quantities)
     if session.bind.dialect.name == "postgresql":
-        statement = _RESERVE_POSTGRES.bindparams(
-            ids=ids, quantities=[quantities[i] for i in ids], lines=len(ids)
-        )
+        statement = _RESERVE_POSTGRES.bindparams(**reserve_parameters(quantities))
     else:
         wanted = case(quantities, value=Product.__table__.c.id)
         table = Product.__table__
         statement = (
             update(table)
-            .where(table.c.id.in_(ids), table.c.stock >= wanted, table.c.is_online.is_(True))
+            .where(
+                table.c.id.in_(sorted(quantities)),
+                table.c.stock >= wanted,
+                table.c.is_online.is_(True),
+            )
             .values(stock=table.c.stock - wanted)
             .returning(
                 table.c.id, table.c.stock, table.c.low_stock_threshold, table.c.offline_at_zero
             )
         )
-    rows = (await session.execute(statement)).all()
-    if len(rows) != len(ids):
-        raise OutOfStock(sorted(set(ids) - {row[0] for row in rows}))
+    await settle(session, quantities, (await session.execute(statement)).all())
+
+
+async def settle(
+    session: AsyncSession,
+    quantities: Mapping[int, int],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """After the reservation returned ``rows`` (id, stock left, threshold, offline at 0):
+    ``OutOfStock`` if any line is missing, else what the sale sets off (alerts, offline)."""
+    if len(rows) != len(quantities):
+        raise OutOfStock(sorted(set(quantities) - {row[0] for row in rows}))
     await stock_alerts.after_sale(
         session,
         (

@@ -23,6 +23,7 @@ from otesaintjo.models import (
     Product,
     Refund,
     Shop,
+    ShopOrderCounter,
     ShopTransfer,
     TransferStatus,
 )
@@ -84,6 +85,24 @@ async def test_checkout_numbers_orders_reserves_stock_and_asks_one_payment(
     assert [i["amount"] for i in gateway.intents.values()] == [2050]
     again = await place(session_factory, settings, gateway, town)
     assert again.id == purchase.id and len(gateway.intents) == 1  # the same key: once
+
+
+async def test_checkout_writes_each_line_to_its_shops_order_and_numbers_past_9999(
+    session_factory, settings, gateway, town
+) -> None:
+    """On PostgreSQL one statement writes the orders and lines (``checkout_statement``): each
+    line lands on its own shop's order, and the count is padded to four digits, never cut."""
+    async with unit_of_work(session_factory) as session:
+        session.add(ShopOrderCounter(shop_id=town.bakery.id, last_number=9999))
+    await place(session_factory, settings, gateway, town)
+    placed = {o.id: o for o in await rows(session_factory, select(Order))}
+    assert sorted(o.number for o in placed.values()) == ["CEN-10000", "HOA-0001"]
+    lines = await rows(session_factory, select(OrderLine).order_by(OrderLine.product_name))
+    assert [(line.product_name, line.quantity, line.unit_cents) for line in lines] == [
+        ("Pain", 2, 250),
+        ("Riz", 1, 1200),
+    ]
+    assert [placed[line.order_id].shop_id for line in lines] == [town.bakery.id, town.grocery.id]
 
 
 async def test_settlement_pays_each_order_once(
