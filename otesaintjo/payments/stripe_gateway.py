@@ -34,7 +34,7 @@ KYC_TARGETS = {
 }
 
 
-def _client(api_key: str, base: str | None, http: stripe.HTTPXClient) -> stripe.StripeClient:
+def _client(api_key: str, base: str | None, http: stripe.HTTPClient) -> stripe.StripeClient:
     addresses = {"api": base, "files": base, "connect": base} if base else {}
     return stripe.StripeClient(
         api_key, http_client=http, base_addresses=addresses, max_network_retries=2
@@ -59,7 +59,9 @@ class StripeGateway:
         payment_method_types: list[str],
         offline: bool,
     ) -> None:
-        self._http = stripe.HTTPXClient()
+        # aiohttp: a PaymentIntent created through it costs ~1 ms of our CPU against ~2.3 ms
+        # through httpx (measured on localstripe, 2026-11-30): a checkout makes one.
+        self._http = stripe.AIOHTTPClient()
         self.payments = _client(api_key, api_base, self._http)
         self.connect = _client(api_key, connect_api_base or api_base, self._http)
         self.webhook_secrets = webhook_secrets

@@ -7,7 +7,8 @@ tests and by the offline embedded default ("paiements hors ligne — aucun argen
 
 It fills the Connect gaps of localstripe, which runs as a separate process (GPL: never imported
 here); the only link to it is HTTP, to check a transfer's ``source_transaction`` charge.
-It speaks the wire format of stripe-python 16 (``StripeClient`` with ``stripe.HTTPXClient()``):
+It speaks the wire format of stripe-python 16 (``StripeClient``, whose HTTP client — aiohttp
+in the gateway, httpx in some tests — sends the bytes the library encoded):
 form-encoded bodies with bracket nesting, multipart for ``files.create``, Stripe-shaped errors so
 that the client raises the same exceptions as against Stripe, and ``Idempotency-Key`` replays.
 
