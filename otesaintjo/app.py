@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from otesaintjo.db import warm_pool
 from otesaintjo.export_files import data_export_file
 from otesaintjo.gc_policy import settle_after_start
 from otesaintjo.graphql_app import GraphQLApp
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if settings.is_sqlite and not settings.is_production:
             await upgrade(runtime.engine)  # the embedded default migrates by itself
+        if settings.db_pool_warm and not settings.is_sqlite:
+            await warm_pool(runtime.engine, settings.db_pool_size)
         if runtime.bus is not None:
             await runtime.bus.start()
         if runtime.worker is not None and settings.jobs_enabled:

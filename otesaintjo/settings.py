@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # Database connections each process keeps open (PostgreSQL), plus 10 for bursts. Mind
     # PostgreSQL's max_connections: API processes × (this + 10) + workers.
     db_pool_size: int = Field(default=30, ge=2, le=200)
+    # Open those connections at start-up (PostgreSQL): the first burst of customers after a
+    # deploy finds them ready, instead of each of its requests forking a session.
+    db_pool_warm: bool = True
     # Who runs the jobs: "in-process" (each API process, one job at a time: the embedded
     # default) or "external" (`otesaintjo worker` processes; API processes never run a job and
     # wake them through the event bus after a commit that wrote jobs). PostgreSQL only.

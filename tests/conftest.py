@@ -134,6 +134,7 @@ def settings(
         public_url="https://otesaintjo.test",
         frontend_url="https://boutique.otesaintjo.test",
         jobs_poll_seconds=0.05,
+        db_pool_warm=False,  # each test's app would open 30 sessions: tests/test_db.py checks it
         stripe_api_key=OFFLINE_API_KEY,
         stripe_publishable_key=OFFLINE_PUBLISHABLE_KEY,
         stripe_js_url=offline_stripe.stripe_js_url,

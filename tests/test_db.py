@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from asgi_lifespan import LifespanManager
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
+from otesaintjo.app import create_app
 from otesaintjo.clock import utcnow
 from otesaintjo.db import (
     after_commit,
@@ -86,3 +88,15 @@ async def test_a_connection_left_inside_a_transaction_is_not_handed_out_again(
             assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
     finally:
         await engine.dispose()
+
+
+async def test_a_postgresql_server_opens_its_pool_at_start_up(settings, database_url) -> None:
+    """The first burst after a deploy finds its connections open (``db_pool_warm``)."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite opens a file in the process: no session to fork ahead")
+    app = create_app(settings.model_copy(update={"db_pool_warm": True, "db_pool_size": 4}))
+    pool = app.state.runtime.engine.pool
+    assert pool.checkedin() == 0
+    async with LifespanManager(app):
+        # Open: the idle ones, and the one the event bus may be holding already.
+        assert pool.checkedin() + pool.checkedout() == 4 and pool.checkedin() >= 3
