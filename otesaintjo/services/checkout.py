@@ -4,9 +4,9 @@
 
 1. ``place``: validate the cart, write the purchase (``INSERT … ON CONFLICT DO NOTHING`` on
    the unique (customer, idempotency key): a concurrent twin waits on the key, then finds the
-   purchase it committed), book the delivery slots, write the expiry job, then what takes
-   locks other checkouts wait for: the stock (``stock.reserve``: one statement for every line,
-   all or nothing), the shops' order numbers, the orders and their lines. On PostgreSQL these
+   purchase it committed), book the delivery slots, then what takes locks other checkouts
+   wait for: the stock (``stock.reserve``: one statement for every line, all or nothing), the
+   shops' order numbers, the orders and their lines, with the expiry job. On PostgreSQL these
    are one statement (``checkout_statement``) right before the COMMIT, so the locks are held
    for one round trip; SQLite, one writer at a time, runs them one after another.
 2. ``checkout_payment.attach_payment``: create its PaymentIntent once and store it (one
@@ -34,6 +34,7 @@ from otesaintjo.db import upsert_insert
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import (
     FulfilmentMode,
+    Job,
     Order,
     OrderLine,
     Purchase,
@@ -181,15 +182,15 @@ async def place(
             await delivery_slots.book(
                 session, shop_view.delivery_slot, ["shops", str(shop_view.shop.id), "slotId"]
             )
-    enqueue(session, EXPIRE_JOB, {"purchase_id": purchase.id}, run_at=purchase.expires_at)
+    expiry = Job(kind=EXPIRE_JOB, payload={"purchase_id": purchase.id}, run_at=purchase.expires_at)
     orders = [_order(purchase, v) for v in shop_views]
     lines = {order.shop_id: _lines(v) for order, v in zip(orders, shop_views, strict=True)}
     quantities = {line.product_id: line.quantity for v in shop_views for line in v.totals.lines}
     try:
         if session.bind.dialect.name == "postgresql":
-            await _write_in_one_statement(session, quantities, orders, lines, shop_views)
+            await _write_in_one_statement(session, quantities, orders, lines, shop_views, expiry)
         else:
-            await _write_in_turn(session, quantities, orders, lines, shop_views)
+            await _write_in_turn(session, quantities, orders, lines, shop_views, expiry)
     except stock.OutOfStock as short:
         raise _naming(short, view) from None
     by_order = {order.id: lines[order.shop_id] for order in orders}
@@ -202,12 +203,12 @@ async def _write_in_one_statement(
     orders: list[Order],
     lines: dict[int, list[OrderLine]],
     shop_views: list[carts.ShopView],
+    expiry: Job,
 ) -> None:
-    """PostgreSQL: the job first (no lock), then every write that takes a shared lock in one
-    statement (``checkout_statement``), and the caller commits at once."""
-    await session.flush()
+    """PostgreSQL: every write that takes a shared lock in one statement, the expiry job with
+    them (``checkout_statement``), and the caller commits at once."""
     codes = {v.shop.id: v.shop.order_code for v in shop_views}
-    written = await checkout_statement.write(session, quantities, orders, lines, codes)  # type: ignore[arg-type]
+    written = await checkout_statement.write(session, quantities, orders, lines, codes, expiry)  # type: ignore[arg-type]
     await stock.settle(session, quantities, written.reserved)
     for order in orders:
         order.id, order.number = written.orders[order.shop_id]
@@ -222,8 +223,10 @@ async def _write_in_turn(
     orders: list[Order],
     lines: dict[int, list[OrderLine]],
     shop_views: list[carts.ShopView],
+    expiry: Job,
 ) -> None:
     """SQLite (one writer at a time: no lock to hold short): one statement after another."""
+    enqueue(session, expiry.kind, expiry.payload, run_at=expiry.run_at)
     await stock.reserve(session, quantities)
     numbers = await order_numbers.next_order_numbers(session, [v.shop for v in shop_views])
     for order in orders:

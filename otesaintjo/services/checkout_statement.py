@@ -1,5 +1,5 @@
 """A purchase's contended writes on PostgreSQL in one statement: stock, order numbers, orders
-and their lines.
+and their lines (and its expiry job, which rides along for free).
 
 Checkout takes two kinds of shared locks: the rows of the products it sells and the order
 counter of each shop. Every other checkout at the same shops waits for them until this one
@@ -14,9 +14,9 @@ statement and the COMMIT.
 The locks are taken in the same order as before, products (in id order) then counters (in
 shop id order): ``counted`` waits for ``reserved`` to finish (it counts its rows), and takes no
 counter when a product is short — the caller then raises ``OutOfStock`` and rolls everything
-back. The orders and lines travel as JSON records whose columns are read from the models, so a
-column added to ``Order`` or ``OrderLine`` is written here too. SQLite, one writer at a time,
-keeps the plain sequence of statements (``checkout.place``).
+back. The orders, lines and job travel as JSON records whose columns are read from the models,
+so a column added to ``Order``, ``OrderLine`` or ``Job`` is written here too. SQLite, one
+writer at a time, keeps the plain sequence of statements (``checkout.place``).
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ from sqlalchemy import JSON, Column, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.models import Order, OrderLine
+from otesaintjo.models import Job, Order, OrderLine
 from otesaintjo.services import stock
 
 # Filled by the statement (the order's id and number, the line's id and order), not sent.
 _ORDER_SET_HERE = frozenset({"id", "number"})
 _LINE_SET_HERE = frozenset({"id", "order_id"})
+_JOB_SET_HERE = frozenset({"id"})
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,11 @@ async def write(
     orders: Sequence[Order],
     lines: Mapping[int, Sequence[OrderLine]],
     order_codes: Mapping[int, str],
+    job: Job,
 ) -> Written:
     """Reserve ``quantities``, then number and insert ``orders`` (one per shop) and ``lines``
-    (by shop id); nothing is set on the objects given."""
+    (by shop id), and insert ``job`` (due later: it wakes no worker, their poll finds it, as
+    ``outbox.enqueue`` does for such a job); nothing is set on the objects given."""
     records = [
         {"order_code": order_codes[order.shop_id], **_record(order, _ORDER_SET_HERE)}
         for order in orders
@@ -73,6 +76,7 @@ async def write(
         shop_ids=sorted(order.shop_id for order in orders),
         orders=records,
         order_lines=line_records,
+        jobs=[_record(job, _JOB_SET_HERE)],
     )
     reserved, placed, lined = (await session.execute(statement)).one()
     return Written(
@@ -87,7 +91,7 @@ def _loaded(value: Any) -> list[list[Any]]:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _record(row: Order | OrderLine, set_here: frozenset[str]) -> dict[str, Any]:
+def _record(row: Order | OrderLine | Job, set_here: frozenset[str]) -> dict[str, Any]:
     """The row's column values as JSON values (dates and times in ISO 8601, with their zone)."""
     return {
         column.key: _json_value(getattr(row, column.key))
@@ -104,12 +108,12 @@ def _columns(table: Any, set_here: frozenset[str]) -> list[Column[Any]]:
     return [column for column in table.columns if column.key not in set_here]
 
 
-def _definition(columns: list[Column[Any]], extra: str) -> str:
+def _definition(columns: list[Column[Any]], *extra: str) -> str:
     """The record type of ``json_to_recordset``: each column with its PostgreSQL type."""
     dialect = postgresql.dialect()
     quote = dialect.identifier_preparer.quote
     typed = [f"{quote(c.name)} {c.type.compile(dialect=dialect)}" for c in columns]
-    return ", ".join([extra, *typed])
+    return ", ".join([*extra, *typed])
 
 
 @cache
@@ -118,10 +122,13 @@ def _statement() -> TextClause:
     quote = dialect.identifier_preparer.quote
     order_columns = _columns(Order.__table__, _ORDER_SET_HERE)  # type: ignore[attr-defined]
     line_columns = _columns(OrderLine.__table__, _LINE_SET_HERE)  # type: ignore[attr-defined]
+    job_columns = _columns(Job.__table__, _JOB_SET_HERE)  # type: ignore[attr-defined]
     order_names = ", ".join(quote(c.name) for c in order_columns)
     line_names = ", ".join(quote(c.name) for c in line_columns)
     order_values = ", ".join(f"o.{quote(c.name)}" for c in order_columns)
     line_values = ", ".join(f"l.{quote(c.name)}" for c in line_columns)
+    job_names = ", ".join(quote(c.name) for c in job_columns)
+    job_values = ", ".join(f"j.{quote(c.name)}" for c in job_columns)
     number = "lpad(c.last_number::text, greatest(4, length(c.last_number::text)), '0')"
     # Built from the models' column names only, once: no value is ever spliced in.
     sql = f"""
@@ -147,6 +154,10 @@ def _statement() -> TextClause:
         FROM json_to_recordset(:order_lines) AS l({_definition(line_columns, "shop_id integer")})
         JOIN placed ON placed.shop_id = l.shop_id
         RETURNING id, order_id, product_id
+    ),
+    queued AS (
+        INSERT INTO job ({job_names})
+        SELECT {job_values} FROM json_to_recordset(:jobs) AS j({_definition(job_columns)})
     )
     SELECT
         (SELECT coalesce(json_agg(json_build_array(
@@ -159,4 +170,5 @@ def _statement() -> TextClause:
         bindparam("shop_ids", type_=postgresql.ARRAY(postgresql.INTEGER)),
         bindparam("orders", type_=JSON),
         bindparam("order_lines", type_=JSON),
+        bindparam("jobs", type_=JSON),
     )
