@@ -65,21 +65,23 @@ async def attach_payment(
             ErrorCode.PAYMENT_UNAVAILABLE,
             "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
         ) from exc
+    table = Purchase.__table__  # a Core UPDATE: the ORM's bulk-update path cost ~0.5 ms here
     async with _one_statement(unit_of_work) as session:
-        stored = (
+        row = (
             await session.execute(
-                update(Purchase)
-                .where(Purchase.id == purchase.id, Purchase.payment_intent_id.is_(None))  # type: ignore[union-attr]
+                update(table)
+                .where(table.c.id == purchase.id, table.c.payment_intent_id.is_(None))
                 .values(
                     payment_intent_id=payment.id,
                     client_secret=payment.client_secret,
                     payment_claimed_until=None,
                 )
-                .returning(Purchase)
-                .execution_options(synchronize_session=False)
+                .returning(*table.c)
             )
-        ).scalar_one_or_none()
-        if stored is None:  # stored by a caller that took over a lapsed claim: the same one
+        ).first()
+        if row is not None:
+            stored = Purchase(**row._mapping)
+        else:  # stored by a caller that took over a lapsed claim: the same one
             stored = await session.get(Purchase, purchase.id)
     assert stored is not None
     return stored
