@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from otesaintjo.auth import decode_access_token, issue_access_token
 from otesaintjo.clock import utcnow
 from otesaintjo.errors import DomainError, DomainErrors
 from otesaintjo.models import AuthSession, RefreshToken
@@ -127,3 +128,21 @@ async def test_unknown_email_costs_one_argon2_check_too(
             assert refused.value.code == "INVALID_CREDENTIALS"
     assert len(calls) == 2
     assert all(h.startswith("$argon2id$v=19$m=19456,t=2,p=1$") for h in calls)
+
+
+KEY_A, KEY_B = "a" * 32, "b" * 32
+
+
+def test_an_access_token_checked_once_still_expires_and_keeps_to_its_key() -> None:
+    """``decode_access_token`` keeps the claims of tokens it verified: the expiry is still
+    checked at each use, and the same token under another key is verified (and refused)."""
+    start = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        token = issue_access_token(KEY_A, user_id=7, session_id=3, minutes=10, now=utcnow())
+        assert decode_access_token(KEY_A, token)["sid"] == 3  # type: ignore[index]
+        assert decode_access_token(KEY_B, token) is None
+        assert decode_access_token(KEY_A, token + "x") is None
+        traveller.shift(timedelta(minutes=9, seconds=59))
+        assert decode_access_token(KEY_A, token) is not None
+        traveller.shift(timedelta(seconds=1))
+        assert decode_access_token(KEY_A, token) is None
