@@ -6,10 +6,11 @@ from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import jwt
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from otesaintjo.clock import utcnow
@@ -88,20 +89,26 @@ async def load_viewer(session: AsyncSession, secret_key: str, token: str | None)
     claims = decode_access_token(secret_key, token) if token else None
     if claims is None:
         return None
-    now = utcnow()
-    row = (
-        await session.execute(
-            select(User)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(
-                AuthSession.id == int(claims["sid"]),
-                User.id == int(claims["sub"]),
-                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-                AuthSession.expires_at > now,
-            )
-        )
-    ).scalar_one_or_none()
-    return Viewer(user=row, session_id=int(claims["sid"])) if row else None
+    sign_in = {"sid": int(claims["sid"]), "uid": int(claims["sub"]), "now": utcnow()}
+    row = (await session.execute(_viewer_query(), sign_in)).scalar_one_or_none()
+    return Viewer(user=row, session_id=sign_in["sid"]) if row else None
+
+
+def _alive_sign_in() -> tuple[ColumnElement[bool], ...]:
+    """The sign-in ``:sid`` of user ``:uid`` is alive at ``:now`` (not revoked nor expired)."""
+    return (
+        AuthSession.id == bindparam("sid"),
+        User.id == bindparam("uid"),
+        AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
+        AuthSession.expires_at > bindparam("now"),
+    )
+
+
+@cache
+def _viewer_query() -> Select[tuple[User]]:
+    """Built once (every signed-in request runs it: building it and its cache key took
+    ~0.1 ms), with the sign-in as parameters."""
+    return select(User).join(AuthSession, AuthSession.user_id == User.id).where(*_alive_sign_in())
 
 
 async def runs_any_shop(
@@ -113,23 +120,32 @@ async def runs_any_shop(
     claims = decode_access_token(secret_key, token) if token else None
     if claims is None or not shop_ids:
         return False
-    runs = exists().where(
-        ShopMember.user_id == User.id,
-        ShopMember.shop_id.in_(sorted(shop_ids)),  # type: ignore[attr-defined]
-    )
     found = (
         await connection.execute(
-            select(User.is_staff, runs)
-            .join(AuthSession, AuthSession.user_id == User.id)
-            .where(
-                AuthSession.id == int(claims["sid"]),
-                User.id == int(claims["sub"]),
-                AuthSession.revoked_at.is_(None),  # type: ignore[union-attr]
-                AuthSession.expires_at > utcnow(),
-            )
+            _runs_any_shop_query(),
+            {
+                "sid": int(claims["sid"]),
+                "uid": int(claims["sub"]),
+                "now": utcnow(),
+                "shop_ids": sorted(shop_ids),
+            },
         )
     ).first()
     return found is not None and bool(found[0] or found[1])
+
+
+@cache
+def _runs_any_shop_query() -> Select[tuple[bool, bool]]:
+    """``_viewer_query``'s sign-in rule, with staff and membership of ``:shop_ids``."""
+    runs = exists().where(
+        ShopMember.user_id == User.id,
+        ShopMember.shop_id.in_(bindparam("shop_ids", expanding=True)),  # type: ignore[attr-defined]
+    )
+    return (
+        select(User.is_staff, runs)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(*_alive_sign_in())
+    )
 
 
 SIGN_INS_AT_ONCE = 500  # session ids per statement (SQLite allows 999 parameters)
