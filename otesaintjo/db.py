@@ -115,6 +115,14 @@ def one_of(dialect: str, column: Any, values: Iterable[Any]) -> ColumnElement[bo
     return column.in_(list(values))
 
 
+def one_of_parameter(dialect: str, column: Any, name: str) -> ColumnElement[bool]:
+    """``one_of`` whose values come at execution, as the parameter ``name`` (a list): for a
+    statement built once (building one and its cache key costs ~0.1 ms a call)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=_array_of(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 @lru_cache(maxsize=256)
 def _array_of(item_type: Any) -> ARRAY[Any]:
     """One ARRAY type per column type (a new one per query is a small reference cycle)."""

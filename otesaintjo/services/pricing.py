@@ -62,7 +62,8 @@ def best_offer(product: Product, promotions: list[ActivePromotion]) -> Offer:
     return best
 
 
-def running(now: datetime) -> ColumnElement[bool]:
+def running(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """Promotions running at ``now`` (a time, or a parameter of a statement built once)."""
     return and_(
         Promotion.starts_at <= now,
         Promotion.ends_at > now,

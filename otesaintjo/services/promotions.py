@@ -6,11 +6,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.db import one_of
+from otesaintjo.db import one_of_parameter
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
 from otesaintjo.money import format_cents
@@ -136,22 +137,14 @@ async def active_promotions(
     session: AsyncSession, shop_ids: Sequence[int], now: datetime
 ) -> dict[int, list[ActivePromotion]]:
     """Running promotions of these shops, with their product lists: two queries in all."""
-    dialect = session.bind.dialect.name
+    running_query, listed_query = _promotion_queries(session.bind.dialect.name)
     rows = list(
-        (
-            await session.execute(
-                select(Promotion).where(one_of(dialect, Promotion.shop_id, shop_ids), running(now))
-            )
-        ).scalars()
+        (await session.execute(running_query, {"shop_ids": list(shop_ids), "now": now})).scalars()
     )
     listed = [row.id for row in rows if not row.all_products]
     products: dict[int, set[int]] = defaultdict(set)
     if listed:
-        links = await session.execute(
-            select(PromotionProduct.promotion_id, PromotionProduct.product_id).where(
-                one_of(dialect, PromotionProduct.promotion_id, listed)
-            )
-        )
+        links = await session.execute(listed_query, {"promotion_ids": listed})
         for promotion_id, product_id in links:
             products[promotion_id].add(product_id)
     by_shop: dict[int, list[ActivePromotion]] = {shop_id: [] for shop_id in shop_ids}
@@ -167,6 +160,19 @@ async def active_promotions(
             )
         )
     return by_shop
+
+
+@cache
+def _promotion_queries(dialect: str) -> tuple[Select[tuple[Promotion]], Select[tuple[int, int]]]:
+    """``active_promotions``' two statements, built once (every product page and checkout
+    runs them) with ``:shop_ids``, ``:now`` and ``:promotion_ids`` as parameters."""
+    running_promotions = select(Promotion).where(
+        one_of_parameter(dialect, Promotion.shop_id, "shop_ids"), running(bindparam("now"))
+    )
+    their_products = select(PromotionProduct.promotion_id, PromotionProduct.product_id).where(
+        one_of_parameter(dialect, PromotionProduct.promotion_id, "promotion_ids")
+    )
+    return running_promotions, their_products  # type: ignore[return-value]
 
 
 async def _shop_product_ids(session: AsyncSession, shop_id: int, ids: list[int]) -> set[int]:
