@@ -141,9 +141,12 @@ def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
 
 def upsert_insert(session: AsyncSession) -> Any:
     """The dialect's ``insert`` (it has ``on_conflict_do_update``; the generic one has not)."""
-    if session.bind.dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+    return dialect_insert(session.bind.dialect.name)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """``upsert_insert`` by dialect name (for a statement built once per dialect)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 async def next_in_counter(

@@ -25,12 +25,14 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from otesaintjo.db import upsert_insert
+from otesaintjo.db import dialect_insert
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import (
     FulfilmentMode,
@@ -244,16 +246,21 @@ async def _insert_new(session: AsyncSession, purchase: Purchase) -> bool:
     is set on ``purchase``."""
     table = Purchase.__table__
     values = {c.key: getattr(purchase, c.key) for c in table.columns if c.key != "id"}
-    new_id = (
-        await session.execute(
-            upsert_insert(session)(table)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.idempotency_key])
-            .returning(table.c.id)
-        )
-    ).scalar()
+    statement = _new_purchase_insert(session.bind.dialect.name)
+    new_id = (await session.execute(statement, values)).scalar()
     purchase.id = new_id
     return new_id is not None
+
+
+@cache
+def _new_purchase_insert(dialect: str) -> Any:
+    """``_insert_new``'s statement, built once per dialect; the values come as parameters."""
+    table = Purchase.__table__
+    return (
+        dialect_insert(dialect)(table)
+        .on_conflict_do_nothing(index_elements=[table.c.user_id, table.c.idempotency_key])
+        .returning(table.c.id)
+    )
 
 
 def _naming(short: stock.OutOfStock, view: carts.CartView) -> DomainError:
