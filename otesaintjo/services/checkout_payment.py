@@ -15,8 +15,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.errors import DomainError, ErrorCode
@@ -65,26 +67,32 @@ async def attach_payment(
             ErrorCode.PAYMENT_UNAVAILABLE,
             "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
         ) from exc
-    table = Purchase.__table__  # a Core UPDATE: the ORM's bulk-update path cost ~0.5 ms here
+    intent = {"purchase": purchase.id, "intent": payment.id, "secret": payment.client_secret}
     async with _one_statement(unit_of_work) as session:
-        row = (
-            await session.execute(
-                update(table)
-                .where(table.c.id == purchase.id, table.c.payment_intent_id.is_(None))
-                .values(
-                    payment_intent_id=payment.id,
-                    client_secret=payment.client_secret,
-                    payment_claimed_until=None,
-                )
-                .returning(*table.c)
-            )
-        ).first()
+        row = (await session.execute(_store_payment(), intent)).first()
         if row is not None:
             stored = Purchase(**row._mapping)
         else:  # stored by a caller that took over a lapsed claim: the same one
             stored = await session.get(Purchase, purchase.id)
     assert stored is not None
     return stored
+
+
+@cache
+def _store_payment() -> Any:
+    """The PaymentIntent stored on a purchase that has none, the whole row returned: a Core
+    UPDATE built once (the ORM's bulk-update path cost ~0.5 ms a checkout)."""
+    table = Purchase.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("purchase"), table.c.payment_intent_id.is_(None))
+        .values(
+            payment_intent_id=bindparam("intent"),
+            client_secret=bindparam("secret"),
+            payment_claimed_until=None,
+        )
+        .returning(*table.c)
+    )
 
 
 PAYMENT_CLAIM = timedelta(seconds=60)
