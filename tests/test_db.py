@@ -18,6 +18,7 @@ from otesaintjo.db import (
 )
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import AuthSession, User
+from otesaintjo.models.base import built
 
 
 def a_user(email: str = "lea@example.re") -> User:
@@ -100,3 +101,18 @@ async def test_a_postgresql_server_opens_its_pool_at_start_up(settings, database
     async with LifespanManager(app):
         # Open: the idle ones, and the one the event bus may be holding already.
         assert pool.checkedin() + pool.checkedout() == 4 and pool.checkedin() >= 3
+
+
+async def test_built_rows_match_the_constructor_and_are_written_as_usual(session_factory) -> None:
+    """``built`` (the constructor without SQLModel's per-field validation, for hot paths)
+    fills the same defaults, leaves the same required fields unset, and flushes."""
+    given = {"email": "noe@example.re", "password_hash": "x", "first_name": "Noé", "last_name": "P"}
+    fast, usual = built(User, **given), User(**given)
+    assert fast.__dict__.keys() == usual.__dict__.keys()
+    timestamps = {"created_at", "updated_at"}
+    assert fast.model_dump(exclude=timestamps) == usual.model_dump(exclude=timestamps)
+    async with unit_of_work(session_factory) as session:
+        session.add(fast)
+    async with session_factory() as session:
+        stored = (await session.execute(select(User).where(User.email == given["email"]))).scalar()
+    assert stored is not None and stored.id == fast.id and stored.first_name == "Noé"

@@ -43,6 +43,7 @@ from otesaintjo.models import (
     Shop,
     User,
 )
+from otesaintjo.models.base import built
 from otesaintjo.payments.gateway import PaymentsGateway
 from otesaintjo.services import cart as carts
 from otesaintjo.services import checkout_payment as payment
@@ -154,7 +155,8 @@ async def place(
         if existing is not None and existing.cart_fingerprint == fingerprint:
             return Placed(existing)
         raise
-    purchase = Purchase(
+    purchase = built(
+        Purchase,
         user_id=user.id,  # type: ignore[arg-type]
         idempotency_key=key,
         cart_fingerprint=fingerprint,
@@ -184,7 +186,8 @@ async def place(
             await delivery_slots.book(
                 session, shop_view.delivery_slot, ["shops", str(shop_view.shop.id), "slotId"]
             )
-    expiry = Job(kind=EXPIRE_JOB, payload={"purchase_id": purchase.id}, run_at=purchase.expires_at)
+    payload = {"purchase_id": purchase.id}
+    expiry = built(Job, kind=EXPIRE_JOB, payload=payload, run_at=purchase.expires_at)
     orders = [_order(purchase, v) for v in shop_views]
     lines = {order.shop_id: _lines(v) for order, v in zip(orders, shop_views, strict=True)}
     quantities = {line.product_id: line.quantity for v in shop_views for line in v.totals.lines}
@@ -394,7 +397,8 @@ def _order(purchase: Purchase, shop_view: carts.ShopView) -> Order:
     assert fulfilment is not None
     slot = shop_view.delivery_slot if shop_view.merchant_delivery else None
     option = next((o for o in shop_view.delivery_options if o.carrier == fulfilment.carrier), None)
-    return Order(
+    return built(
+        Order,
         number="",
         purchase_id=purchase.id,  # type: ignore[arg-type]
         shop_id=shop_view.shop.id,  # type: ignore[arg-type]
@@ -421,7 +425,8 @@ def _order(purchase: Purchase, shop_view: carts.ShopView) -> Order:
 def _lines(shop_view: carts.ShopView) -> list[OrderLine]:
     """The order's lines, attached to it when it is written."""
     return [
-        OrderLine(
+        built(
+            OrderLine,
             product_id=line.product_id,
             product_name=shop_view.products[line.product_id].name,
             unit_cents=line.unit_cents,

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import Purchase, PurchaseStatus
+from otesaintjo.models.base import built
 from otesaintjo.payments.gateway import PaymentsGateway, PaymentsUnavailable
 from otesaintjo.services.stripe_keys import stripe_key
 
@@ -71,7 +72,7 @@ async def attach_payment(
     async with _one_statement(unit_of_work) as session:
         row = (await session.execute(_store_payment(), intent)).first()
         if row is not None:
-            stored = Purchase(**row._mapping)
+            stored = built(Purchase, **row._mapping)
         else:  # stored by a caller that took over a lapsed claim: the same one
             stored = await session.get(Purchase, purchase.id)
     assert stored is not None
