@@ -71,14 +71,14 @@ async def write(
         for shop_id, shop_lines in lines.items()
         for line in shop_lines
     ]
-    statement = _statement().bindparams(
+    parameters = {
         **stock.reserve_parameters(quantities),
-        shop_ids=sorted(order.shop_id for order in orders),
-        orders=records,
-        order_lines=line_records,
-        jobs=[_record(job, _JOB_SET_HERE)],
-    )
-    reserved, placed, lined = (await session.execute(statement)).one()
+        "shop_ids": sorted(order.shop_id for order in orders),
+        "orders": records,
+        "order_lines": line_records,
+        "jobs": [_record(job, _JOB_SET_HERE)],
+    }
+    reserved, placed, lined = (await session.execute(_statement(), parameters)).one()
     return Written(
         reserved=[tuple(row) for row in _loaded(reserved)],  # type: ignore[misc]
         orders={shop_id: (order_id, number) for order_id, shop_id, number in _loaded(placed)},

@@ -95,8 +95,9 @@ async def reserve(session: AsyncSession, quantities: Mapping[int, int]) -> None:
     none (``OutOfStock``, and the caller rolls back)."""
     if not quantities:
         return
+    parameters: dict[str, Any] = {}
     if session.bind.dialect.name == "postgresql":
-        statement = _RESERVE_POSTGRES.bindparams(**reserve_parameters(quantities))
+        statement, parameters = _RESERVE_POSTGRES, reserve_parameters(quantities)
     else:
         wanted = case(quantities, value=Product.__table__.c.id)
         table = Product.__table__
@@ -112,7 +113,7 @@ async def reserve(session: AsyncSession, quantities: Mapping[int, int]) -> None:
                 table.c.id, table.c.stock, table.c.low_stock_threshold, table.c.offline_at_zero
             )
         )
-    await settle(session, quantities, (await session.execute(statement)).all())
+    await settle(session, quantities, (await session.execute(statement, parameters)).all())
 
 
 async def settle(
