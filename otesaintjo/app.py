@@ -62,7 +62,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if settings.is_sqlite and not settings.is_production:
             await upgrade(runtime.engine)  # the embedded default migrates by itself
         if settings.db_pool_warm and not settings.is_sqlite:
-            await warm_pool(runtime.engine, settings.db_pool_size)
+            opened = await warm_pool(runtime.engine, settings.db_pool_size)
+            if opened < settings.db_pool_size:
+                log.warning(
+                    "database pool: some connections could not be opened at start-up",
+                    opened=opened,
+                    wanted=settings.db_pool_size,
+                )
         if runtime.bus is not None:
             await runtime.bus.start()
         if runtime.worker is not None and settings.jobs_enabled:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
 from sqlalchemy.exc import IntegrityError
 
 from otesaintjo.app import create_app
@@ -116,3 +116,44 @@ async def test_built_rows_match_the_constructor_and_are_written_as_usual(session
     async with session_factory() as session:
         stored = (await session.execute(select(User).where(User.email == given["email"]))).scalar()
     assert stored is not None and stored.id == fast.id and stored.first_name == "Noé"
+
+
+async def test_a_server_that_postgresql_refuses_some_connections_still_starts(
+    settings, database_url
+) -> None:
+    """``max_connections`` reached (here a role limited to 3 sessions): the warm-up opens what
+    it can and the server starts anyway."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite opens a file in the process: no session to fork ahead")
+    admin = create_engine(database_url)
+    async with admin.connect() as connection:
+        await connection.execute(text("COMMIT"))
+        await connection.execute(text("DROP ROLE IF EXISTS otesaintjo_three_sessions"))
+        # Not a superuser: PostgreSQL does not hold superusers to a role's limit.
+        await connection.execute(
+            text("CREATE ROLE otesaintjo_three_sessions LOGIN CONNECTION LIMIT 3")
+        )
+        await connection.execute(
+            text("GRANT pg_read_all_data, pg_write_all_data TO otesaintjo_three_sessions")
+        )
+    limited_url = make_url(database_url).set(username="otesaintjo_three_sessions")
+    try:
+        app = create_app(
+            settings.model_copy(
+                update={
+                    "database_url": limited_url.render_as_string(hide_password=False),
+                    "db_pool_warm": True,
+                    "db_pool_size": 5,
+                }
+            )
+        )
+        pool = app.state.runtime.engine.pool
+        async with LifespanManager(app):
+            assert pool.checkedin() + pool.checkedout() == 3
+            async with app.state.runtime.engine.connect() as connection:
+                assert (await connection.execute(text("SELECT 1"))).scalar() == 1
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text("COMMIT"))
+            await connection.execute(text("DROP ROLE IF EXISTS otesaintjo_three_sessions"))
+        await admin.dispose()
