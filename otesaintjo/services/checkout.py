@@ -191,57 +191,65 @@ async def place(
     orders = [_order(purchase, v) for v in shop_views]
     lines = {order.shop_id: _lines(v) for order, v in zip(orders, shop_views, strict=True)}
     quantities = {line.product_id: line.quantity for v in shop_views for line in v.totals.lines}
+    writes = _Writes(quantities, orders, lines, shop_views, expiry)
     try:
         if session.bind.dialect.name == "postgresql":
-            await _write_in_one_statement(session, quantities, orders, lines, shop_views, expiry)
+            await _write_in_one_statement(session, writes)
         else:
-            await _write_in_turn(session, quantities, orders, lines, shop_views, expiry)
+            await _write_in_turn(session, writes)
     except stock.OutOfStock as short:
         raise _naming(short, view) from None
     by_order = {order.id: lines[order.shop_id] for order in orders}
     return Placed(purchase, orders, by_order, [v.shop for v in shop_views], created=True)  # type: ignore[arg-type]
 
 
-async def _write_in_one_statement(
-    session: AsyncSession,
-    quantities: dict[int, int],
-    orders: list[Order],
-    lines: dict[int, list[OrderLine]],
-    shop_views: list[carts.ShopView],
-    expiry: Job,
-) -> None:
+@dataclass(frozen=True)
+class _Writes:
+    """What a purchase writes once its key is taken: the stock it takes, its orders (one per
+    shop, numbered when written), their lines by shop id, and its expiry job."""
+
+    quantities: dict[int, int]
+    orders: list[Order]
+    lines: dict[int, list[OrderLine]]
+    shop_views: list[carts.ShopView]
+    expiry: Job
+
+
+async def _write_in_one_statement(session: AsyncSession, writes: _Writes) -> None:
     """PostgreSQL: every write that takes a shared lock in one statement, the expiry job with
     them (``checkout_statement``), and the caller commits at once."""
-    codes = {v.shop.id: v.shop.order_code for v in shop_views}
-    written = await checkout_statement.write(session, quantities, orders, lines, codes, expiry)  # type: ignore[arg-type]
-    await stock.settle(session, quantities, written.reserved)
-    for order in orders:
+    codes = {v.shop.id: v.shop.order_code for v in writes.shop_views}
+    written = await checkout_statement.write(
+        session,
+        writes.quantities,
+        writes.orders,
+        writes.lines,
+        codes,  # type: ignore[arg-type]
+        writes.expiry,
+    )
+    await stock.settle(session, writes.quantities, written.reserved)
+    for order in writes.orders:
         order.id, order.number = written.orders[order.shop_id]
-        for line in lines[order.shop_id]:
+        for line in writes.lines[order.shop_id]:
             line.order_id = order.id  # type: ignore[assignment]
             line.id = written.lines[order.id, line.product_id]
 
 
-async def _write_in_turn(
-    session: AsyncSession,
-    quantities: dict[int, int],
-    orders: list[Order],
-    lines: dict[int, list[OrderLine]],
-    shop_views: list[carts.ShopView],
-    expiry: Job,
-) -> None:
+async def _write_in_turn(session: AsyncSession, writes: _Writes) -> None:
     """SQLite (one writer at a time: no lock to hold short): one statement after another."""
+    expiry = writes.expiry
     enqueue(session, expiry.kind, expiry.payload, run_at=expiry.run_at)
-    await stock.reserve(session, quantities)
-    numbers = await order_numbers.next_order_numbers(session, [v.shop for v in shop_views])
-    for order in orders:
+    await stock.reserve(session, writes.quantities)
+    shops = [v.shop for v in writes.shop_views]
+    numbers = await order_numbers.next_order_numbers(session, shops)
+    for order in writes.orders:
         order.number = numbers[order.shop_id]
-    session.add_all(orders)
+    session.add_all(writes.orders)
     await session.flush()  # one INSERT for every order (their ids, for the lines)
-    for order in orders:
-        for line in lines[order.shop_id]:
+    for order in writes.orders:
+        for line in writes.lines[order.shop_id]:
             line.order_id = order.id  # type: ignore[assignment]
-        session.add_all(lines[order.shop_id])
+        session.add_all(writes.lines[order.shop_id])
 
 
 async def _insert_new(session: AsyncSession, purchase: Purchase) -> bool:
