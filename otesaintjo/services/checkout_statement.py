@@ -21,14 +21,13 @@ writer at a time, keeps the plain sequence of statements (``checkout.place``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, TextClause, bindparam, text
+from sqlalchemy import JSON, TextClause, bindparam, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,16 +78,12 @@ async def write(
         "jobs": [_record(job, _JOB_SET_HERE)],
     }
     reserved, placed, lined = (await session.execute(_statement(), parameters)).one()
+    # Each json_agg comes back decoded (SQLAlchemy's asyncpg dialect sets the json codec).
     return Written(
-        reserved=[tuple(row) for row in _loaded(reserved)],  # type: ignore[misc]
-        orders={shop_id: (order_id, number) for order_id, shop_id, number in _loaded(placed)},
-        lines={(order_id, product_id): line_id for line_id, order_id, product_id in _loaded(lined)},
+        reserved=[tuple(row) for row in reserved],
+        orders={shop_id: (order_id, number) for order_id, shop_id, number in placed},
+        lines={(order_id, product_id): line_id for line_id, order_id, product_id in lined},
     )
-
-
-def _loaded(value: Any) -> list[list[Any]]:
-    """A ``json_agg`` as the driver hands it: a string (asyncpg's default) or already parsed."""
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def _record(row: Order | OrderLine | Job, set_here: frozenset[str]) -> dict[str, Any]:
@@ -104,31 +99,36 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def _columns(table: Any, set_here: frozenset[str]) -> list[Column[Any]]:
-    return [column for column in table.columns if column.key not in set_here]
+@dataclass(frozen=True)
+class _RecordSet:
+    """The pieces of SQL that insert one table's JSON records (``_record_set``)."""
+
+    names: str
+    values: str
+    definition: str
 
 
-def _definition(columns: list[Column[Any]], *extra: str) -> str:
-    """The record type of ``json_to_recordset``: each column with its PostgreSQL type."""
+def _record_set(table: Any, set_here: frozenset[str], alias: str, *extra: str) -> _RecordSet:
+    """How the rows of ``table`` sent as JSON records are inserted: the columns written (all
+    but ``set_here``), the same read from the ``json_to_recordset`` aliased ``alias``, and its
+    record type (each column with its PostgreSQL type, after the ``extra`` ones)."""
     dialect = postgresql.dialect()
     quote = dialect.identifier_preparer.quote
+    columns = [column for column in table.columns if column.key not in set_here]
     typed = [f"{quote(c.name)} {c.type.compile(dialect=dialect)}" for c in columns]
-    return ", ".join([*extra, *typed])
+    return _RecordSet(
+        names=", ".join(quote(c.name) for c in columns),
+        values=", ".join(f"{alias}.{quote(c.name)}" for c in columns),
+        definition=", ".join([*extra, *typed]),
+    )
 
 
 @cache
 def _statement() -> TextClause:
-    dialect = postgresql.dialect()
-    quote = dialect.identifier_preparer.quote
-    order_columns = _columns(Order.__table__, _ORDER_SET_HERE)  # type: ignore[attr-defined]
-    line_columns = _columns(OrderLine.__table__, _LINE_SET_HERE)  # type: ignore[attr-defined]
-    job_columns = _columns(Job.__table__, _JOB_SET_HERE)  # type: ignore[attr-defined]
-    order_names = ", ".join(quote(c.name) for c in order_columns)
-    line_names = ", ".join(quote(c.name) for c in line_columns)
-    order_values = ", ".join(f"o.{quote(c.name)}" for c in order_columns)
-    line_values = ", ".join(f"l.{quote(c.name)}" for c in line_columns)
-    job_names = ", ".join(quote(c.name) for c in job_columns)
-    job_values = ", ".join(f"j.{quote(c.name)}" for c in job_columns)
+    orders = _record_set(Order.__table__, _ORDER_SET_HERE, "o", "order_code text")  # type: ignore[attr-defined]
+    lines = _record_set(OrderLine.__table__, _LINE_SET_HERE, "l", "shop_id integer")  # type: ignore[attr-defined]
+    jobs = _record_set(Job.__table__, _JOB_SET_HERE, "j")  # type: ignore[attr-defined]
+    # order_numbers.format_number in SQL: the count padded to four digits, never cut.
     number = "lpad(c.last_number::text, greatest(4, length(c.last_number::text)), '0')"
     # Built from the models' column names only, once: no value is ever spliced in.
     sql = f"""
@@ -142,22 +142,22 @@ def _statement() -> TextClause:
         RETURNING shop_id, last_number
     ),
     placed AS (
-        INSERT INTO shop_order (number, {order_names})
-        SELECT o.order_code || '-' || {number}, {order_values}
-        FROM json_to_recordset(:orders) AS o({_definition(order_columns, "order_code text")})
+        INSERT INTO shop_order (number, {orders.names})
+        SELECT o.order_code || '-' || {number}, {orders.values}
+        FROM json_to_recordset(:orders) AS o({orders.definition})
         JOIN counted AS c ON c.shop_id = o.shop_id
         RETURNING id, shop_id, number
     ),
     lined AS (
-        INSERT INTO order_line (order_id, {line_names})
-        SELECT placed.id, {line_values}
-        FROM json_to_recordset(:order_lines) AS l({_definition(line_columns, "shop_id integer")})
+        INSERT INTO order_line (order_id, {lines.names})
+        SELECT placed.id, {lines.values}
+        FROM json_to_recordset(:order_lines) AS l({lines.definition})
         JOIN placed ON placed.shop_id = l.shop_id
         RETURNING id, order_id, product_id
     ),
     queued AS (
-        INSERT INTO job ({job_names})
-        SELECT {job_values} FROM json_to_recordset(:jobs) AS j({_definition(job_columns)})
+        INSERT INTO job ({jobs.names})
+        SELECT {jobs.values} FROM json_to_recordset(:jobs) AS j({jobs.definition})
     )
     SELECT
         (SELECT coalesce(json_agg(json_build_array(
