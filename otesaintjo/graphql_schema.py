@@ -41,6 +41,7 @@ from otesaintjo.resolvers.returns import ReturnMutations
 from otesaintjo.resolvers.shop_team import ShopTeamMutations
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.cost import CostLimit, DocumentGuard
+from otesaintjo.schema.direct_resolvers import call_resolvers_directly
 from otesaintjo.schema.errors import bad_input
 from otesaintjo.schema.execution import AcyclicExecutionContext
 from otesaintjo.schema.extensions import (
@@ -210,4 +211,5 @@ def build_schema(
         ),
     )
     assert_permissions_declared(schema)
+    call_resolvers_directly(schema)
     return schema

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
-from otesaintjo.db import one_of
+from otesaintjo.db import one_of_parameter
 from otesaintjo.models import (
     DeliverySlot,
     HeldInvoice,
@@ -47,14 +47,36 @@ from otesaintjo.services.reference_prices import Priced, reference_prices
 RowT = TypeVar("RowT")
 
 
+KEYS = "keys"
+"""The parameter every loader's statement takes: the keys of one batch (a list)."""
+
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def once(name: str, dialect: str, build: Callable[[Callable[[Any], Any]], Any]) -> Any:
+    """The statement of loader ``name``, built on its first use in the process: ``build``
+    gets the condition "this column is one of the batch's keys" (the ``KEYS`` parameter).
+    Building a statement and its cache key costs ~0.1 ms, once per batch before."""
+    statement = _STATEMENTS.get((name, dialect))
+    if statement is None:
+        statement = build(lambda column: one_of_parameter(dialect, column, KEYS))
+        _STATEMENTS[name, dialect] = statement
+    return statement
+
+
 def rows_by_id(
     session_factory: Factory, model: type[RowT], dialect: str
 ) -> Callable[[Sequence[int]], Awaitable[list[RowT | None]]]:
     """A batch function: one ``WHERE id IN (…)`` for all the ids asked in a tick."""
+    statement = once(
+        f"{model.__name__} by id",
+        dialect,
+        lambda keys_in: select(model).where(keys_in(model.id)),  # type: ignore[attr-defined]
+    )
 
     async def load(ids: Sequence[int]) -> list[RowT | None]:
         async with session_factory() as session:
-            rows = await session.execute(select(model).where(one_of(dialect, model.id, ids)))  # type: ignore[attr-defined]
+            rows = await session.execute(statement, {KEYS: list(ids)})
             by_id: dict[int, Any] = {row.id: row for row in rows.scalars()}
         return [by_id.get(i) for i in ids]
 
@@ -63,17 +85,17 @@ def rows_by_id(
 
 def grouped(
     session_factory: Factory,
-    query: Callable[[Sequence[int]], Any],
+    statement: Any,
     default: Any = list,
     row: Callable[[Any], Any] = lambda r: r[1],
 ) -> Callable[[Sequence[int]], Awaitable[list[Any]]]:
-    """A batch function for one-to-many data: ``query(keys)`` yields rows whose first column
-    is the key; ``row`` picks the value from each."""
+    """A batch function for one-to-many data: ``statement`` (from ``once``) yields rows whose
+    first column is the key; ``row`` picks the value from each."""
 
     async def load(keys: Sequence[int]) -> list[Any]:
         found: dict[int, Any] = defaultdict(default)
         async with session_factory() as session:
-            for result in await session.execute(query(keys)):
+            for result in await session.execute(statement, {KEYS: list(keys)}):
                 key, value = result[0], row(result)
                 if default is list:
                     found[key].append(value)
@@ -117,10 +139,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(ProductImage.product_id, ProductImage)
-                    .where(one_of(dialect, ProductImage.product_id, ids))  # type: ignore[attr-defined]
-                    .order_by(ProductImage.position, ProductImage.id)
+                once(
+                    "images_by_product_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(ProductImage.product_id, ProductImage)
+                        .where(keys_in(ProductImage.product_id))  # type: ignore[attr-defined]
+                        .order_by(ProductImage.position, ProductImage.id)
+                    ),
                 ),
             )
         )
@@ -136,10 +162,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(DeliverySlot.shop_id, DeliverySlot)
-                    .where(one_of(dialect, DeliverySlot.shop_id, ids))  # type: ignore[attr-defined]
-                    .order_by(DeliverySlot.shop_id, DeliverySlot.starts, DeliverySlot.id)
+                once(
+                    "delivery_slots_by_shop_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(DeliverySlot.shop_id, DeliverySlot)
+                        .where(keys_in(DeliverySlot.shop_id))  # type: ignore[attr-defined]
+                        .order_by(DeliverySlot.shop_id, DeliverySlot.starts, DeliverySlot.id)
+                    ),
                 ),
             )
         )
@@ -150,10 +180,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(ShopCategory.shop_id, ShopCategory.category)
-                    .where(one_of(dialect, ShopCategory.shop_id, ids))  # type: ignore[attr-defined]
-                    .order_by(ShopCategory.category)
+                once(
+                    "categories_by_shop_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(ShopCategory.shop_id, ShopCategory.category)
+                        .where(keys_in(ShopCategory.shop_id))  # type: ignore[attr-defined]
+                        .order_by(ShopCategory.category)
+                    ),
                 ),
             )
         )
@@ -164,10 +198,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(Product.shop_id, func.count())
-                    .where(one_of(dialect, Product.shop_id, ids), Product.is_online.is_(True))  # type: ignore[attr-defined]
-                    .group_by(Product.shop_id)
+                once(
+                    "online_products_by_shop_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(Product.shop_id, func.count())
+                        .where(keys_in(Product.shop_id), Product.is_online.is_(True))  # type: ignore[attr-defined]
+                        .group_by(Product.shop_id)
+                    ),
                 ),
                 default=int,
             )
@@ -180,10 +218,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(HeldInvoice.shop_id, func.count())
-                    .where(one_of(dialect, HeldInvoice.shop_id, ids))  # type: ignore[arg-type]
-                    .group_by(HeldInvoice.shop_id)
+                once(
+                    "held_invoices_by_shop_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(HeldInvoice.shop_id, func.count())
+                        .where(keys_in(HeldInvoice.shop_id))  # type: ignore[arg-type]
+                        .group_by(HeldInvoice.shop_id)
+                    ),
                 ),
                 default=int,
             )
@@ -196,10 +238,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(HeldInvoice.order_id, func.count())
-                    .where(one_of(dialect, HeldInvoice.order_id, ids))  # type: ignore[arg-type]
-                    .group_by(HeldInvoice.order_id)
+                once(
+                    "held_invoices_by_order_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(HeldInvoice.order_id, func.count())
+                        .where(keys_in(HeldInvoice.order_id))  # type: ignore[arg-type]
+                        .group_by(HeldInvoice.order_id)
+                    ),
                 ),
                 default=int,
             )
@@ -211,11 +257,15 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(ShopMember.shop_id, ShopMember, User)
-                    .join(User, User.id == ShopMember.user_id)
-                    .where(one_of(dialect, ShopMember.shop_id, ids))  # type: ignore[attr-defined]
-                    .order_by(ShopMember.created_at, ShopMember.user_id)
+                once(
+                    "members_by_shop_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(ShopMember.shop_id, ShopMember, User)
+                        .join(User, User.id == ShopMember.user_id)
+                        .where(keys_in(ShopMember.shop_id))  # type: ignore[attr-defined]
+                        .order_by(ShopMember.created_at, ShopMember.user_id)
+                    ),
                 ),
                 row=lambda r: (r[1], r[2]),
             )
@@ -227,11 +277,15 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(ShopMember.user_id, ShopMember.shop_id)
-                    .where(one_of(dialect, ShopMember.user_id, ids))  # type: ignore[attr-defined]
-                    .order_by(ShopMember.shop_id)
-                    .execution_options(**{VIEWER_FACT: True})
+                once(
+                    "shop_ids_by_user_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(ShopMember.user_id, ShopMember.shop_id)
+                        .where(keys_in(ShopMember.user_id))  # type: ignore[attr-defined]
+                        .order_by(ShopMember.shop_id)
+                        .execution_options(**{VIEWER_FACT: True})
+                    ),
                 ),
             )
         )
@@ -252,8 +306,10 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda numbers: select(Order.number, Order).where(
-                    one_of(dialect, Order.number, numbers)
+                once(
+                    "order_by_number",
+                    dialect,
+                    lambda keys_in: select(Order.number, Order).where(keys_in(Order.number)),
                 ),  # type: ignore[attr-defined]
                 default=lambda: None,
             )
@@ -265,10 +321,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(Order.purchase_id, Order)
-                    .where(one_of(dialect, Order.purchase_id, ids))  # type: ignore[attr-defined]
-                    .order_by(Order.id)
+                once(
+                    "orders_by_purchase_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(Order.purchase_id, Order)
+                        .where(keys_in(Order.purchase_id))  # type: ignore[attr-defined]
+                        .order_by(Order.id)
+                    ),
                 ),
             )
         )
@@ -279,10 +339,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(OrderLine.order_id, OrderLine)
-                    .where(one_of(dialect, OrderLine.order_id, ids))  # type: ignore[attr-defined]
-                    .order_by(OrderLine.id)
+                once(
+                    "lines_by_order_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(OrderLine.order_id, OrderLine)
+                        .where(keys_in(OrderLine.order_id))  # type: ignore[attr-defined]
+                        .order_by(OrderLine.id)
+                    ),
                 ),
             )
         )
@@ -298,10 +362,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(OrderReturn.order_id, OrderReturn)
-                    .where(one_of(dialect, OrderReturn.order_id, ids))  # type: ignore[attr-defined]
-                    .order_by(OrderReturn.id)
+                once(
+                    "returns_by_order_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(OrderReturn.order_id, OrderReturn)
+                        .where(keys_in(OrderReturn.order_id))  # type: ignore[attr-defined]
+                        .order_by(OrderReturn.id)
+                    ),
                 ),
             )
         )
@@ -327,10 +395,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(TicketMessage.ticket_id, TicketMessage)
-                    .where(one_of(dialect, TicketMessage.ticket_id, ids))  # type: ignore[attr-defined]
-                    .order_by(TicketMessage.id)
+                once(
+                    "messages_by_ticket_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(TicketMessage.ticket_id, TicketMessage)
+                        .where(keys_in(TicketMessage.ticket_id))  # type: ignore[attr-defined]
+                        .order_by(TicketMessage.id)
+                    ),
                 ),
             )
         )
@@ -341,10 +413,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: (
-                    select(Invoice.order_id, Invoice)
-                    .where(one_of(dialect, Invoice.order_id, ids))  # type: ignore[attr-defined]
-                    .order_by(Invoice.id)
+                once(
+                    "invoices_by_order_id",
+                    dialect,
+                    lambda keys_in: (
+                        select(Invoice.order_id, Invoice)
+                        .where(keys_in(Invoice.order_id))  # type: ignore[attr-defined]
+                        .order_by(Invoice.id)
+                    ),
                 ),
             )
         )
@@ -355,8 +431,14 @@ class Loaders:
         return DataLoader(
             grouped(
                 factory,
-                lambda ids: select(ShopRating.shop_id, ShopRating.count, ShopRating.total).where(
-                    one_of(dialect, ShopRating.shop_id, ids)  # type: ignore[attr-defined]
+                once(
+                    "rating_by_shop_id",
+                    dialect,
+                    lambda keys_in: select(
+                        ShopRating.shop_id, ShopRating.count, ShopRating.total
+                    ).where(
+                        keys_in(ShopRating.shop_id)  # type: ignore[attr-defined]
+                    ),
                 ),
                 default=lambda: (0, 0),
                 row=lambda r: (r[1], r[2]),

@@ -1,4 +1,5 @@
-"""graphql-core's execution context, without the reference cycle it leaves behind.
+"""graphql-core's execution context, without the reference cycle it leaves behind, and with
+query documents run along a compiled plan (``schema/compiled.py``).
 
 The context keeps bound methods of itself (``async_helpers``): a cycle through which every
 request's whole object graph (the result tree, ORM rows, loaders, futures: ~530 objects for a
@@ -13,8 +14,54 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from otesaintjo.schema.compiled import Fallback, Plans, execute_plan
+
+PLANS = Plans()
+"""One per process: plans depend on the document and the schema, which the process builds once
+(a second schema — the tests build several — compiles its own, ``Plan.schema`` is checked)."""
+
 
 class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    plans: Plans | None = PLANS
+
+    def execute_root_grouped_field_set(
+        self,
+        root_type: Any,
+        root_value: Any,
+        grouped_field_set: Any,
+        serially: bool,
+        position_context: Any,
+    ) -> Any:
+        def interpret() -> Any:
+            return super(AcyclicExecutionContext, self).execute_root_grouped_field_set(
+                root_type, root_value, grouped_field_set, serially, position_context
+            )
+
+        plans = self.plans
+        plan = None
+        if plans is not None and not serially:
+            plan = plans.plan_for(self, root_type, grouped_field_set)
+        if plans is None or plan is None:
+            return interpret()
+        plans.ran += 1
+        try:
+            data = execute_plan(plan, self, root_value)
+        except Fallback:
+            plans.fell_back += 1
+            return interpret()
+        if not self.is_awaitable(data):
+            return data
+
+        async def finish() -> Any:
+            try:
+                return await data
+            except Fallback:
+                plans.fell_back += 1
+                result = interpret()
+                return await result if self.is_awaitable(result) else result
+
+        return finish()
+
     def build_response(self, data: dict[str, Any] | None) -> Any:
         try:
             return super().build_response(data)
