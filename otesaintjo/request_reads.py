@@ -11,10 +11,11 @@ SELECTs). Now the request checks one connection out on first use and keeps it:
   belong to the same instant as the data (``response_cache``).
 
 A connection runs one statement at a time, and sibling resolvers run concurrently: uses are
-serialised by a lock, each with a fresh ``AsyncSession`` bound to the connection (no identity
-map shared between uses, so no stale rows). A use nested inside another (a resolver awaiting a
-DataLoader while it holds a session) would wait on itself: it gets its own short session from
-the pool instead.
+serialised by a lock, all through one ``AsyncSession`` bound to the connection, its identity
+map emptied after each use (no row shared between uses, so none stale; a session per use cost
+~0.25 ms of CPU each, five times a product page). A use nested inside another (a resolver
+awaiting a DataLoader while it holds a session) would wait on itself: it gets its own short
+session from the pool instead.
 
 In autocommit the connection goes back to the pool as soon as no use is waiting for it (a
 checkout costs no round trip now that nothing pings): a request never holds a read connection
@@ -63,6 +64,7 @@ class RequestReads:
         }
         self._lock = asyncio.Lock()
         self._connection: AsyncConnection | None = None
+        self._session: AsyncSession | None = None  # one for every use on the connection
         self._wanted = 0  # uses holding or waiting for the connection
         self._closed = False
         self.uses = 0
@@ -78,16 +80,16 @@ class RequestReads:
             try:
                 async with self._lock:
                     if not self._closed:
-                        connection = await self._connect()
+                        session = await self._session_for_use()
                         token = _holding.set(self)
+                        ended = False
                         try:
-                            async with AsyncSession(
-                                bind=connection, **self.session_options
-                            ) as session:
-                                self.uses += 1
-                                yield session
+                            self.uses += 1
+                            yield session
+                            ended = True
                         finally:
                             _holding.reset(token)
+                            await self._end_use(session, ended)
                             if self._wanted == 1 and not self.snapshot:
                                 await self._release()
                         return
@@ -98,6 +100,21 @@ class RequestReads:
         self.own_uses += 1
         async with AsyncSession(self.engine, **self.session_options) as own:
             yield own
+
+    async def _session_for_use(self) -> AsyncSession:
+        if self._session is None:
+            self._session = AsyncSession(bind=await self._connect(), **self.session_options)
+        return self._session
+
+    async def _end_use(self, session: AsyncSession, ended: bool) -> None:
+        """The next use starts with an empty identity map, as with a session of its own: no
+        row of this use is handed out again, stale. A use that raised gets its session
+        closed (whatever state the error left it in), the next one a new session."""
+        if ended and not (session.new or session.dirty or session.deleted):
+            session.expunge_all()
+            return
+        self._session = None
+        await session.close()
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None:
@@ -145,6 +162,9 @@ class RequestReads:
             await self._release()
 
     async def _release(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
         connection, self._connection = self._connection, None
         if connection is None:
             return
