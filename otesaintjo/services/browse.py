@@ -11,13 +11,20 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, literal, select
+from sqlalchemy import Select, and_, bindparam, exists, literal, select
 
 from otesaintjo.models import Product, Shop, ShopCategory
 from otesaintjo.services import pages
 from otesaintjo.services.pricing import effective_price_sql
-from otesaintjo.services.search import CANDIDATES, apply_search, bounds_results
+from otesaintjo.services.search import (
+    CANDIDATES,
+    SEARCH_PARAMETER,
+    apply_search,
+    bounds_results,
+    search_terms,
+)
 from otesaintjo.sorting import SortKey
 
 KM_PER_DEGREE_LAT = 110.574
@@ -60,38 +67,83 @@ class ShopFilters:
     postcode: str | None = None
 
 
-def products_listing(
+@dataclass(frozen=True)
+class ProductsShape:
+    """What a products listing's statement depends on, beside its parameters' values: the
+    listings of one shape share one statement (``pages.built_once``)."""
+
+    sort: ProductSort
+    searched: bool | None  # None: no search; False: no word long enough
+    shop: bool
+    category: bool
+    deliverable: bool | None
+    on_sale: bool | None
+    min_price: bool
+    max_price: bool
+    include_offline: bool
+    dialect: str
+
+
+def products_shape(
     filters: ProductFilters, dialect: str, now: datetime
-) -> tuple[Select, list[SortKey]]:
+) -> tuple[ProductsShape, dict[str, Any]]:
+    """The listing's shape and the values of its parameters."""
     sort = filters.sort or (ProductSort.RELEVANCE if filters.search else ProductSort.NEWEST)
     if sort == ProductSort.RELEVANCE and not filters.search:
         sort = ProductSort.NEWEST
+    terms = search_terms(dialect, filters.search) if filters.search else None
+    shape = ProductsShape(
+        sort=sort,
+        searched=None if not filters.search else terms is not None,
+        shop=filters.shop_id is not None,
+        category=bool(filters.category),
+        deliverable=filters.deliverable,
+        on_sale=filters.on_sale,
+        min_price=filters.min_price is not None,
+        max_price=filters.max_price is not None,
+        include_offline=filters.include_offline,
+        dialect=dialect,
+    )
+    parameters: dict[str, Any] = {
+        "now": now,
+        "shop_id": filters.shop_id,
+        "category": filters.category,
+        "min_price": filters.min_price,
+        "max_price": filters.max_price,
+        SEARCH_PARAMETER: terms,
+    }
+    return shape, parameters
+
+
+def products_listing(shape: ProductsShape) -> tuple[Select, list[SortKey]]:
+    """The listing of ``shape``, its values as parameters (``products_shape``)."""
+    sort = shape.sort
     price_sorted = sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC)
-    price_filtered = (filters.on_sale, filters.min_price, filters.max_price) != (None, None, None)
+    price_filtered = shape.on_sale is not None or shape.min_price or shape.max_price
     query = select(Product).join(Shop, Shop.id == Product.shop_id)
     # The current price is a correlated subquery: built and run only when it is used.
-    current = effective_price_sql(now) if price_sorted or price_filtered else None
+    current = effective_price_sql(bindparam("now")) if price_sorted or price_filtered else None
     if price_sorted:
         query = query.add_columns(current.label("current_price"))
-    if not filters.include_offline:
+    if not shape.include_offline:
         query = query.where(Product.is_online.is_(True), Shop.is_active.is_(True))  # type: ignore[attr-defined]
-    if filters.shop_id is not None:
-        query = query.where(Product.shop_id == filters.shop_id)
-    if filters.category:
-        query = query.where(Product.category == filters.category)
-    if filters.deliverable is not None:
-        query = query.where(Product.deliverable.is_(filters.deliverable))  # type: ignore[attr-defined]
-    if filters.on_sale is True:
+    if shape.shop:
+        query = query.where(Product.shop_id == bindparam("shop_id"))
+    if shape.category:
+        query = query.where(Product.category == bindparam("category"))
+    if shape.deliverable is not None:
+        query = query.where(Product.deliverable.is_(shape.deliverable))  # type: ignore[attr-defined]
+    if shape.on_sale is True:
         query = query.where(current < Product.price_cents)
-    elif filters.on_sale is False:
+    elif shape.on_sale is False:
         query = query.where(current >= Product.price_cents)
-    if filters.min_price is not None:
-        query = query.where(current >= filters.min_price)
-    if filters.max_price is not None:
-        query = query.where(current <= filters.max_price)
+    if shape.min_price:
+        query = query.where(current >= bindparam("min_price"))
+    if shape.max_price:
+        query = query.where(current <= bindparam("max_price"))
     score = None
-    if filters.search:
-        query, score = apply_search(query, "product", dialect, filters.search)
+    if shape.searched is not None:
+        query, score = apply_search(query, "product", shape.dialect, shape.searched)
         if sort == ProductSort.RELEVANCE:
             query = query.add_columns(score.label("score"))
     keys = {
@@ -110,7 +162,9 @@ def orders_by_stock_across_shops(filters: ProductFilters) -> bool:
     return filters.sort == ProductSort.STOCK_ASC and filters.shop_id is None
 
 
-def shops_listing(filters: ShopFilters, dialect: str) -> tuple[Select, list[SortKey]]:
+def shops_listing(
+    filters: ShopFilters, dialect: str
+) -> tuple[Select, list[SortKey], dict[str, Any]]:
     query = select(Shop).where(Shop.is_active.is_(True))  # type: ignore[attr-defined]
     if filters.category:
         query = query.where(
@@ -126,11 +180,14 @@ def shops_listing(filters: ShopFilters, dialect: str) -> tuple[Select, list[Sort
         query = query.where(_bounding_box(filters.near), distance <= filters.near.radius_km**2)
         query = query.add_columns(distance.label("distance"))
         keys = [SortKey(distance, False, "distance"), SortKey(Shop.id, False)]
+    parameters: dict[str, Any] = {}
     if filters.search:
-        query, score = apply_search(query, "shop", dialect, filters.search)
+        terms = search_terms(dialect, filters.search)
+        parameters[SEARCH_PARAMETER] = terms
+        query, score = apply_search(query, "shop", dialect, terms is not None)
         query = query.add_columns(score.label("score"))
         keys = [SortKey(score, True, "score"), SortKey(Shop.id, True)]
-    return query, keys
+    return query, keys, parameters
 
 
 def distance_sq_km2(near: Near):
@@ -162,18 +219,27 @@ async def products_page(
     limit: int,
     after: str | None,
 ) -> pages.Page:
-    query, keys = products_listing(filters, dialect, now)
+    shape, parameters = products_shape(filters, dialect, now)
+    statements, keys = pages.built_once(
+        shape, lambda: products_listing(shape), after=after is not None
+    )
     bound = CANDIDATES if filters.search and bounds_results(dialect) else None
     return await pages.keyset_page(
-        factory, query, keys, limit=limit, after=after, count_bound=bound
+        factory,
+        statements,
+        keys,
+        limit=limit,
+        after=after,
+        count_bound=bound,
+        parameters=parameters,
     )
 
 
 async def shops_page(
     factory: pages.Factory, filters: ShopFilters, dialect: str, *, limit: int, after: str | None
 ) -> pages.Page:
-    query, keys = shops_listing(filters, dialect)
+    query, keys, parameters = shops_listing(filters, dialect)
     bound = CANDIDATES if filters.search and bounds_results(dialect) else None
     return await pages.keyset_page(
-        factory, query, keys, limit=limit, after=after, count_bound=bound
+        factory, query, keys, limit=limit, after=after, count_bound=bound, parameters=parameters
     )

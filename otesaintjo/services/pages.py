@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, select
 from sqlalchemy.sql import Select
 
 from otesaintjo.db import SessionSource as Factory
@@ -67,26 +67,76 @@ def after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnEle
     return or_(*clauses)
 
 
+AFTER = "after_{}"  # the parameters of the cursor's values, in the order of the keys
+LIMIT = "page_limit"
+
+
+@dataclass(frozen=True)
+class PageStatements:
+    """A listing's page query (rows after the cursor's parameters, if any) and its count."""
+
+    paged: Select[Any]
+    count: Select[Any]
+
+
+def page_statements(query: Select[Any], keys: Sequence[SortKey], after: bool) -> PageStatements:
+    """Built with parameters (``AFTER``, ``LIMIT``, and the listing's own): the same
+    statements serve every page of every listing of the same shape."""
+    paged = query.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    if after:
+        values = [bindparam(AFTER.format(i)) for i in range(len(keys))]
+        paged = paged.where(after_condition(keys, values))
+    count = select(func.count()).select_from(query.order_by(None).subquery())
+    return PageStatements(paged.limit(bindparam(LIMIT, type_=Integer)), count)
+
+
+_BUILT: dict[tuple[Hashable, bool], tuple[PageStatements, list[SortKey]]] = {}
+BUILT_KEPT = 256
+
+
+def built_once(
+    shape: Hashable, build: Callable[[], tuple[Select[Any], list[SortKey]]], after: bool
+) -> tuple[PageStatements, list[SortKey]]:
+    """The statements of the listings of ``shape`` (a hashable description of everything
+    ``build`` depends on), built on first use in the process (building a listing's query, its
+    order, cursor condition and count cost ~1 ms, a tenth of an executed page)."""
+    found = _BUILT.get((shape, after))
+    if found is None:
+        query, keys = build()
+        found = (page_statements(query, keys, after), keys)
+        if len(_BUILT) >= BUILT_KEPT:
+            _BUILT.clear()  # shapes are few (filters × sorts); this only bounds a misuse
+        _BUILT[shape, after] = found
+    return found
+
+
 async def keyset_page(
     factory: Factory,
-    query: Select[Any],
+    query: Select[Any] | PageStatements,
     keys: Sequence[SortKey],
     *,
     limit: int,
     after: str | None,
     count_bound: int | None = None,
+    parameters: dict[str, Any] | None = None,
 ) -> Page:
-    """One page of ``query`` in keyset order."""
-    count_query = select(func.count()).select_from(query.order_by(None).subquery())
-    paged = query.order_by(*[k.column.desc() if k.descending else k.column.asc() for k in keys])
+    """One page of ``query`` in keyset order (``query`` may be statements from
+    ``built_once``, run with ``parameters``)."""
+    statements = query if isinstance(query, PageStatements) else None
+    if statements is None:
+        statements = page_statements(query, keys, after is not None)  # type: ignore[arg-type]
+    values = dict(parameters or {})
+    count_values = dict(values)
     if after:
-        paged = paged.where(after_condition(keys, decode_cursor(after, len(keys))))
+        for i, value in enumerate(decode_cursor(after, len(keys))):
+            values[AFTER.format(i)] = value
+    values[LIMIT] = limit + 1
     async with factory() as session:
-        rows = list((await session.execute(paged.limit(limit + 1))).all())
+        rows = list((await session.execute(statements.paged, values)).all())
 
     async def run_count() -> int:
         async with factory() as session:
-            return int((await session.execute(count_query)).scalar_one())
+            return int((await session.execute(statements.count, count_values)).scalar_one())
 
     counting: asyncio.Task[int] | None = None
 

@@ -18,7 +18,18 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Float, Integer, Select, cast, func, literal_column, select, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 MAX_WORDS = 8
@@ -33,20 +44,34 @@ def words(search: str) -> list[str]:
     return [w[:MAX_WORD_LENGTH] for w in found if len(w) >= MIN_WORD_LENGTH][:MAX_WORDS]
 
 
-def apply_search(
-    query: Select, table: str, dialect: str, search: str
-) -> tuple[Select, ColumnElement[float]]:
-    """Restrict ``query`` (over ``table``, its filters applied) to at most ``CANDIDATES``
-    matches; returns it with its score column, computed for those rows only."""
+SEARCH_PARAMETER = "search_terms"
+
+
+def search_terms(dialect: str, search: str) -> str | None:
+    """The value of ``SEARCH_PARAMETER`` for ``search``: a tsquery on PostgreSQL, an FTS5
+    match on SQLite; None when no word is long enough (nothing matches)."""
     terms = words(search)
     if not terms:
+        return None
+    if dialect == "postgresql":
+        return " & ".join(f"{t}:*" for t in terms)
+    return " ".join(f'"{t}"*' for t in terms)
+
+
+def apply_search(
+    query: Select, table: str, dialect: str, searched: bool
+) -> tuple[Select, ColumnElement[float]]:
+    """Restrict ``query`` (over ``table``, its filters applied) to at most ``CANDIDATES``
+    matches of the parameter ``SEARCH_PARAMETER`` (``search_terms``); returns it with its
+    score column, computed for those rows only. ``searched`` false: the search had no word,
+    nothing matches."""
+    if not searched:
         # A score that is an expression: PostgreSQL refuses a bare constant in ORDER BY.
         return query.where(literal_column("1") == 0), cast(literal_column("0.0"), Float)
     id_column = literal_column(f"{table}.id")
+    terms = bindparam(SEARCH_PARAMETER, type_=String)
     if dialect == "postgresql":
-        tsquery = func.to_tsquery(
-            literal_column("'fr_unaccent'::regconfig"), " & ".join(f"{t}:*" for t in terms)
-        )
+        tsquery = func.to_tsquery(literal_column("'fr_unaccent'::regconfig"), terms)
         vector = literal_column(f"{table}.search_vector")
         matching = query.where(vector.op("@@")(tsquery))
         # No ORDER BY: the index hands out its first matches and stops there.
@@ -55,15 +80,9 @@ def apply_search(
         )
         bounded = query.where(id_column.in_(select(candidates.subquery().c[0])))
         return bounded, func.ts_rank(vector, tsquery)
-    match = " ".join(f'"{t}"*' for t in terms)
     # ``table`` is one of our own names, never user input; the words are a bound parameter.
-    sql = f"SELECT rowid AS id, -bm25({table}_fts) AS score FROM {table}_fts WHERE {table}_fts MATCH :match"  # noqa: S608, E501
-    fts = (
-        text(sql)
-        .bindparams(match=match)
-        .columns(id=Integer, score=Float)
-        .subquery(f"{table}_match")
-    )
+    sql = f"SELECT rowid AS id, -bm25({table}_fts) AS score FROM {table}_fts WHERE {table}_fts MATCH :{SEARCH_PARAMETER}"  # noqa: S608, E501
+    fts = text(sql).bindparams(terms).columns(id=Integer, score=Float).subquery(f"{table}_match")
     # Unbounded on SQLite: FTS5 scores a town's matches in a millisecond, while an IN over
     # bounded candidates made it probe the index once per product (36-112 ms at scale 50).
     return query.join(fts, fts.c.id == id_column), fts.c.score

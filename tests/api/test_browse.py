@@ -77,13 +77,14 @@ async def test_a_search_ranks_and_counts_a_bounded_set_of_matches(
 ) -> None:
     """At most ``CANDIDATES`` matches are ranked and counted (1,000; 5 here): beyond, the
     count is that bound, flagged as not exact, and the pages end there."""
-    from otesaintjo.services import browse, search
+    from otesaintjo.services import browse, pages, search
 
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite (a town's catalogue) scores and counts every match")
 
     monkeypatch.setattr(search, "CANDIDATES", 5)
     monkeypatch.setattr(browse, "CANDIDATES", 5)
+    monkeypatch.setattr(pages, "_BUILT", {})  # listings built with the real bound before
     await make_catalogue(
         session_factory,
         [{"name": f"Confiture {i}"} for i in range(7)] + [{"name": "Confiture mangue"}],
