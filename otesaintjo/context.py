@@ -21,7 +21,7 @@ from otesaintjo.events import EventBus, attach
 from otesaintjo.loaders import Loaders
 from otesaintjo.models import User
 from otesaintjo.rate_limits import Buckets, per_hour, seconds_to_wait
-from otesaintjo.request_reads import SessionSource
+from otesaintjo.request_reads import RequestReads, SessionSource
 from otesaintjo.response_cache import CacheScope
 from otesaintjo.schema.errors import ClientError
 from otesaintjo.services import access
@@ -108,6 +108,12 @@ class Context:
             else:
                 self.cache_scope.asked_shops.add(shop_id)
         return manages
+
+    def operation_only_reads(self) -> None:
+        """Called when a query starts executing (``schema/execution.py``): its reads keep the
+        request's connection to the end (``RequestReads.hold``)."""
+        if isinstance(self.reads, RequestReads):
+            self.reads.hold()
 
     def payment_flow(self) -> PaymentFlow:
         """The payment machinery, or a refusal when no payment provider is configured."""

@@ -67,8 +67,19 @@ class RequestReads:
         self._session: AsyncSession | None = None  # one for every use on the connection
         self._wanted = 0  # uses holding or waiting for the connection
         self._closed = False
+        self._held = False
         self.uses = 0
         self.own_uses = 0
+
+    def hold(self) -> None:
+        """The operation only reads (a query): keep the connection until ``close`` rather than
+        checking it out again for each wave of loaders (~0.3 ms of CPU a checkout, four on a
+        product page); there is no write connection it could make the request wait for."""
+        self._held = True
+
+    @property
+    def _keeps_connection(self) -> bool:
+        return self.snapshot or self._held
 
     def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
         return self._use()
@@ -90,7 +101,7 @@ class RequestReads:
                         finally:
                             _holding.reset(token)
                             await self._end_use(session, ended)
-                            if self._wanted == 1 and not self.snapshot:
+                            if self._wanted == 1 and not self._keeps_connection:
                                 await self._release()
                         return
             finally:
@@ -151,7 +162,7 @@ class RequestReads:
             try:
                 return await work(await self._connect())
             finally:
-                if not self.snapshot:
+                if not self._keeps_connection:
                     await self._release()
 
     async def close(self) -> None:

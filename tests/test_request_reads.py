@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from otesaintjo.db import create_engine
 from otesaintjo.request_reads import RequestReads
@@ -101,5 +101,37 @@ async def test_a_read_cancelled_inside_a_snapshot_leaves_the_end_clean(database_
         assert engine.pool.checkedout() == 0
         async with engine.connect() as connection:  # the pool still serves
             assert (await connection.execute(text("SELECT 1"))).scalar_one() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_a_query_keeps_its_connection_and_session_until_the_end(database_url: str) -> None:
+    """Uses one after another (a product page's waves of loaders): without ``hold`` the
+    connection goes back to the pool after each; a query holds it, and one session, until
+    ``close``."""
+    engine = create_engine(database_url)
+    checkouts = 0
+
+    def counted(*_args: object) -> None:
+        nonlocal checkouts
+        checkouts += 1
+
+    event.listen(engine.sync_engine, "checkout", counted)
+    try:
+        for held, expected in ((False, 3), (True, 1)):
+            checkouts = 0
+            reads = RequestReads(engine)
+            if held:
+                reads.hold()
+            sessions = set()
+            for value in range(3):
+                async with reads() as session:
+                    sessions.add(id(session))
+                    assert (await session.execute(text(f"SELECT {value}"))).scalar_one() == value
+            assert engine.pool.checkedout() == (1 if held else 0)
+            await reads.close()
+            assert engine.pool.checkedout() == 0
+            assert checkouts == expected
+            assert len(sessions) == (1 if held else 3)
     finally:
         await engine.dispose()

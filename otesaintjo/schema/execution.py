@@ -37,6 +37,10 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 root_type, root_value, grouped_field_set, serially, position_context
             )
 
+        if not serially:  # a query (mutations run their root fields one after another)
+            only_reads = getattr(self.context_value, "operation_only_reads", None)
+            if only_reads is not None:
+                only_reads()
         plans = self.plans
         plan = None
         if plans is not None and not serially:
