@@ -134,6 +134,33 @@ class Loaders:
         return DataLoader(rows_by_id(factory, Product, dialect))
 
     @cached_property
+    def product_and_shop_by_id(self) -> DataLoader[int, tuple[Product, Shop] | None]:
+        """A product with its shop, in one statement (a product page needs both before
+        anything else: is it online in an active shop?); both other loaders are primed."""
+        factory, dialect = self._factory, self._dialect
+        products, shops = self.product_by_id, self.shop_by_id
+        statement = once(
+            "product and shop by id",
+            dialect,
+            lambda keys_in: (
+                select(Product, Shop)
+                .join(Shop, Shop.id == Product.shop_id)
+                .where(keys_in(Product.id))  # type: ignore[arg-type]
+            ),
+        )
+
+        async def load(ids: Sequence[int]) -> list[tuple[Product, Shop] | None]:
+            async with factory() as session:
+                rows = (await session.execute(statement, {KEYS: list(ids)})).all()
+            found = {product.id: (product, shop) for product, shop in rows}
+            for product, shop in found.values():
+                products.prime(product.id, product)
+                shops.prime(shop.id, shop)
+            return [found.get(i) for i in ids]
+
+        return DataLoader(load)
+
+    @cached_property
     def images_by_product_id(self) -> DataLoader[int, list[ProductImage]]:
         factory, dialect = self._factory, self._dialect
         return DataLoader(

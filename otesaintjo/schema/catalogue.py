@@ -166,17 +166,17 @@ class ProductType(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: list[str], required: bool = False
     ) -> list[ProductType | None]:
-        rows = await info.context.loaders.product_by_id.load_many(primary_keys(node_ids))
-        shops = await info.context.loaders.shop_by_id.load_many(
-            [row.shop_id if row else -1 for row in rows]
-        )
+        loader = info.context.loaders.product_and_shop_by_id
+        found = await loader.load_many(primary_keys(node_ids))
         shown = [
-            row
-            if row is not None
-            and shop is not None
-            and ((row.is_online and shop.is_active) or await info.context.manages_shop(shop.id))
+            pair[0]
+            if pair is not None
+            and (
+                (pair[0].is_online and pair[1].is_active)
+                or await info.context.manages_shop(pair[1].id)
+            )
             else None
-            for row, shop in zip(rows, shops, strict=True)
+            for pair in found
         ]
         await prime_products(info, [row for row in shown if row is not None], selected_below(info))
         return [cls.from_row(row) if row is not None else None for row in shown]
