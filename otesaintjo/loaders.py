@@ -161,8 +161,12 @@ class Loaders:
         return DataLoader(load)
 
     @cached_property
-    def images_by_product_id(self) -> DataLoader[int, list[ProductImage]]:
+    def images_by_product_id(self) -> DataLoader[int, list[Any]]:
+        """Each product's photos as plain rows (``id``, ``key``, ``position``): all a page
+        shows of them, without an ORM object per photo (a listing shows ~20). A photo is
+        reached through its product, whose shop the response cache records."""
         factory, dialect = self._factory, self._dialect
+        images = ProductImage.__table__.c  # type: ignore[attr-defined]
         return DataLoader(
             grouped(
                 factory,
@@ -170,11 +174,12 @@ class Loaders:
                     "images_by_product_id",
                     dialect,
                     lambda keys_in: (
-                        select(ProductImage.product_id, ProductImage)
-                        .where(keys_in(ProductImage.product_id))  # type: ignore[attr-defined]
-                        .order_by(ProductImage.position, ProductImage.id)
+                        select(images.product_id, images.id, images.key, images.position)
+                        .where(keys_in(images.product_id))
+                        .order_by(images.position, images.id)
                     ),
                 ),
+                row=lambda r: r,
             )
         )
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry import enum_value, relay
@@ -124,7 +125,9 @@ class ProductImageType(relay.Node):
     position: int
 
     @classmethod
-    def from_row(cls, row: models.ProductImage, info: Info) -> ProductImageType:
+    def from_row(cls, row: Any, info: Info) -> ProductImageType:
+        """``row``: a photo's ``id``, ``key`` and ``position`` (``loaders.images_by_product_id``
+        reads plain rows, not ``models.ProductImage`` objects)."""
         return cls(id=row.id, url=info.context.store.url(row.key), position=row.position)  # type: ignore[arg-type]
 
     @classmethod
