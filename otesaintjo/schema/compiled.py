@@ -274,6 +274,8 @@ def _list_of(item: Complete) -> Complete:
     def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
         if value is None or value is Undefined:
             return None
+        if isinstance(value, Exception):
+            raise Fallback from value
         if not is_iterable(value) or hasattr(value, "__aiter__"):
             raise Fallback("not a list")
         completed: list[Any] = []
@@ -313,6 +315,8 @@ def _leaf(type_: GraphQLLeafType) -> Complete:
     def complete(_run: Run, value: Any, _path: Path, _info: Any) -> Any:
         if value is None or value is Undefined:
             return None
+        if isinstance(value, Exception):
+            raise Fallback from value
         coerced = coerce(value)
         if coerced is None or coerced is Undefined:
             raise Fallback("a leaf value that does not coerce")
@@ -329,6 +333,8 @@ def _object(plan: Plan, type_: GraphQLObjectType, step: Step) -> Complete:
         nonlocal steps
         if value is None or value is Undefined:
             return None
+        if isinstance(value, Exception):
+            raise Fallback from value
         if is_type_of is not None:
             matches = is_type_of(value, info)
             if _is_awaitable(matches) or not matches:
@@ -347,6 +353,8 @@ def _abstract(plan: Plan, type_: GraphQLAbstractType, step: Step) -> Complete:
     def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
         if value is None or value is Undefined:
             return None
+        if isinstance(value, Exception):
+            raise Fallback from value
         name = resolve_type(value, info, type_)
         if not isinstance(name, str):
             raise Fallback("an abstract type resolved to no type name")

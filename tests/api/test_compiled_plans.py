@@ -36,6 +36,9 @@ DOCUMENTS = [
     "fragment Card on Product { __typename id name shop { __typename name } }"
     " query($ids: [ID!]!, $id: ID!) { first: nodes(ids: $ids) { ...Card ... on Node { id } }"
     " again: node(id: $id) { ... on Product { ...Card name stock } } __typename }",
+    # Introspection (graphql-core's own resolvers, with arguments).
+    "{ __schema { queryType { name } types { kind name fields(includeDeprecated: true) {"
+    " name args { name defaultValue type { kind name ofType { kind name } } } } } } }",
     "{ shops(first: 3) { totalCount edges { node { name products(first: 2) {"
     " edges { node { name price { cents currency formatted } } } } } } } }",
 ]
