@@ -115,6 +115,12 @@ class Context:
         if isinstance(self.reads, RequestReads):
             self.reads.hold()
 
+    async def operation_writes(self) -> None:
+        """Called before a mutation's fields run: the connection the sign-in was read on goes
+        back to the pool (``RequestReads.let_go``)."""
+        if isinstance(self.reads, RequestReads):
+            await self.reads.let_go()
+
     def payment_flow(self) -> PaymentFlow:
         """The payment machinery, or a refusal when no payment provider is configured."""
         if self.payments is None:

@@ -216,8 +216,13 @@ class GraphQLApp(GraphQL[Context, None]):
             options = None
             if cache_scope is not None:
                 cache_scope.now, options = now, cache_scope.session_options
+            # Held from the sign-in's read on: a query keeps the connection to its end, a
+            # mutation gives it back before its fields run (``Context.operation_writes``).
             reads = state[READS] = RequestReads(
-                runtime.engine, snapshot=cache_scope is not None, session_options=options
+                runtime.engine,
+                snapshot=cache_scope is not None,
+                session_options=options,
+                held=True,
             )
             token = bearer_token(request.headers.get("authorization"))
             if cache_scope is None:

@@ -135,3 +135,25 @@ async def test_a_query_keeps_its_connection_and_session_until_the_end(database_u
             assert len(sessions) == (1 if held else 3)
     finally:
         await engine.dispose()
+
+
+async def test_a_mutation_gives_back_the_connection_its_sign_in_was_read_on(
+    database_url: str,
+) -> None:
+    """HTTP requests start held (the sign-in's read keeps the connection for the query that
+    follows); a mutation lets it go before its fields run, so it never holds a read
+    connection while it waits for a write one. Its later reads go back after each use."""
+    engine = create_engine(database_url)
+    try:
+        reads = RequestReads(engine, held=True)
+        async with reads() as session:  # the sign-in
+            await session.execute(text("SELECT 1"))
+        assert engine.pool.checkedout() == 1
+        await reads.let_go()
+        assert engine.pool.checkedout() == 0
+        async with reads() as session:  # the mutation's payload
+            await session.execute(text("SELECT 2"))
+        assert engine.pool.checkedout() == 0
+        await reads.close()
+    finally:
+        await engine.dispose()

@@ -10,6 +10,7 @@ pauses. Nothing needs the helpers once the response is built: drop them there.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -37,7 +38,11 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 root_type, root_value, grouped_field_set, serially, position_context
             )
 
-        if not serially:  # a query (mutations run their root fields one after another)
+        if serially:  # a mutation (its root fields run one after another)
+            writes = getattr(self.context_value, "operation_writes", None)
+            if writes is not None:
+                return self._after(writes(), interpret)
+        else:
             only_reads = getattr(self.context_value, "operation_only_reads", None)
             if only_reads is not None:
                 only_reads()
@@ -65,6 +70,11 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return await result if self.is_awaitable(result) else result
 
         return finish()
+
+    async def _after(self, first: Awaitable[None], run: Callable[[], Any]) -> Any:
+        await first
+        result = run()
+        return await result if self.is_awaitable(result) else result
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         try:
