@@ -15,7 +15,9 @@ would return:
   only, and a signed-in request's is never kept;
 - the document is one query whose root fields are all in ``CACHEABLE_ROOT_FIELDS``;
 - its execution read only catalogue tables (``CacheScope`` watches every statement and every
-  row loaded; a review's author, an order, anything else makes it uncacheable);
+  row loaded; a review's author, an order, anything else makes it uncacheable); reads that
+  return plain rows instead of ORM objects (a products listing) report their shops
+  themselves (``CacheScope.record_shops``);
 - none of what it showed has changed since: it records the shops whose rows it loaded, and
   the versions of those shops plus the sum of the listing shards (migration 0012), read
   **in the same snapshot as the data** after the execution. A hit re-reads those versions
@@ -138,6 +140,11 @@ class CacheScope:
         """This answer depends on more than the shops it shows (say, a stock order across
         every shop): execute it, never keep it."""
         self.refused = self.refused or reason
+
+    def record_shops(self, shop_ids: Iterable[int]) -> None:
+        """The shops of rows read as plain rows (no ORM object to report them)."""
+        if self.recording:
+            self.shops.update(shop_ids)
 
     @property
     def same_for_everyone(self) -> bool:

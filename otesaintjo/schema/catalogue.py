@@ -149,10 +149,11 @@ class ProductType(relay.Node):
     stock: int
     is_online: bool
     created_at: datetime
-    row: strawberry.Private[models.Product]
+    row: strawberry.Private[Any]  # a models.Product, or a row of its columns
 
     @classmethod
-    def from_row(cls, row: models.Product) -> ProductType:
+    def from_row(cls, row: Any) -> ProductType:
+        """``row``: a ``models.Product``, or a listing's plain row of its columns."""
         return cls(
             id=row.id,  # type: ignore[arg-type]
             name=row.name,
@@ -272,7 +273,7 @@ class ProductType(relay.Node):
 OFFER_FIELDS = frozenset({"price", "compareAtPrice", "promotionEndsAt"})
 
 
-async def prime_products(info: Info, rows: list[models.Product], fields: set[str]) -> None:
+async def prime_products(info: Info, rows: list[Any], fields: set[str]) -> None:
     """Load, in one batch per loader, what the selected ``fields`` of these products show
     (their shops' promotions, their shops, their photos): their fields then answer at once."""
     if not rows:
@@ -347,13 +348,19 @@ async def list_products(
         # A sale at any shop may reorder it, not only at the shops the page shows.
         ctx.cache_scope.refuse("stock order across shops")
     factory, dialect = ctx.reads, ctx.settings.database_dialect
+    scope = ctx.cache_scope
+
+    def read(rows: list[Any]) -> None:
+        if scope is not None:  # plain rows: no ORM object reports their shops to the cache
+            scope.record_shops(row.shop_id for row in rows)
+
     page = await connection(
         ProductConnection,
         lambda limit: browse.products_page(
-            factory, filters, dialect, ctx.now, limit=limit, after=after
+            factory, filters, dialect, ctx.now, limit=limit, after=after, on_rows=read
         ),
         first,
-        lambda row: ProductType.from_row(row[0]),
+        ProductType.from_row,
     )
     shown = [edge.node.row for edge in page.edges]
     await prime_products(info, shown, selected_below(info, "edges", "node"))

@@ -8,6 +8,7 @@ public; a shop's merchants also see its offline products.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -67,6 +68,10 @@ class ShopFilters:
     postcode: str | None = None
 
 
+PRODUCT_COLUMNS = tuple(Product.__table__.c)  # type: ignore[attr-defined]
+"""A listed product is a row of these: its attributes are a ``Product``'s."""
+
+
 @dataclass(frozen=True)
 class ProductsShape:
     """What a products listing's statement depends on, beside its parameters' values: the
@@ -120,7 +125,9 @@ def products_listing(shape: ProductsShape) -> tuple[Select, list[SortKey]]:
     sort = shape.sort
     price_sorted = sort in (ProductSort.PRICE_ASC, ProductSort.PRICE_DESC)
     price_filtered = shape.on_sale is not None or shape.min_price or shape.max_price
-    query = select(Product).join(Shop, Shop.id == Product.shop_id)
+    # Plain rows (the product's columns, then the sort's computed ones), not ORM objects: the
+    # page reads 21 of them and only shows their values (~0.5 ms less than entities).
+    query = select(*PRODUCT_COLUMNS).join(Shop, Shop.id == Product.shop_id)
     # The current price is a correlated subquery: built and run only when it is used.
     current = effective_price_sql(bindparam("now")) if price_sorted or price_filtered else None
     if price_sorted:
@@ -150,11 +157,11 @@ def products_listing(shape: ProductsShape) -> tuple[Select, list[SortKey]]:
         ProductSort.RELEVANCE: [SortKey(score, True, "score")],
         ProductSort.PRICE_ASC: [SortKey(current, False, "current_price")],
         ProductSort.PRICE_DESC: [SortKey(current, True, "current_price")],
-        ProductSort.NEWEST: [SortKey(Product.created_at, True)],
-        ProductSort.STOCK_ASC: [SortKey(Product.stock, False)],
+        ProductSort.NEWEST: [SortKey(Product.created_at, True, "created_at")],
+        ProductSort.STOCK_ASC: [SortKey(Product.stock, False, "stock")],
     }[sort]
     descending_id = sort in (ProductSort.RELEVANCE, ProductSort.NEWEST, ProductSort.PRICE_DESC)
-    return query, [*keys, SortKey(Product.id, descending_id)]
+    return query, [*keys, SortKey(Product.id, descending_id, "id")]
 
 
 def orders_by_stock_across_shops(filters: ProductFilters) -> bool:
@@ -218,7 +225,9 @@ async def products_page(
     *,
     limit: int,
     after: str | None,
+    on_rows: Callable[[list[Any]], None] | None = None,
 ) -> pages.Page:
+    """A page of products: rows of ``PRODUCT_COLUMNS`` (``on_rows`` sees them all)."""
     shape, parameters = products_shape(filters, dialect, now)
     statements, keys = pages.built_once(
         shape, lambda: products_listing(shape), after=after is not None
@@ -232,6 +241,7 @@ async def products_page(
         after=after,
         count_bound=bound,
         parameters=parameters,
+        on_rows=on_rows,
     )
 
 

@@ -119,9 +119,11 @@ async def keyset_page(
     after: str | None,
     count_bound: int | None = None,
     parameters: dict[str, Any] | None = None,
+    on_rows: Callable[[list[Any]], None] | None = None,
 ) -> Page:
     """One page of ``query`` in keyset order (``query`` may be statements from
-    ``built_once``, run with ``parameters``)."""
+    ``built_once``, run with ``parameters``). ``on_rows`` sees every row read, the one past
+    the page included."""
     statements = query if isinstance(query, PageStatements) else None
     if statements is None:
         statements = page_statements(query, keys, after is not None)  # type: ignore[arg-type]
@@ -133,6 +135,8 @@ async def keyset_page(
     values[LIMIT] = limit + 1
     async with factory() as session:
         rows = list((await session.execute(statements.paged, values)).all())
+    if on_rows is not None:
+        on_rows(rows)
 
     async def run_count() -> int:
         async with factory() as session:
