@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 
@@ -62,12 +63,15 @@ def best_offer(product: Product, promotions: list[ActivePromotion]) -> Offer:
     return best
 
 
-def running(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
-    """Promotions running at ``now`` (a time, or a parameter of a statement built once)."""
+def running(
+    now: datetime | ColumnElement[datetime], promotion: Any = Promotion
+) -> ColumnElement[bool]:
+    """Promotions running at ``now`` (a time, or a parameter of a statement built once);
+    ``promotion``: the model, or its table's columns (a statement of plain rows)."""
     return and_(
-        Promotion.starts_at <= now,
-        Promotion.ends_at > now,
-        Promotion.ended_at.is_(None),  # type: ignore[union-attr]
+        promotion.starts_at <= now,
+        promotion.ends_at > now,
+        promotion.ended_at.is_(None),
     )
 
 
