@@ -113,6 +113,14 @@ class Loaders:
             if isinstance(loader, DataLoader):
                 loader.clear_all()
 
+    def _by_id(self, model: type[RowT]) -> DataLoader[int, RowT | None]:
+        return DataLoader(rows_by_id(self._factory, model, self._dialect))
+
+    def _grouped(self, name: str, build: Callable[[Any], Any], **options: Any) -> DataLoader:
+        """A one-to-many loader (``grouped``) on the statement ``build`` makes (``once``). Its
+        batch function closes over the factory and the statement, not over ``self``."""
+        return DataLoader(grouped(self._factory, once(name, self._dialect, build), **options))
+
     def __init__(self, session_factory: Factory, now: datetime, dialect: str = "") -> None:
         # Each loader is built on first use: a request uses a few of the twenty. Their batch
         # functions close over these values, never over ``self``: no reference cycle.
@@ -120,18 +128,15 @@ class Loaders:
 
     @cached_property
     def user_by_id(self) -> DataLoader[int, User | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, User, dialect))
+        return self._by_id(User)
 
     @cached_property
     def shop_by_id(self) -> DataLoader[int, Shop | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, Shop, dialect))
+        return self._by_id(Shop)
 
     @cached_property
     def product_by_id(self) -> DataLoader[int, Product | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, Product, dialect))
+        return self._by_id(Product)
 
     @cached_property
     def product_and_shop_by_id(self) -> DataLoader[int, tuple[Product, Shop] | None]:
@@ -165,316 +170,202 @@ class Loaders:
         """Each product's photos as plain rows (``id``, ``key``, ``position``): all a page
         shows of them, without an ORM object per photo (a listing shows ~20). A photo is
         reached through its product, whose shop the response cache records."""
-        factory, dialect = self._factory, self._dialect
         images = ProductImage.__table__.c  # type: ignore[attr-defined]
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "images_by_product_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(images.product_id, images.id, images.key, images.position)
-                        .where(keys_in(images.product_id))
-                        .order_by(images.position, images.id)
-                    ),
-                ),
-                row=lambda r: r,
-            )
+        return self._grouped(
+            "images_by_product_id",
+            lambda keys_in: (
+                select(images.product_id, images.id, images.key, images.position)
+                .where(keys_in(images.product_id))
+                .order_by(images.position, images.id)
+            ),
+            row=lambda r: r,
         )
 
     @cached_property
     def delivery_slot_by_id(self) -> DataLoader[int, DeliverySlot | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, DeliverySlot, dialect))
+        return self._by_id(DeliverySlot)
 
     @cached_property
     def delivery_slots_by_shop_id(self) -> DataLoader[int, list[DeliverySlot]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "delivery_slots_by_shop_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(DeliverySlot.shop_id, DeliverySlot)
-                        .where(keys_in(DeliverySlot.shop_id))  # type: ignore[attr-defined]
-                        .order_by(DeliverySlot.shop_id, DeliverySlot.starts, DeliverySlot.id)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "delivery_slots_by_shop_id",
+            lambda keys_in: (
+                select(DeliverySlot.shop_id, DeliverySlot)
+                .where(keys_in(DeliverySlot.shop_id))  # type: ignore[attr-defined]
+                .order_by(DeliverySlot.shop_id, DeliverySlot.starts, DeliverySlot.id)
+            ),
         )
 
     @cached_property
     def categories_by_shop_id(self) -> DataLoader[int, list[str]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "categories_by_shop_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(ShopCategory.shop_id, ShopCategory.category)
-                        .where(keys_in(ShopCategory.shop_id))  # type: ignore[attr-defined]
-                        .order_by(ShopCategory.category)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "categories_by_shop_id",
+            lambda keys_in: (
+                select(ShopCategory.shop_id, ShopCategory.category)
+                .where(keys_in(ShopCategory.shop_id))  # type: ignore[attr-defined]
+                .order_by(ShopCategory.category)
+            ),
         )
 
     @cached_property
     def online_products_by_shop_id(self) -> DataLoader[int, int]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "online_products_by_shop_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(Product.shop_id, func.count())
-                        .where(keys_in(Product.shop_id), Product.is_online.is_(True))  # type: ignore[attr-defined]
-                        .group_by(Product.shop_id)
-                    ),
-                ),
-                default=int,
-            )
+        return self._grouped(
+            "online_products_by_shop_id",
+            lambda keys_in: (
+                select(Product.shop_id, func.count())
+                .where(keys_in(Product.shop_id), Product.is_online.is_(True))  # type: ignore[attr-defined]
+                .group_by(Product.shop_id)
+            ),
+            default=int,
         )
 
     @cached_property
     def held_invoices_by_shop_id(self) -> DataLoader[int, int]:
         """How many documents each shop owes until its legal identity is complete."""
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "held_invoices_by_shop_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(HeldInvoice.shop_id, func.count())
-                        .where(keys_in(HeldInvoice.shop_id))  # type: ignore[arg-type]
-                        .group_by(HeldInvoice.shop_id)
-                    ),
-                ),
-                default=int,
-            )
+        return self._grouped(
+            "held_invoices_by_shop_id",
+            lambda keys_in: (
+                select(HeldInvoice.shop_id, func.count())
+                .where(keys_in(HeldInvoice.shop_id))  # type: ignore[arg-type]
+                .group_by(HeldInvoice.shop_id)
+            ),
+            default=int,
         )
 
     @cached_property
     def held_invoices_by_order_id(self) -> DataLoader[int, int]:
         """How many of each order's documents wait for its shop's legal identity."""
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "held_invoices_by_order_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(HeldInvoice.order_id, func.count())
-                        .where(keys_in(HeldInvoice.order_id))  # type: ignore[arg-type]
-                        .group_by(HeldInvoice.order_id)
-                    ),
-                ),
-                default=int,
-            )
+        return self._grouped(
+            "held_invoices_by_order_id",
+            lambda keys_in: (
+                select(HeldInvoice.order_id, func.count())
+                .where(keys_in(HeldInvoice.order_id))  # type: ignore[arg-type]
+                .group_by(HeldInvoice.order_id)
+            ),
+            default=int,
         )
 
     @cached_property
     def members_by_shop_id(self) -> DataLoader[int, list[Any]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "members_by_shop_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(ShopMember.shop_id, ShopMember, User)
-                        .join(User, User.id == ShopMember.user_id)
-                        .where(keys_in(ShopMember.shop_id))  # type: ignore[attr-defined]
-                        .order_by(ShopMember.created_at, ShopMember.user_id)
-                    ),
-                ),
-                row=lambda r: (r[1], r[2]),
-            )
+        return self._grouped(
+            "members_by_shop_id",
+            lambda keys_in: (
+                select(ShopMember.shop_id, ShopMember, User)
+                .join(User, User.id == ShopMember.user_id)
+                .where(keys_in(ShopMember.shop_id))  # type: ignore[attr-defined]
+                .order_by(ShopMember.created_at, ShopMember.user_id)
+            ),
+            row=lambda r: (r[1], r[2]),
         )
 
     @cached_property
     def shop_ids_by_user_id(self) -> DataLoader[int, list[int]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "shop_ids_by_user_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(ShopMember.user_id, ShopMember.shop_id)
-                        .where(keys_in(ShopMember.user_id))  # type: ignore[attr-defined]
-                        .order_by(ShopMember.shop_id)
-                        .execution_options(**{VIEWER_FACT: True})
-                    ),
-                ),
-            )
+        return self._grouped(
+            "shop_ids_by_user_id",
+            lambda keys_in: (
+                select(ShopMember.user_id, ShopMember.shop_id)
+                .where(keys_in(ShopMember.user_id))  # type: ignore[attr-defined]
+                .order_by(ShopMember.shop_id)
+                .execution_options(**{VIEWER_FACT: True})
+            ),
         )
 
     @cached_property
     def purchase_by_id(self) -> DataLoader[int, Purchase | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, Purchase, dialect))
+        return self._by_id(Purchase)
 
     @cached_property
     def order_by_id(self) -> DataLoader[int, Order | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, Order, dialect))
+        return self._by_id(Order)
 
     @cached_property
     def order_by_number(self) -> DataLoader[str, Order | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "order_by_number",
-                    dialect,
-                    lambda keys_in: select(Order.number, Order).where(keys_in(Order.number)),
-                ),  # type: ignore[attr-defined]
-                default=lambda: None,
-            )
+        return self._grouped(
+            "order_by_number",
+            lambda keys_in: select(Order.number, Order).where(keys_in(Order.number)),
+            default=lambda: None,
         )
 
     @cached_property
     def orders_by_purchase_id(self) -> DataLoader[int, list[Order]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "orders_by_purchase_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(Order.purchase_id, Order)
-                        .where(keys_in(Order.purchase_id))  # type: ignore[attr-defined]
-                        .order_by(Order.id)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "orders_by_purchase_id",
+            lambda keys_in: (
+                select(Order.purchase_id, Order)
+                .where(keys_in(Order.purchase_id))  # type: ignore[attr-defined]
+                .order_by(Order.id)
+            ),
         )
 
     @cached_property
     def lines_by_order_id(self) -> DataLoader[int, list[OrderLine]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "lines_by_order_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(OrderLine.order_id, OrderLine)
-                        .where(keys_in(OrderLine.order_id))  # type: ignore[attr-defined]
-                        .order_by(OrderLine.id)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "lines_by_order_id",
+            lambda keys_in: (
+                select(OrderLine.order_id, OrderLine)
+                .where(keys_in(OrderLine.order_id))  # type: ignore[attr-defined]
+                .order_by(OrderLine.id)
+            ),
         )
 
     @cached_property
     def return_by_id(self) -> DataLoader[int, OrderReturn | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, OrderReturn, dialect))
+        return self._by_id(OrderReturn)
 
     @cached_property
     def returns_by_order_id(self) -> DataLoader[int, list[OrderReturn]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "returns_by_order_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(OrderReturn.order_id, OrderReturn)
-                        .where(keys_in(OrderReturn.order_id))  # type: ignore[attr-defined]
-                        .order_by(OrderReturn.id)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "returns_by_order_id",
+            lambda keys_in: (
+                select(OrderReturn.order_id, OrderReturn)
+                .where(keys_in(OrderReturn.order_id))  # type: ignore[attr-defined]
+                .order_by(OrderReturn.id)
+            ),
         )
 
     @cached_property
     def review_by_id(self) -> DataLoader[int, ShopReview | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, ShopReview, dialect))
+        return self._by_id(ShopReview)
 
     @cached_property
     def platform_review_by_id(self) -> DataLoader[int, PlatformReview | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, PlatformReview, dialect))
+        return self._by_id(PlatformReview)
 
     @cached_property
     def ticket_by_id(self) -> DataLoader[int, SupportTicket | None]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(rows_by_id(factory, SupportTicket, dialect))
+        return self._by_id(SupportTicket)
 
     @cached_property
     def messages_by_ticket_id(self) -> DataLoader[int, list[TicketMessage]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "messages_by_ticket_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(TicketMessage.ticket_id, TicketMessage)
-                        .where(keys_in(TicketMessage.ticket_id))  # type: ignore[attr-defined]
-                        .order_by(TicketMessage.id)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "messages_by_ticket_id",
+            lambda keys_in: (
+                select(TicketMessage.ticket_id, TicketMessage)
+                .where(keys_in(TicketMessage.ticket_id))  # type: ignore[attr-defined]
+                .order_by(TicketMessage.id)
+            ),
         )
 
     @cached_property
     def invoices_by_order_id(self) -> DataLoader[int, list[Invoice]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "invoices_by_order_id",
-                    dialect,
-                    lambda keys_in: (
-                        select(Invoice.order_id, Invoice)
-                        .where(keys_in(Invoice.order_id))  # type: ignore[attr-defined]
-                        .order_by(Invoice.id)
-                    ),
-                ),
-            )
+        return self._grouped(
+            "invoices_by_order_id",
+            lambda keys_in: (
+                select(Invoice.order_id, Invoice)
+                .where(keys_in(Invoice.order_id))  # type: ignore[attr-defined]
+                .order_by(Invoice.id)
+            ),
         )
 
     @cached_property
     def rating_by_shop_id(self) -> DataLoader[int, tuple[int, int]]:
-        factory, dialect = self._factory, self._dialect
-        return DataLoader(
-            grouped(
-                factory,
-                once(
-                    "rating_by_shop_id",
-                    dialect,
-                    lambda keys_in: select(
-                        ShopRating.shop_id, ShopRating.count, ShopRating.total
-                    ).where(
-                        keys_in(ShopRating.shop_id)  # type: ignore[attr-defined]
-                    ),
-                ),
-                default=lambda: (0, 0),
-                row=lambda r: (r[1], r[2]),
-            )
+        return self._grouped(
+            "rating_by_shop_id",
+            lambda keys_in: select(ShopRating.shop_id, ShopRating.count, ShopRating.total).where(
+                keys_in(ShopRating.shop_id)  # type: ignore[attr-defined]
+            ),
+            default=lambda: (0, 0),
+            row=lambda r: (r[1], r[2]),
         )
 
     @cached_property

@@ -182,13 +182,17 @@ def execute_selection(run: Run, steps: list[Step], source: Any, path: Path | Non
             if _is_awaitable(value):
                 pending.append(step.key)
     except Exception as exc:
-        started = [results[key] for key in pending]
-        if not started:
-            raise Fallback from exc
-        return _settle_then_fail(started, exc)
+        return _failed([results[key] for key in pending], exc)
     if not pending:
         return results
     return _gather_into(results, pending)
+
+
+def _failed(started: list[Any], cause: Exception) -> Any:
+    """After a failure mid-selection: settle what had started, then leave the plan."""
+    if not started:
+        raise Fallback from cause
+    return _settle_then_fail(started, cause)
 
 
 async def _settle_then_fail(started: list[Any], cause: Exception) -> Any:
@@ -291,10 +295,7 @@ def _list_of(item: Complete) -> Complete:
                     pending.append(index)
                 completed.append(done)
         except Exception as exc:
-            started = [completed[i] for i in pending]
-            if not started:
-                raise Fallback from exc
-            return _settle_then_fail(started, exc)
+            return _failed([completed[i] for i in pending], exc)
         if not pending:
             return completed
         return _gather_items(completed, pending)
