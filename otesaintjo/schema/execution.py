@@ -6,6 +6,10 @@ request's whole object graph (the result tree, ORM rows, loaders, futures: ~530 
 storefront page) waits for the cyclic garbage collector instead of being freed when the
 response is sent. Under signed-in traffic that made generation-1 collections take 130-290 ms
 pauses. Nothing needs the helpers once the response is built: drop them there.
+
+It also tells the context what kind of operation starts (``Context.operation_only_reads``,
+``operation_writes``): a query keeps the request's read connection to its end, a mutation
+gives it back before its fields run (``request_reads``).
 """
 
 from __future__ import annotations
