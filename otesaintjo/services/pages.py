@@ -126,7 +126,7 @@ async def keyset_page(
     the page included."""
     statements = query if isinstance(query, PageStatements) else None
     if statements is None:
-        statements = page_statements(query, keys, after is not None)  # type: ignore[arg-type]
+        statements = page_statements(query, keys, bool(after))  # type: ignore[arg-type]
     values = dict(parameters or {})
     count_values = dict(values)
     if after:

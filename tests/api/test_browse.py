@@ -192,6 +192,18 @@ async def test_250_products_page_without_gaps_or_repeats(client, session_factory
         assert len(seen) == len(set(seen)) == 250, sort
 
 
+async def test_an_empty_cursor_is_the_first_page(client, session_factory) -> None:
+    """``after: ""`` is no cursor, as it always was (the listings are built once per shape:
+    the shape must say "no cursor" for it too)."""
+    await make_catalogue(session_factory, [{"name": f"Produit {i}"} for i in range(3)])
+    query = (
+        "query($after: String) { products(first: 2, after: $after) { edges { node { name } } } }"
+    )
+    first = await client(query, {"after": None})
+    assert await client(query, {"after": ""}) == first
+    assert "errors" not in first and len(first["data"]["products"]["edges"]) == 2
+
+
 async def test_storefront_statements_do_not_grow_with_the_page(
     app, client, session_factory
 ) -> None:
