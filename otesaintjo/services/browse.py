@@ -229,9 +229,7 @@ async def products_page(
 ) -> pages.Page:
     """A page of products: rows of ``PRODUCT_COLUMNS`` (``on_rows`` sees them all)."""
     shape, parameters = products_shape(filters, dialect, now)
-    statements, keys = pages.built_once(
-        shape, lambda: products_listing(shape), after=bool(after)
-    )
+    statements, keys = pages.built_once(shape, lambda: products_listing(shape), after=bool(after))
     bound = CANDIDATES if filters.search and bounds_results(dialect) else None
     return await pages.keyset_page(
         factory,
