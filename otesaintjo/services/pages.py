@@ -124,9 +124,9 @@ async def keyset_page(
     """One page of ``query`` in keyset order (``query`` may be statements from
     ``built_once``, run with ``parameters``). ``on_rows`` sees every row read, the one past
     the page included."""
-    statements = query if isinstance(query, PageStatements) else None
-    if statements is None:
-        statements = page_statements(query, keys, bool(after))  # type: ignore[arg-type]
+    statements = (
+        query if isinstance(query, PageStatements) else page_statements(query, keys, bool(after))
+    )
     values = dict(parameters or {})
     count_values = dict(values)
     if after:
