@@ -18,6 +18,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
 from otesaintjo.db import one_of_parameter
+from otesaintjo.direct_reads import fetch
 from otesaintjo.models import (
     DeliverySlot,
     HeldInvoice,
@@ -95,7 +96,7 @@ def grouped(
     async def load(keys: Sequence[int]) -> list[Any]:
         found: dict[int, Any] = defaultdict(default)
         async with session_factory() as session:
-            for result in await session.execute(statement, {KEYS: list(keys)}):
+            for result in await fetch(session, statement, {KEYS: list(keys)}):
                 key, value = result[0], row(result)
                 if default is list:
                     found[key].append(value)

@@ -44,9 +44,10 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import FieldNode, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
-from sqlalchemy import DateTime, event, func, literal, select, union_all
+from sqlalchemy import DateTime, Table, event, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.sql import Executable
 
 from otesaintjo.clock import utcnow
 from otesaintjo.db import one_of
@@ -146,6 +147,15 @@ class CacheScope:
         if self.recording:
             self.shops.update(shop_ids)
 
+    def check_tables(self, tables: frozenset[Table], statement: Executable) -> None:
+        """A read sent to the driver (``direct_reads``): what the session's check does for
+        a statement (``_check_statement``), by the tables it reads."""
+        if not self.recording or statement.get_execution_options().get(VIEWER_FACT):
+            return
+        outside = _outside_catalogue(tables)
+        if outside:
+            self.refuse(f"reads {outside}")
+
     @property
     def same_for_everyone(self) -> bool:
         """Nothing in the answer depends on who asks, nor was any question asked about them."""
@@ -175,6 +185,13 @@ VIEWER_FACT = "otesaintjo_viewer_fact"
 """An execution option for a statement about who the viewer is (the shops they run), read to
 decide what they may see, not shown: the scope neither records nor refuses it. What the
 decision changes is the ``Context``'s business (``viewer_read``)."""
+
+
+@lru_cache(maxsize=256)
+def _outside_catalogue(tables: frozenset[Table]) -> str:
+    """The tables not of the catalogue among ``tables``, named, or ""."""
+    catalogue = {model.__table__ for model in CATALOGUE}  # type: ignore[attr-defined]
+    return ", ".join(sorted(table.name for table in tables if table not in catalogue))
 
 
 @event.listens_for(CatalogueReadSession, "do_orm_execute")

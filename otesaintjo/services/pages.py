@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, selec
 from sqlalchemy.sql import Select
 
 from otesaintjo.db import SessionSource as Factory
+from otesaintjo.direct_reads import fetch
 from otesaintjo.sorting import SortKey
 
 
@@ -134,13 +135,13 @@ async def keyset_page(
             values[AFTER.format(i)] = value
     values[LIMIT] = limit + 1
     async with factory() as session:
-        rows = list((await session.execute(statements.paged, values)).all())
+        rows = await fetch(session, statements.paged, values)
     if on_rows is not None:
         on_rows(rows)
 
     async def run_count() -> int:
         async with factory() as session:
-            return int((await session.execute(statements.count, count_values)).scalar_one())
+            return int((await fetch(session, statements.count, count_values))[0][0])
 
     counting: asyncio.Task[int] | None = None
 

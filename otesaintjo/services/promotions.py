@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.db import one_of_parameter
+from otesaintjo.direct_reads import fetch
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
 from otesaintjo.money import format_cents
@@ -139,11 +140,11 @@ async def active_promotions(
 ) -> dict[int, list[ActivePromotion]]:
     """Running promotions of these shops, with their product lists: two queries in all."""
     running_query, listed_query = _promotion_queries(session.bind.dialect.name)
-    rows = list(await session.execute(running_query, {"shop_ids": list(shop_ids), "now": now}))
+    rows = await fetch(session, running_query, {"shop_ids": list(shop_ids), "now": now})
     listed = [row.id for row in rows if not row.all_products]
     products: dict[int, set[int]] = defaultdict(set)
     if listed:
-        links = await session.execute(listed_query, {"promotion_ids": listed})
+        links = await fetch(session, listed_query, {"promotion_ids": listed})
         for promotion_id, product_id in links:
             products[promotion_id].add(product_id)
     by_shop: dict[int, list[ActivePromotion]] = {shop_id: [] for shop_id in shop_ids}
