@@ -15,12 +15,16 @@ SQLAlchemy's rows are used by their readers.
 
 Only what behaves exactly as through SQLAlchemy goes this way: a statement that selects
 columns, not ORM entities (no identity map, no loading events), on a session bound to a
-request's connection (``request_reads``) in autocommit or in the snapshot transaction
-SQLAlchemy opened. Anything else — an entity, a session from the pool, a parameter
-SQLAlchemy renders at execution (an empty ``IN`` list), another dialect — takes the session's
-own ``execute``. The response cache's check of what a read touches (``response_cache``)
-applies to both paths. A driver error invalidates the connection, as SQLAlchemy does: it
-never goes back to the pool in an unknown state.
+request's connection (``request_reads``), in autocommit or in its snapshot transaction
+(opened first if SQLAlchemy has not yet). Anything else — an entity, a session from the
+pool, a parameter SQLAlchemy renders at execution (an empty ``IN`` list), a type whose
+conversion is unknown here, another driver — takes the session's own ``execute``.
+
+Listeners of ``before_cursor_execute`` see every direct read (the metrics' round trips, the
+tests' statement counts); the response cache checks the tables a direct read touches as it
+checks the statements of its sessions (``CacheScope.check_tables``). A driver error
+invalidates the connection, as SQLAlchemy does: it never goes back to the pool in an
+unknown state.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Float, Numeric, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Select
@@ -39,6 +43,7 @@ from sqlalchemy.sql import Select
 Processor = Callable[[Any], Any] | None
 DRIVERS = frozenset({"asyncpg", "aiosqlite"})
 _EXPANDING = "(__[POSTCOMPILE_{}])"
+FLOAT8, NUMERIC = 701, 1700  # PostgreSQL's type oids
 _GIVEN = object()  # a parameter the caller must give
 _POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
 
@@ -139,10 +144,26 @@ def _compile(statement: Select[Any], dialect: Dialect) -> Direct | None:
     columns = compiled._result_columns
     if len(columns) != len(descriptions):
         return None
-    results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
+    try:
+        results = tuple(_result_processor(c.type, dialect) for c in columns)
+    except LookupError:
+        return None
     keys = [c.keyname for c in columns]
     tables = frozenset(t for f in statement.get_final_froms() for t in _tables(f))
     return Direct(sql, names, defaults, binds, expanding, results, _row_class(keys), tables)
+
+
+def _result_processor(type_: Any, dialect: Dialect) -> Processor:
+    """SQLAlchemy's conversion of a column's values. asyncpg's numbers need the column's
+    PostgreSQL type (SQLAlchemy reads it from the cursor): a ``Float`` column is ``float8``,
+    a ``Numeric`` one ``numeric`` (what the migrations create)."""
+    try:
+        return type_._cached_result_processor(dialect, None)  # type: ignore[no-any-return]
+    except TypeError:
+        if dialect.driver != "asyncpg" or not isinstance(type_, Numeric):
+            raise LookupError(type_) from None
+    code = FLOAT8 if isinstance(type_, Float) else NUMERIC
+    return type_._cached_result_processor(dialect, code)  # type: ignore[no-any-return]
 
 
 def _tables(from_clause: Any) -> list[Table]:
@@ -178,9 +199,13 @@ async def _run(
     connection: AsyncConnection, plan: Direct, statement: Select[Any], parameters: dict[str, Any]
 ) -> list[Any]:
     """``plan`` (``statement`` compiled) with ``parameters`` on ``connection``'s driver."""
-    adapted = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
+    sync = connection.sync_connection
+    adapted = sync.connection.dbapi_connection  # type: ignore[union-attr]
     driver = adapted.driver_connection  # type: ignore[union-attr]
     sql, values = plan.sql_for(parameters)
+    if sync._has_events or sync.engine._has_events:  # type: ignore[union-attr]
+        # Counted as every statement is (metrics' round trips, the tests' statement counts).
+        sync.dispatch.before_cursor_execute(sync, None, sql, values, None, False)  # type: ignore[union-attr]
     try:
         if connection.dialect.driver == "asyncpg":
             if not adapted.autocommit and adapted._transaction is None:  # type: ignore[union-attr]
