@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -36,12 +38,15 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
+    Visitor,
     get_named_type,
+    visit,
 )
 from strawberry.extensions import SchemaExtension
 
 from otesaintjo.rate_limits import Bucket, Buckets, seconds_to_wait
 from otesaintjo.schema.errors import ClientError
+from otesaintjo.schema.per_document import PerDocument
 
 MAX_SELECTIONS = 500  # the merchant board's heaviest document has ~110, a storefront page ~60
 MAX_COST = 20_000  # nodes; a storefront page ~400, the merchant board (3 × 50 orders) ~17,600
@@ -83,10 +88,15 @@ def count_selections(document: Any, limit: int) -> int:
     return total
 
 
+_SELECTIONS: PerDocument[int] = PerDocument(
+    lambda document: count_selections(document, MAX_SELECTIONS)
+)
+
+
 class DocumentGuard(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         document = self.execution_context.graphql_document
-        if document is not None and count_selections(document, MAX_SELECTIONS) > MAX_SELECTIONS:
+        if document is not None and _SELECTIONS.get((document,)) > MAX_SELECTIONS:
             raise ClientError(
                 f"Document trop gros : plus de {MAX_SELECTIONS} champs (fragments dépliés).",
                 VALIDATION_FAILED,
@@ -191,6 +201,55 @@ def estimate(
     return cost
 
 
+def _size_variables(document: DocumentNode) -> tuple[tuple[str, bool], ...]:
+    """The variables ``estimate`` reads: those given to ``first`` (a number) and ``ids`` (a
+    list, by its length), as (name, is a list)."""
+    found: dict[tuple[str, bool], None] = {}
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_args: Any) -> None:
+            if node.name.value in ("first", "ids") and isinstance(node.value, VariableNode):
+                found[node.value.name.value, node.name.value == "ids"] = None
+
+    visit(document, Arguments())
+    return tuple(found)
+
+
+_SIZE_VARIABLES: PerDocument[tuple[tuple[str, bool], ...]] = PerDocument(_size_variables)
+
+
+def _estimate_for_sizes(
+    schema: GraphQLSchema, document: Any, operation_name: str | None, sizes: tuple[Any, ...]
+) -> int:
+    names = _SIZE_VARIABLES.get((document,))
+    variables = {
+        name: [None] * size if is_list else size
+        for (name, is_list), size in zip(names, sizes, strict=True)
+        if size is not None
+    }
+    return estimate(schema, document, operation_name, variables)
+
+
+_ESTIMATES: PerDocument[int] = PerDocument(_estimate_for_sizes)
+
+
+def known_estimate(
+    schema: GraphQLSchema, document: Any, operation_name: str | None, variables: dict[str, Any]
+) -> int:
+    """``estimate``, computed once per document, operation and list sizes given."""
+    names = _SIZE_VARIABLES.get((document,))
+    if len({name for name, _ in names}) < len(names):  # one variable as a number and a list
+        return estimate(schema, document, operation_name, variables)
+    sizes = tuple(
+        (len(value) if isinstance(value, list) else None)
+        if is_list
+        else (value if isinstance(value, int) else None)
+        for name, is_list in names
+        for value in (variables.get(name),)
+    )
+    return _ESTIMATES.get((schema, document), operation_name, sizes)
+
+
 class CostLimit(SchemaExtension):
     """Refuse an operation that may return too much, then charge the client for it."""
 
@@ -201,11 +260,8 @@ class CostLimit(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            cost = estimate(
-                context.schema._schema,
-                document,
-                context.operation_name,
-                context.variables or {},
+            cost = known_estimate(
+                context.schema._schema, document, context.operation_name, context.variables or {}
             )
             if cost > MAX_COST:
                 raise ClientError(

@@ -13,11 +13,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import StringValueNode, visit
+from graphql import DocumentNode, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
 from otesaintjo.schema.errors import ClientError
+from otesaintjo.schema.per_document import PerDocument
 
 FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 controls but \t \n \r, DEL, C1 controls
@@ -53,13 +54,21 @@ class _Literals(Visitor):
             self.refused = True
 
 
+def _refused_literals(document: DocumentNode) -> bool:
+    literals = _Literals()
+    visit(document, literals)
+    return literals.refused
+
+
+_LITERALS: PerDocument[bool] = PerDocument(_refused_literals)
+
+
 class TextInputs(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        literals = _Literals()
-        if context.graphql_document is not None:
-            visit(context.graphql_document, literals)
-        if literals.refused or refused_text(context.variables or {}):
+        document = context.graphql_document
+        refused = document is not None and _LITERALS.get((document,))
+        if refused or refused_text(context.variables or {}):
             raise ClientError(
                 "Texte refusé : il contient un caractère de contrôle ou invisible"
                 " (NUL, surrogat isolé, contrôle bidirectionnel, espace de largeur nulle).",

@@ -72,6 +72,21 @@ async def test_a_query_that_may_return_too_many_nodes_is_refused(client) -> None
     assert "errors" not in await client(page)
 
 
+async def test_one_document_costs_what_its_variables_ask(client) -> None:
+    """Costs are computed once per document and list sizes: the same text with a larger
+    ``first`` or more ``ids`` is refused, then the smaller one still passes."""
+    nested = """query($n: Int, $ids: [ID!]!) { nodes(ids: $ids) { id }
+      shops(first: $n) { edges { node { products(first: $n) { edges { node {
+      shop { products(first: $n) { edges { node { id } } } } } } } } } } }"""
+    small = {"n": 5, "ids": ["UHJvZHVjdDox"]}
+    assert "errors" not in await client(nested, small)
+    for large in ({"n": 100, "ids": []}, {"n": 5, "ids": ["UHJvZHVjdDox"] * 20_000}):
+        body = await client(nested, large)
+        assert error_codes(body) == ["GRAPHQL_VALIDATION_FAILED"], body
+        assert body["errors"][0]["extensions"]["cost"] > 20_000
+    assert "errors" not in await client(nested, small)
+
+
 async def test_a_client_spending_its_budget_waits(client_for) -> None:
     small = await client_for(cost_budget=600, cost_refill_per_second=1)
     # Not a cacheable catalogue read: a page served from the response cache costs nothing.
