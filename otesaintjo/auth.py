@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from otesaintjo.clock import utcnow
+from otesaintjo.direct_reads import fetch
 from otesaintjo.models import AuthSession, ShopMember, User
 
 ALGORITHM = "HS256"
@@ -90,8 +91,8 @@ async def load_viewer(session: AsyncSession, secret_key: str, token: str | None)
     if claims is None:
         return None
     sign_in = {"sid": int(claims["sid"]), "uid": int(claims["sub"]), "now": utcnow()}
-    row = (await session.execute(_viewer_query(), sign_in)).scalar_one_or_none()
-    return Viewer(user=row, session_id=sign_in["sid"]) if row else None
+    rows = await fetch(session, _viewer_query(), sign_in)
+    return Viewer(user=rows[0][0], session_id=sign_in["sid"]) if rows else None
 
 
 def _alive_sign_in() -> tuple[ColumnElement[bool], ...]:

@@ -35,9 +35,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, Numeric, Table
+from sqlalchemy import Column, Float, Numeric, Table, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Select
 
 Processor = Callable[[Any], Any] | None
@@ -63,6 +64,27 @@ def _row_class(keys: Sequence[str]) -> type[tuple[Any, ...]]:
 
 
 @dataclass(frozen=True)
+class _Entity:
+    """An ORM entity among a statement's columns: its instance built from its slice of the
+    row as the ORM builds one, then detached — what a read session hands out once emptied."""
+
+    manager: Any  # the class's ClassManager
+    start: int
+    stop: int
+    keys: tuple[str, ...]  # the attribute of each column of the slice
+    primary: tuple[int, ...]  # where its primary key is in the slice
+
+    def build(self, values: Sequence[Any]) -> Any:
+        part = values[self.start : self.stop]
+        if all(part[i] is None for i in self.primary):
+            return None  # no row (an outer join), as the ORM answers
+        instance = self.manager.new_instance()
+        instance.__dict__.update(zip(self.keys, part, strict=True))
+        make_transient_to_detached(instance)
+        return instance
+
+
+@dataclass(frozen=True)
 class Direct:
     """A statement as its driver takes it."""
 
@@ -72,8 +94,13 @@ class Direct:
     binds: tuple[Processor, ...]  # SQLAlchemy's conversion of each, None: as given
     expanding: str | None  # SQLite: the parameter that is a list ``IN (?, ?, …)``
     results: tuple[Processor, ...]  # per column, None: as the driver gives it
+    items: tuple[int | _Entity, ...]  # per item of a row: its column, or an entity's columns
     row: type[tuple[Any, ...]]
     tables: frozenset[Table]  # what it reads: the response cache checks them
+
+    @property
+    def builds_entities(self) -> bool:
+        return any(isinstance(item, _Entity) for item in self.items)
 
     def sql_for(self, parameters: dict[str, Any]) -> tuple[str, list[Any]]:
         values: list[Any] = []
@@ -88,30 +115,34 @@ class Direct:
         return sql, values
 
     def rows(self, records: Sequence[Any]) -> list[Any]:
-        new = tuple.__new__
-        row = self.row
-        if not any(self.results):
+        new, row, processors = tuple.__new__, self.row, self.results
+        if any(processors):
+            records = [
+                [v if p is None or v is None else p(v) for p, v in zip(processors, r, strict=True)]
+                for r in records
+            ]
+        if not self.builds_entities:
             return [new(row, record) for record in records]
-        processors = self.results
+        items = self.items
         return [
-            new(
-                row,
-                [v if p is None or v is None else p(v) for p, v in zip(processors, r, strict=True)],
-            )
-            for r in records
+            new(row, [r[i] if isinstance(i, int) else i.build(r) for i in items]) for r in records
         ]
 
 
 _COMPILED: dict[tuple[int, str], tuple[Select[Any], Direct | None]] = {}
+COMPILED_KEPT = 512
 
 
 def direct(statement: Select[Any], dialect: Dialect) -> Direct | None:
     """``statement`` compiled for its driver, once per process and dialect; None if it must
-    go through SQLAlchemy. Keyed by identity: for statements built once and kept."""
+    go through SQLAlchemy. Keyed by identity: only for statements built once and kept (one
+    built per call would be compiled per call, ~0.3 ms, where SQLAlchemy's cache knows it)."""
     key = (id(statement), dialect.name)
     found = _COMPILED.get(key)
     if found is None or found[0] is not statement:
         found = (statement, _compile(statement, dialect))
+        if len(_COMPILED) >= COMPILED_KEPT:
+            _COMPILED.clear()  # statements built once are few; this only bounds a misuse
         _COMPILED[key] = found
     return found[1]
 
@@ -119,9 +150,6 @@ def direct(statement: Select[Any], dialect: Dialect) -> Direct | None:
 def _compile(statement: Select[Any], dialect: Dialect) -> Direct | None:
     if dialect.driver not in DRIVERS or not isinstance(statement, Select):
         return None
-    descriptions = statement.column_descriptions
-    if any(isinstance(d["expr"], type) for d in descriptions):
-        return None  # an ORM entity: the session builds the objects
     compiled = statement.compile(dialect=dialect)
     sql = compiled.string
     names = tuple(compiled.positiontup or ())
@@ -142,15 +170,60 @@ def _compile(statement: Select[Any], dialect: Dialect) -> Direct | None:
     defaults = tuple(_GIVEN if p.required else p.value for p in parameters)
     binds = tuple(p.type._cached_bind_processor(dialect) for p in parameters)
     columns = compiled._result_columns
-    if len(columns) != len(descriptions):
-        return None
     try:
         results = tuple(_result_processor(c.type, dialect) for c in columns)
+        items, keys = _items(statement, columns)
     except LookupError:
         return None
-    keys = [c.keyname for c in columns]
     tables = frozenset(t for f in statement.get_final_froms() for t in _tables(f))
-    return Direct(sql, names, defaults, binds, expanding, results, _row_class(keys), tables)
+    return Direct(sql, names, defaults, binds, expanding, results, items, _row_class(keys), tables)
+
+
+def _items(statement: Select[Any], columns: Sequence[Any]) -> tuple[tuple[Any, ...], list[str]]:
+    """What each item of a row is made of (a column, or an entity's columns, in the order
+    the compiled statement selects them), and its key; LookupError if not understood."""
+    items: list[int | _Entity] = []
+    keys: list[str] = []
+    position = 0
+    # A session names the columns of a statement of ORM attributes as the ORM describes them
+    # (``count``), those of a Core statement as compiled (``count_1``).
+    orm = statement._propagate_attrs.get("compile_state_plugin") == "orm"
+    for description in statement.column_descriptions:
+        entity = description["expr"]
+        if not isinstance(entity, type):
+            if position >= len(columns):
+                raise LookupError(description)
+            items.append(position)
+            keys.append(str(description["name"]) if orm else columns[position].keyname)
+            position += 1
+            continue
+        mapper = inspect(entity)
+        if (
+            description["aliased"]
+            or mapper.inherits is not None
+            or mapper.polymorphic_on is not None
+        ):
+            raise LookupError(entity)
+        count = len(mapper.column_attrs)
+        attributes = []
+        for entry in columns[position : position + count]:
+            column = next((o for o in entry.objects if isinstance(o, Column)), None)
+            if column is None or column.table is not mapper.local_table:
+                raise LookupError(entity)
+            attributes.append(mapper.get_property_by_column(column).key)
+        if sorted(attributes) != sorted(a.key for a in mapper.column_attrs):
+            raise LookupError(entity)
+        primary = tuple(
+            attributes.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key
+        )
+        items.append(
+            _Entity(mapper.class_manager, position, position + count, tuple(attributes), primary)
+        )
+        keys.append(str(description["name"]))
+        position += count
+    if position != len(columns):
+        raise LookupError(statement)
+    return tuple(items), keys
 
 
 def _result_processor(type_: Any, dialect: Dialect) -> Processor:
@@ -160,7 +233,7 @@ def _result_processor(type_: Any, dialect: Dialect) -> Processor:
     try:
         return type_._cached_result_processor(dialect, None)  # type: ignore[no-any-return]
     except TypeError:
-        if dialect.driver != "asyncpg" or not isinstance(type_, Numeric):
+        if dialect.driver != "asyncpg" or not isinstance(type_, Numeric | Float):
             raise LookupError(type_) from None
     code = FLOAT8 if isinstance(type_, Float) else NUMERIC
     return type_._cached_result_processor(dialect, code)  # type: ignore[no-any-return]
@@ -191,7 +264,15 @@ async def fetch(session: AsyncSession, statement: Any, parameters: dict[str, Any
                 scope = session.info.get("cache_scope")
                 if scope is not None:
                     scope.check_tables(plan.tables, statement)
-                return await _run(connection, plan, statement, parameters)
+                rows = await _run(connection, plan, statement, parameters)
+                if scope is not None and plan.builds_entities:
+                    # What the session's ``loaded_as_persistent`` hook reports of its objects.
+                    entities = [i for i, item in enumerate(plan.items) if isinstance(item, _Entity)]
+                    for row in rows:
+                        for i in entities:
+                            if row[i] is not None:
+                                scope.record_loaded(row[i])
+                return rows
     return list((await session.execute(statement, parameters)).all())
 
 

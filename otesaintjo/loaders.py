@@ -77,8 +77,8 @@ def rows_by_id(
 
     async def load(ids: Sequence[int]) -> list[RowT | None]:
         async with session_factory() as session:
-            rows = await session.execute(statement, {KEYS: list(ids)})
-            by_id: dict[int, Any] = {row.id: row for row in rows.scalars()}
+            rows = await fetch(session, statement, {KEYS: list(ids)})
+            by_id: dict[int, Any] = {row[0].id: row[0] for row in rows}
         return [by_id.get(i) for i in ids]
 
     return load
@@ -157,7 +157,7 @@ class Loaders:
 
         async def load(ids: Sequence[int]) -> list[tuple[Product, Shop] | None]:
             async with factory() as session:
-                rows = (await session.execute(statement, {KEYS: list(ids)})).all()
+                rows = await fetch(session, statement, {KEYS: list(ids)})
             found = {product.id: (product, shop) for product, shop in rows}
             for product, shop in found.values():
                 products.prime(product.id, product)

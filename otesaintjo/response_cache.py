@@ -147,6 +147,17 @@ class CacheScope:
         if self.recording:
             self.shops.update(shop_ids)
 
+    def record_loaded(self, instance: Any) -> None:
+        """An ORM object read: its shop is part of the answer; an object of no shop makes
+        the answer uncacheable."""
+        if not self.recording:
+            return
+        shop_of = SHOP_OF.get(type(instance))
+        if shop_of is not None:
+            self.shops.add(shop_of(instance))
+        elif type(instance) not in REACHED_THROUGH:
+            self.refuse(f"loads {type(instance).__name__}")
+
     def check_tables(self, tables: frozenset[Table], statement: Executable) -> None:
         """A read sent to the driver (``direct_reads``): what the session's check does for
         a statement (``_check_statement``), by the tables it reads."""
@@ -206,14 +217,7 @@ def _check_statement(state: ORMExecuteState) -> None:
 
 @event.listens_for(CatalogueReadSession, "loaded_as_persistent")
 def _record_row(session: Session, instance: Any) -> None:
-    scope: CacheScope = session.info["cache_scope"]
-    if not scope.recording:
-        return
-    shop_of = SHOP_OF.get(type(instance))
-    if shop_of is not None:
-        scope.shops.add(shop_of(instance))
-    elif type(instance) not in REACHED_THROUGH:
-        scope.refuse(f"loads {type(instance).__name__}")
+    session.info["cache_scope"].record_loaded(instance)
 
 
 Versions = dict[int, int]

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from otesaintjo.db import SessionSource as Factory
@@ -111,6 +112,12 @@ def built_once(
     return found
 
 
+async def _through_session(
+    session: AsyncSession, statement: Select[Any], values: dict[str, Any]
+) -> list[Any]:
+    return list((await session.execute(statement, values)).all())
+
+
 async def keyset_page(
     factory: Factory,
     query: Select[Any] | PageStatements,
@@ -125,9 +132,11 @@ async def keyset_page(
     """One page of ``query`` in keyset order (``query`` may be statements from
     ``built_once``, run with ``parameters``). ``on_rows`` sees every row read, the one past
     the page included."""
-    statements = (
-        query if isinstance(query, PageStatements) else page_statements(query, keys, bool(after))
-    )
+    # Statements built once go straight to the driver (``direct_reads`` compiles each once);
+    # one built for this call goes through SQLAlchemy, whose cache knows its shape.
+    kept = isinstance(query, PageStatements)
+    statements = query if kept else page_statements(query, keys, bool(after))
+    run = fetch if kept else _through_session
     values = dict(parameters or {})
     count_values = dict(values)
     if after:
@@ -135,13 +144,13 @@ async def keyset_page(
             values[AFTER.format(i)] = value
     values[LIMIT] = limit + 1
     async with factory() as session:
-        rows = await fetch(session, statements.paged, values)
+        rows = await run(session, statements.paged, values)
     if on_rows is not None:
         on_rows(rows)
 
     async def run_count() -> int:
         async with factory() as session:
-            return int((await fetch(session, statements.count, count_values))[0][0])
+            return int((await run(session, statements.count, count_values))[0][0])
 
     counting: asyncio.Task[int] | None = None
 

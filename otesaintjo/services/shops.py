@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.db import write_first_on_sqlite
+from otesaintjo.direct_reads import fetch
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
 from otesaintjo.services import access, audit, legal_identity, order_numbers, shop_names
@@ -285,7 +287,14 @@ async def _shop_for_owner(session: AsyncSession, user: User, shop_id: int) -> Sh
 
 
 async def shop_by_slug(session: AsyncSession, slug: str) -> Shop | None:
-    return (await session.execute(select(Shop).where(Shop.slug == slug[:80]))).scalar_one_or_none()
+    rows = await fetch(session, _by_slug(), {"slug": slug[:80]})
+    return rows[0][0] if rows else None
+
+
+@cache
+def _by_slug() -> Select[tuple[Shop]]:
+    """Built once (every shop page reads it), the slug a parameter: a direct read."""
+    return select(Shop).where(Shop.slug == bindparam("slug"))  # type: ignore[arg-type]
 
 
 async def is_member(session: AsyncSession, user_id: int, shop_id: int) -> bool:
