@@ -38,7 +38,6 @@ from typing import Any
 from sqlalchemy import Column, Float, Numeric, Table, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql import Select
 
 Processor = Callable[[Any], Any] | None
@@ -69,6 +68,7 @@ class _Entity:
     row as the ORM builds one, then detached — what a read session hands out once emptied."""
 
     manager: Any  # the class's ClassManager
+    identity: type  # the class of its identity keys (the mapper's ``_identity_class``)
     start: int
     stop: int
     keys: tuple[str, ...]  # the attribute of each column of the slice
@@ -80,7 +80,13 @@ class _Entity:
             return None  # no row (an outer join), as the ORM answers
         instance = self.manager.new_instance()
         instance.__dict__.update(zip(self.keys, part, strict=True))
-        make_transient_to_detached(instance)
+        # Detached: an identity, no session (``make_transient_to_detached`` without its
+        # checks, which cost as much as the rest; every column is loaded, none expires).
+        instance._sa_instance_state.key = (
+            self.identity,
+            tuple(part[i] for i in self.primary),
+            None,
+        )
         return instance
 
 
@@ -217,7 +223,14 @@ def _items(statement: Select[Any], columns: Sequence[Any]) -> tuple[tuple[Any, .
             attributes.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key
         )
         items.append(
-            _Entity(mapper.class_manager, position, position + count, tuple(attributes), primary)
+            _Entity(
+                mapper.class_manager,
+                mapper._identity_class,
+                position,
+                position + count,
+                tuple(attributes),
+                primary,
+            )
         )
         keys.append(str(description["name"]))
         position += count

@@ -18,7 +18,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.permission import PermissionExtension
 from strawberry.schema.config import StrawberryConfig
@@ -51,6 +50,7 @@ from otesaintjo.schema.extensions import (
     TrustedDocumentsOnly,
     should_mask,
 )
+from otesaintjo.schema.per_document import ValidatedOnce
 from otesaintjo.schema.permissions import Public
 from otesaintjo.schema.scalars import DateTime
 from otesaintjo.schema.text_inputs import TextInputs
@@ -173,7 +173,7 @@ def build_schema(
 ) -> strawberry.Schema:
     """The schema; ``trusted_documents`` (SHA-256 of each) makes it run nothing else."""
     # The limiters build a new rule class per instance: created per request, they would make
-    # every document look new to ValidationCache. Build the rules once and share them.
+    # every document look new to ValidatedOnce. Build the rules once and share them.
     limit_rules = [
         *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
@@ -188,7 +188,7 @@ def build_schema(
         partial(AddValidationRules, limit_rules),
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
+        ValidatedOnce,
     ]
     if trusted_documents is not None:
         extensions.insert(0, partial(TrustedDocumentsOnly, trusted=trusted_documents))
