@@ -135,9 +135,13 @@ class RequestReads:
         """The next use starts with an empty identity map, as with a session of its own: no
         row of this use is handed out again, stale. A use that raised gets its session
         closed (whatever state the error left it in), the next one a new session."""
-        if ended and not (session.new or session.dirty or session.deleted):
-            session.expunge_all()
-            return
+        if ended:
+            sync = session.sync_session
+            if not sync.identity_map and not sync._new and not sync._deleted:
+                return  # nothing loaded nor added (a direct read): already empty
+            if not (session.new or session.dirty or session.deleted):
+                session.expunge_all()
+                return
         self._session = None
         await session.close()
 

@@ -17,5 +17,5 @@ class SortKey:
 
     def value(self, row: Any) -> Any:
         if self.name is not None:
-            return row._mapping[self.name]
+            return getattr(row, self.name)  # a row's labelled column, by attribute
         return getattr(row[0], self.column.key)

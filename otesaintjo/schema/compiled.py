@@ -126,8 +126,7 @@ class Step:
         self.resolve = field_def.resolve or plan.field_resolver
         self.has_arguments = bool(field_def.args or details[0].node.arguments)
         self.direct = None if self.has_arguments else source_only(field_def.resolve)
-        leaf = _named_leaf(field_def.type)
-        self.needs_info = self.direct is None or not leaf
+        self.needs_info = self.direct is None or _completion_needs_info(field_def.type)
         self.complete: Complete = plan.completion(field_def.type, self)
 
     def execute(self, run: Run, source: Any, parent: Path | None) -> Any:
@@ -151,10 +150,24 @@ async def _complete_later(
     return await completed if _is_awaitable(completed) else completed
 
 
-def _named_leaf(type_: GraphQLOutputType) -> bool:
+def _completion_needs_info(type_: GraphQLOutputType) -> bool:
+    """Whether completing a value of ``type_`` reads the resolve info: a leaf never does,
+    nor an object type without ``is_type_of`` or with strawberry's (an ``isinstance``; its
+    info parameter is unused); an abstract type's ``resolve_type`` may."""
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
-    return is_leaf_type(type_)
+    if is_leaf_type(type_):
+        return False
+    if isinstance(type_, GraphQLObjectType):
+        check = type_.is_type_of
+        return check is not None and not (
+            check.__module__ == "strawberry.schema.schema_converter"
+            and check.__qualname__.endswith(_STRAWBERRY_IS_TYPE_OF)
+        )
+    return True
+
+
+_STRAWBERRY_IS_TYPE_OF = "_get_is_type_of.<locals>.is_type_of"
 
 
 async def _settle(awaitables: list[Any]) -> list[Any]:

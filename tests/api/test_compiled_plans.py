@@ -152,3 +152,15 @@ def test_fields_with_permissions_or_arguments_keep_strawberrys_resolver() -> Non
             elif source_only(graphql_field.resolve) is not None:
                 direct += 1
     assert kept > 50 and direct > 300
+
+
+def test_completing_an_object_needs_no_info_unless_its_type_check_may_read_it() -> None:
+    """strawberry's own ``is_type_of`` is an ``isinstance``: a directly resolved object field
+    is completed without building a resolve info; an abstract type's may need one."""
+    from otesaintjo.schema.compiled import _completion_needs_info
+
+    graphql = build_schema()._schema
+    product, node = graphql.get_type("Product"), graphql.get_type("Node")
+    assert isinstance(product, GraphQLObjectType) and product.is_type_of is not None
+    assert not _completion_needs_info(product)
+    assert _completion_needs_info(node)
