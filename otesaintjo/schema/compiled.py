@@ -105,11 +105,13 @@ class Step:
         "field_def",
         "has_arguments",
         "key",
+        "leaf",
         "needs_info",
         "nodes",
         "parent_type",
         "plan",
         "resolve",
+        "typename",
     )
 
     def __init__(
@@ -127,20 +129,56 @@ class Step:
         self.has_arguments = bool(field_def.args or details[0].node.arguments)
         self.direct = None if self.has_arguments else source_only(field_def.resolve)
         self.needs_info = self.direct is None or _completion_needs_info(field_def.type)
+        self.typename = parent_type.name
+        self.leaf = _leaf_value(field_def.type) if self.direct is not None else None
         self.complete: Complete = plan.completion(field_def.type, self)
 
     def execute(self, run: Run, source: Any, parent: Path | None) -> Any:
-        path = Path(parent, self.key, self.parent_type.name)
-        info = run.info(self, path) if self.needs_info else None
         if self.direct is not None:
             value = self.direct(source)
-        elif self.has_arguments:
-            value = self.resolve(source, info, **run.arguments_of(self))
+            if self.leaf is not None and not hasattr(value, "__await__"):
+                return self.leaf(value)  # a scalar read from its source: no path, no info
+            path = _path(parent, self.key, self.typename)
+            info = run.info(self, path) if self.needs_info else None
         else:
-            value = self.resolve(source, info)
+            path = _path(parent, self.key, self.typename)
+            info = run.info(self, path)
+            if self.has_arguments:
+                value = self.resolve(source, info, **run.arguments_of(self))
+            else:
+                value = self.resolve(source, info)
         if _is_awaitable(value):
             return _complete_later(self.complete, run, value, path, info)
         return self.complete(run, value, path, info)
+
+
+def _path(parent: Path | None, key: str | int, typename: str | None) -> Path:
+    """``Path(parent, key, typename)`` without the named tuple's Python-level ``__new__``."""
+    return tuple.__new__(Path, (parent, key, typename))
+
+
+def _leaf_value(type_: GraphQLOutputType) -> Callable[[Any], Any] | None:
+    """For a scalar or enum field (maybe non-null, not a list): a value's completion, as
+    ``_non_null(_leaf(...))`` or ``_leaf(...)`` completes it, needing no path; else None."""
+    non_null = isinstance(type_, GraphQLNonNull)
+    named = type_.of_type if non_null else type_
+    if not is_leaf_type(named):
+        return None
+    coerce = named.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        if value is None or value is Undefined:
+            if non_null:
+                raise Fallback("null in a non-null field")
+            return None
+        if isinstance(value, Exception):
+            raise Fallback from value
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise Fallback("a leaf value that does not coerce")
+        return coerced
+
+    return complete
 
 
 async def _complete_later(
@@ -299,7 +337,7 @@ def _list_of(item: Complete) -> Complete:
         pending: list[int] = []
         try:
             for index, entry in enumerate(value):
-                item_path = Path(path, index, None)
+                item_path = _path(path, index, None)
                 if _is_awaitable(entry):
                     done = _complete_later(item, run, entry, item_path, info)
                 else:
