@@ -99,7 +99,7 @@ class Direct:
     defaults: tuple[Any, ...]  # the value a statement holds (``x == True``), else _GIVEN
     binds: tuple[Processor, ...]  # SQLAlchemy's conversion of each, None: as given
     expanding: str | None  # SQLite: the parameter that is a list ``IN (?, ?, …)``
-    results: tuple[Processor, ...]  # per column, None: as the driver gives it
+    converted: tuple[tuple[int, Callable[[Any], Any]], ...]  # the columns SQLAlchemy converts
     items: tuple[int | _Entity, ...]  # per item of a row: its column, or an entity's columns
     row: type[tuple[Any, ...]]
     tables: frozenset[Table]  # what it reads: the response cache checks them
@@ -121,12 +121,15 @@ class Direct:
         return sql, values
 
     def rows(self, records: Sequence[Any]) -> list[Any]:
-        new, row, processors = tuple.__new__, self.row, self.results
-        if any(processors):
-            records = [
-                [v if p is None or v is None else p(v) for p, v in zip(processors, r, strict=True)]
-                for r in records
-            ]
+        new, row = tuple.__new__, self.row
+        converted = self.converted
+        if converted:  # only the columns SQLAlchemy converts (a SQLite date, a UTC instant)
+            lists = [list(r) for r in records]
+            for values in lists:
+                for i, process in converted:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+            records = lists
         if not self.builds_entities:
             return [new(row, record) for record in records]
         items = self.items
@@ -177,12 +180,18 @@ def _compile(statement: Select[Any], dialect: Dialect) -> Direct | None:
     binds = tuple(p.type._cached_bind_processor(dialect) for p in parameters)
     columns = compiled._result_columns
     try:
-        results = tuple(_result_processor(c.type, dialect) for c in columns)
+        converted = tuple(
+            (i, p)
+            for i, p in enumerate(_result_processor(c.type, dialect) for c in columns)
+            if p is not None
+        )
         items, keys = _items(statement, columns)
     except LookupError:
         return None
     tables = frozenset(t for f in statement.get_final_froms() for t in _tables(f))
-    return Direct(sql, names, defaults, binds, expanding, results, items, _row_class(keys), tables)
+    return Direct(
+        sql, names, defaults, binds, expanding, converted, items, _row_class(keys), tables
+    )
 
 
 def _items(statement: Select[Any], columns: Sequence[Any]) -> tuple[tuple[Any, ...], list[str]]:
