@@ -260,6 +260,8 @@ class ProductType(relay.Node):
 
     @strawberry.field(graphql_type=ShopType)
     def shop(self, info: Info) -> ShopType | Awaitable[ShopType]:
+        if _has_shop_card(self.row):
+            return ShopType.from_card(self.row)
         return then(info.context.loaders.shop_by_id.load(self.row.shop_id), ShopType.from_row)
 
     @strawberry.field(graphql_type=list[ProductImageType])
@@ -273,6 +275,11 @@ class ProductType(relay.Node):
 OFFER_FIELDS = frozenset({"price", "compareAtPrice", "promotionEndsAt"})
 
 
+def _has_shop_card(row: Any) -> bool:
+    """A listing's row carries its shop's card (``browse.SHOP_CARD``); a ``Product`` not."""
+    return hasattr(row, "shop_name")
+
+
 async def prime_products(info: Info, rows: list[Any], fields: set[str]) -> None:
     """Load, in one batch per loader, what the selected ``fields`` of these products show
     (their shops' promotions, their shops, their photos): their fields then answer at once."""
@@ -283,7 +290,7 @@ async def prime_products(info: Info, rows: list[Any], fields: set[str]) -> None:
     loads: list[Awaitable[object]] = []
     if fields & OFFER_FIELDS:
         loads.append(loaders.promotions_by_shop_id.load_many(shop_ids))
-    if "shop" in fields:
+    if "shop" in fields and not _has_shop_card(rows[0]):
         loads.append(loaders.shop_by_id.load_many(shop_ids))
     if "images" in fields:
         loads.append(loaders.images_by_product_id.load_many([row.id for row in rows]))

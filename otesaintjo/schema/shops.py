@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import enum_value, relay
@@ -14,8 +15,11 @@ from otesaintjo import models
 from otesaintjo.schema.common import Money
 from otesaintjo.schema.ids import encode_id, primary_keys
 from otesaintjo.schema.legal_identity import SellerLegalNotice, ShopLegalIdentityType
+from otesaintjo.schema.loaded import then
 from otesaintjo.schema.pagination import After, First
 from otesaintjo.services import shops
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from otesaintjo.schema.after_sale import Rating, ShopReviewConnection
@@ -137,7 +141,35 @@ class ShopType(relay.Node):
     slug: str
     name: str
     address: Address
-    row: strawberry.Private[models.Shop]
+    row: strawberry.Private[models.Shop | None]
+    """The shop's row; None for a shop shown on a product card (``from_card``): a field that
+    needs more than the card reads the row then."""
+
+    @classmethod
+    def from_card(cls, row: Any) -> ShopType:
+        """The shop of a product listing's row: its ``SHOP_CARD`` columns, read with the
+        products (``services/browse.py``), its other fields loaded only if asked."""
+        return cls(
+            id=row.shop_id,
+            slug=row.shop_slug,
+            name=row.shop_name,
+            address=Address(
+                street=row.shop_street,
+                postcode=row.shop_postcode,
+                town=row.shop_town,
+                latitude=row.shop_latitude,
+                longitude=row.shop_longitude,
+            ),
+            row=None,
+        )
+
+    def _with_row(self, info: Info, apply: Callable[[models.Shop], T]) -> T | Awaitable[T]:
+        if self.row is not None:
+            return apply(self.row)
+        return then(info.context.loaders.shop_by_id.load(self.id), apply)
+
+    async def _row(self, info: Info) -> models.Shop:
+        return self.row or await info.context.loaders.shop_by_id.load(self.id)
 
     @classmethod
     def from_row(cls, row: models.Shop) -> ShopType:
@@ -228,47 +260,23 @@ class ShopType(relay.Node):
             return None
         from otesaintjo.schema.orders import ShopPayouts
 
-        return ShopPayouts.from_row(self.row)
+        return ShopPayouts.from_row(await self._row(info))
 
     @strawberry.field
     async def categories(self, info: Info) -> list[str]:
         return await info.context.loaders.categories_by_shop_id.load(self.id)
 
-    @strawberry.field
-    def pickup_hours(self) -> list[OpeningRange]:
-        return [
-            OpeningRange(day=Weekday(day), opens=opens, closes=closes)
-            for day in (d.value for d in Weekday)
-            for opens, closes in self.row.pickup_hours.get(day, [])
-        ]
+    @strawberry.field(graphql_type=list[OpeningRange])
+    def pickup_hours(self, info: Info) -> list[OpeningRange] | Awaitable[list[OpeningRange]]:
+        return self._with_row(info, _pickup_hours)
 
-    @strawberry.field
-    def closures(self) -> list[Closure]:
-        return [
-            Closure(date=date.fromisoformat(c["date"]), reason=c["reason"])
-            for c in self.row.closures
-        ]
+    @strawberry.field(graphql_type=list[Closure])
+    def closures(self, info: Info) -> list[Closure] | Awaitable[list[Closure]]:
+        return self._with_row(info, _closures)
 
-    @strawberry.field
-    def delivery(self) -> DeliveryOptions:
-        row = self.row
-        own = (
-            MerchantDelivery(
-                postcodes=row.delivery_postcodes, fee=Money(cents=row.delivery_fee_cents or 0)
-            )
-            if row.delivery_postcodes
-            else None
-        )
-        return DeliveryOptions(
-            merchant_delivery=own,
-            free_delivery_always=row.free_delivery_always,
-            free_delivery_over=Money(cents=row.free_delivery_over_cents)
-            if row.free_delivery_over_cents is not None
-            else None,
-            colissimo_fee=Money(cents=row.colissimo_fee_cents)
-            if row.colissimo_fee_cents is not None
-            else None,
-        )
+    @strawberry.field(graphql_type=DeliveryOptions)
+    def delivery(self, info: Info) -> DeliveryOptions | Awaitable[DeliveryOptions]:
+        return self._with_row(info, _delivery)
 
     @strawberry.field(
         description="Les créneaux de livraison hebdomadaires de la boutique quand elle livre"
@@ -285,28 +293,37 @@ class ShopType(relay.Node):
         rows = sorted(rows, key=lambda r: (order[r.weekday], r.starts, r.id))
         return [DeliverySlotType.from_row(row) for row in rows]
 
-    @strawberry.field(description="Photo de couverture (URL stable), si la boutique en a une.")
-    def cover_photo_url(self, info: Info) -> str | None:
-        key = self.row.cover_image_key
-        return info.context.store.url(key) if key else None
+    @strawberry.field(
+        description="Photo de couverture (URL stable), si la boutique en a une.",
+        graphql_type=str | None,
+    )
+    def cover_photo_url(self, info: Info) -> str | Awaitable[str | None] | None:
+        store = info.context.store
+        return self._with_row(
+            info, lambda row: store.url(row.cover_image_key) if row.cover_image_key else None
+        )
 
     @strawberry.field
     async def about(self, info: Info) -> ShopAbout:
         ctx = info.context
-        website = self.row.website
+        row = await self._row(info)
+        website = row.website
         if website:  # the rights, then the count (only if it matters), read only for a site
             manages = await ctx.manages_shop(self.id)
             online = 0 if manages else await ctx.loaders.online_products_by_shop_id.load(self.id)
             website = shops.visible_website(website, online, manages)
-        return ShopAbout(description=self.row.description, website=website)
+        return ShopAbout(description=row.description, website=website)
 
     @strawberry.field(
         description="Les mentions légales du vendeur (dénomination, forme, immatriculation,"
         " TVA), publiques comme sur ses factures ; null tant que son identité légale est"
-        " incomplète."
+        " incomplète.",
+        graphql_type=SellerLegalNotice | None,
     )
-    def legal_notice(self) -> SellerLegalNotice | None:
-        return SellerLegalNotice.of(self.row)
+    def legal_notice(
+        self, info: Info
+    ) -> SellerLegalNotice | Awaitable[SellerLegalNotice | None] | None:
+        return self._with_row(info, SellerLegalNotice.of)
 
     @strawberry.field(
         description="Le visiteur gère-t-il cette boutique (afficher les outils du commerçant) ?"
@@ -318,7 +335,7 @@ class ShopType(relay.Node):
     async def merchant_details(self, info: Info) -> ShopMerchantDetails | None:
         if not await info.context.manages_shop(self.id):
             return None
-        row = self.row
+        row = await self._row(info)
         return ShopMerchantDetails(
             manager_first_name=row.manager_first_name,
             manager_last_name=row.manager_last_name,
@@ -378,3 +395,38 @@ class ShopType(relay.Node):
             include_offline=await info.context.manages_shop(self.id),
         )
         return await list_products(info, filters, first, after)
+
+
+# What a shop's fields show of its row (``ShopType._with_row``).
+
+
+def _pickup_hours(row: models.Shop) -> list[OpeningRange]:
+    return [
+        OpeningRange(day=Weekday(day), opens=opens, closes=closes)
+        for day in (d.value for d in Weekday)
+        for opens, closes in row.pickup_hours.get(day, [])
+    ]
+
+
+def _closures(row: models.Shop) -> list[Closure]:
+    return [Closure(date=date.fromisoformat(c["date"]), reason=c["reason"]) for c in row.closures]
+
+
+def _delivery(row: models.Shop) -> DeliveryOptions:
+    own = (
+        MerchantDelivery(
+            postcodes=row.delivery_postcodes, fee=Money(cents=row.delivery_fee_cents or 0)
+        )
+        if row.delivery_postcodes
+        else None
+    )
+    return DeliveryOptions(
+        merchant_delivery=own,
+        free_delivery_always=row.free_delivery_always,
+        free_delivery_over=Money(cents=row.free_delivery_over_cents)
+        if row.free_delivery_over_cents is not None
+        else None,
+        colissimo_fee=Money(cents=row.colissimo_fee_cents)
+        if row.colissimo_fee_cents is not None
+        else None,
+    )

@@ -9,6 +9,8 @@ from sqlalchemy import insert
 
 from otesaintjo.clock import utcnow
 from otesaintjo.models import ProductImage, Promotion
+from otesaintjo.seed import seed
+from otesaintjo.storage import MemoryStore
 from tests.support.catalogue import make_catalogue
 from tests.support.graphql import error_codes
 from tests.support.statements import count_statements
@@ -236,5 +238,27 @@ async def test_storefront_statements_do_not_grow_with_the_page(
             for e in body["data"]["products"]["edges"]
         )
         counts.append(len(statements))
-    # page + shops + images + promotions (+ their product lists when any is a list)
-    assert counts == [4, 4], counts
+    # page (with its shops' cards) + images + promotions (+ their product lists if any)
+    assert counts == [3, 3], counts
+
+
+async def test_a_product_cards_shop_shows_what_the_shop_page_shows(client, session_factory) -> None:
+    """A card's shop is read with the listing (``browse.SHOP_CARD``); a field of the shop
+    beyond the card reads the shop's row: the answers are the shop page's."""
+    await seed(session_factory, MemoryStore())
+    fields = (
+        "id slug name address { street postcode town latitude longitude } pickupHours { day }"
+        " closures { date } delivery { freeDeliveryAlways colissimoFee { cents } }"
+        " about { description website } legalNotice { legalName } coverPhotoUrl"
+    )
+    listing = await client(
+        f"{{ products(first: 30) {{ edges {{ node {{ shop {{ {fields} }} }} }} }} }}"
+    )
+    assert "errors" not in listing, listing
+    shops = {
+        e["node"]["shop"]["slug"]: e["node"]["shop"] for e in listing["data"]["products"]["edges"]
+    }
+    assert len(shops) > 1
+    for slug, shown in shops.items():
+        page = await client(f'{{ shop(slug: "{slug}") {{ {fields} }} }}')
+        assert page["data"]["shop"] == shown

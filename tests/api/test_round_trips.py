@@ -127,12 +127,12 @@ async def test_round_trips_per_page(proxied, session_factory) -> None:
         ),
     }
     print("\nround trips:", measured)
-    # BEGIN, one SELECT per list: products, their shops, photos, promotions; the versions of
-    # what it showed (one statement), ROLLBACK.
-    assert measured["storefront, first anonymous view"] == 7
+    # BEGIN, one SELECT per list: products (with their shops' cards), photos, promotions; the
+    # versions of what it showed (one statement), ROLLBACK.
+    assert measured["storefront, first anonymous view"] == 6
     assert measured["storefront, cache hit"] == 1  # the versions, compared
     # The same, the viewer's sign-in checked first; then kept for everyone: no sign-in check.
-    assert measured["storefront, first signed-in view"] == 8
+    assert measured["storefront, first signed-in view"] == 7
     assert measured["storefront, signed in, kept"] == 1
     # BEGIN, the shop, its categories, rating, products, count, photos, promotions, versions,
     # ROLLBACK (+ the sign-in and the shops the viewer runs, signed in).
