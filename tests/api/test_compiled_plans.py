@@ -164,3 +164,30 @@ def test_completing_an_object_needs_no_info_unless_its_type_check_may_read_it() 
     assert isinstance(product, GraphQLObjectType) and product.is_type_of is not None
     assert not _completion_needs_info(product)
     assert _completion_needs_info(node)
+
+
+async def test_a_plans_resolve_infos_are_the_executors(
+    client, session_factory, plans, monkeypatch
+) -> None:
+    """``Run.info`` builds each info from the request's first one: the same class and values
+    as the executor's ``build_resolve_info``."""
+    from otesaintjo.schema import compiled
+
+    built = compiled.Run.info
+    compared: list[str] = []
+
+    def checked(run, step, path):  # type: ignore[no-untyped-def]
+        ours = built(run, step, path)
+        theirs = run.executor.build_resolve_info(step.field_def, step.nodes, step.parent_type, path)
+        assert type(ours) is type(theirs)
+        assert tuple(ours) == tuple(theirs)
+        compared.append(ours.field_name)
+        return ours
+
+    monkeypatch.setattr(compiled.Run, "info", checked)
+    await seed(session_factory, MemoryStore())
+    variables = await _variables(session_factory)
+    for document in DOCUMENTS[:4]:
+        used = {name: variables[name] for name in variables if f"${name}" in document}
+        assert b'"errors"' not in await _answer(client, document, used)
+    assert len(compared) > 20 and {"price", "images", "products"} <= set(compared)
