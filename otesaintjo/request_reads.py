@@ -158,21 +158,24 @@ class RequestReads:
 
     async def _start(self, connection: AsyncConnection) -> None:
         dialect = connection.dialect.name
+        if dialect == "sqlite":
+            # SQLite's driver opens a transaction only before a write: its reads are in
+            # autocommit as they are (asking for AUTOCOMMIT cost two calls into the driver's
+            # thread a request: setting it, then resetting it at the checkin). The snapshot
+            # asks for one transaction, so every read of this request sees the same instant
+            # (WAL keeps it while writers commit).
+            await connection.begin()  # SQLAlchemy's bookkeeping only: nothing is sent
+            if self.snapshot:
+                await connection.exec_driver_sql("BEGIN")
+            return
         if not self.snapshot:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             await connection.begin()  # SQLAlchemy's bookkeeping only: nothing is sent
             return
-        if dialect == "postgresql":
-            await connection.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-            await connection.begin()
-            return
-        # SQLite's driver only opens a transaction before a write: ask for one, so every
-        # read of this request sees the same snapshot (WAL keeps it while writers commit).
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
         await connection.begin()
-        await connection.exec_driver_sql("BEGIN")
 
     async def run(self, work: Callable[[AsyncConnection], Any]) -> Any:
         """``work(connection)`` on the request's connection (in its snapshot), under the lock."""
