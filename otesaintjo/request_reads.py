@@ -203,9 +203,13 @@ class RequestReads:
         try:
             # A statement cancelled mid-flight (a field abandoned with its request) leaves the
             # connection invalidated: nothing to end on it, the pool discards it on close.
-            if not connection.invalidated:
-                if self.snapshot and connection.dialect.name != "postgresql":
-                    await connection.exec_driver_sql("ROLLBACK")
-                await connection.rollback()
+            if (
+                not connection.invalidated
+                and self.snapshot
+                and connection.dialect.name != "postgresql"
+            ):
+                await connection.exec_driver_sql("ROLLBACK")  # the BEGIN ``_start`` sent
         finally:
+            # Rolls SQLAlchemy's transaction back (PostgreSQL's snapshot with it), and the
+            # pool, told so, resets nothing more: one rollback, not two.
             await connection.close()
