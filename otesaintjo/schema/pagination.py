@@ -67,6 +67,18 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
         return self.count_bound is None or await self.count() < self.count_bound
 
 
+class _Edge(relay.Edge[Any]):
+    """A ``relay.Edge`` whose cursor is encoded when read (JSON, then base64: twenty a page
+    before, most of them never shown)."""
+
+    def __init__(self, node: Any, row: Any, cursor_of: Callable[[Any], str]) -> None:
+        self.node, self._row, self._cursor_of = node, row, cursor_of
+
+    @property  # type: ignore[override]
+    def cursor(self) -> str:
+        return self._cursor_of(self._row)
+
+
 async def connection(
     cls: type[ConnectionT],
     fetch: Callable[[int], Awaitable[Page]],
@@ -78,10 +90,7 @@ async def connection(
         page = await fetch(check_first(first))
     except InvalidCursor as exc:
         raise bad_input("Curseur de pagination invalide.") from exc
-    edges = [
-        relay.Edge(cursor=cursor, node=to_node(row))
-        for row, cursor in zip(page.rows, page.cursors, strict=True)
-    ]
+    edges = [_Edge(to_node(row), row, page.cursor_of) for row in page.rows]
     return cls(
         edges=edges,
         page_info=relay.PageInfo(

@@ -31,10 +31,11 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class Page:
-    """Result rows (the entity first, then labelled computed columns), one cursor each."""
+    """Result rows (the entity first, then labelled computed columns), a cursor for each."""
 
     rows: list[Any]
-    cursors: list[str]
+    cursor_of: Callable[[Any], str]
+    """A row's cursor, encoded when asked (a page shows its end cursor, seldom each row's)."""
     has_next: bool
     after: str | None
     count: Callable[[], Awaitable[int]]
@@ -162,7 +163,7 @@ async def keyset_page(
 
     return Page(
         rows=rows[:limit],
-        cursors=[encode_cursor([k.value(row) for k in keys]) for row in rows[:limit]],
+        cursor_of=lambda row: encode_cursor([k.value(row) for k in keys]),
         has_next=len(rows) > limit,
         after=after,
         count=count,
