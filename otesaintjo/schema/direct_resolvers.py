@@ -20,6 +20,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry import relay
+from strawberry.relay.utils import to_base64
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
@@ -67,8 +68,9 @@ def _node_id(
     general: Resolve | None,
 ) -> Resolve | None:
     """A Relay ``id`` whose type keeps ``Node``'s ``resolve_id`` and ``resolve_typename``:
-    ``GlobalID(<the type's name>, str(<its NodeID attribute>))``, what ``Node._id`` computes
-    through an ``Info``, two class lookups and an ``isawaitable`` (~50 ids a listing page).
+    the text of ``GlobalID(<the type's name>, str(<its NodeID attribute>))`` (what the ID
+    scalar serialises it to), which ``Node._id`` computes through an ``Info``, two class
+    lookups, an ``isawaitable`` and the ``GlobalID`` object (~50 ids a listing page).
     A source of another class (a subclass) goes through strawberry's resolver."""
     resolver = field.base_resolver
     function = getattr(resolver.wrapped_func, "__func__", None) if resolver else None
@@ -88,7 +90,8 @@ def _node_id(
     def node_id(source: Any, info: GraphQLResolveInfo) -> Any:
         if source.__class__ is not origin:
             return general(source, info)
-        return relay.GlobalID(type_name=type_name, node_id=str(getattr(source, attribute)))
+        # What the ID scalar makes of ``GlobalID(type_name, str(id))``: its base64 text.
+        return to_base64(type_name, str(getattr(source, attribute)))
 
     return node_id
 

@@ -191,3 +191,31 @@ async def test_a_plans_resolve_infos_are_the_executors(
         used = {name: variables[name] for name in variables if f"${name}" in document}
         assert b'"errors"' not in await _answer(client, document, used)
     assert len(compared) > 20 and {"price", "images", "products"} <= set(compared)
+
+
+def test_a_relay_id_resolved_directly_is_the_global_ids_text() -> None:
+    """``direct_resolvers._node_id`` answers the text the ID scalar makes of strawberry's
+    ``GlobalID``, without building one."""
+    from types import SimpleNamespace
+
+    from strawberry import relay
+
+    from otesaintjo.schema.catalogue import ProductType
+
+    graphql = build_schema()._schema
+    product_type = graphql.get_type("Product")
+    assert isinstance(product_type, GraphQLObjectType)
+    row = SimpleNamespace(
+        id=4321,
+        name="n",
+        description="d",
+        category="c",
+        deliverable=True,
+        stock=1,
+        is_online=True,
+        created_at=None,
+    )
+    answer = product_type.fields["id"].resolve(ProductType.from_row(row), None)
+    expected = relay.GlobalID(type_name="Product", node_id="4321")
+    assert answer == product_type.fields["id"].type.of_type.serialize(expected)
+    assert answer == base64.b64encode(b"Product:4321").decode()
