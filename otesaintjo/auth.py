@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from otesaintjo.clock import utcnow
-from otesaintjo.direct_reads import fetch
+from otesaintjo.direct_reads import Source, read
 from otesaintjo.models import AuthSession, ShopMember, User
 
 ALGORITHM = "HS256"
@@ -85,13 +85,14 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def load_viewer(session: AsyncSession, secret_key: str, token: str | None) -> Viewer | None:
-    """The viewer of a token, only while its sign-in session is alive (logout takes effect now)."""
+async def load_viewer(source: Source, secret_key: str, token: str | None) -> Viewer | None:
+    """The viewer of a token, only while its sign-in session is alive (logout takes effect
+    now). ``source``: a session, or a request's reads (``direct_reads.read``)."""
     claims = decode_access_token(secret_key, token) if token else None
     if claims is None:
         return None
     sign_in = {"sid": int(claims["sid"]), "uid": int(claims["sub"]), "now": utcnow()}
-    rows = await fetch(session, _viewer_query(), sign_in)
+    rows = await read(source, _viewer_query(), sign_in)
     return Viewer(user=rows[0][0], session_id=sign_in["sid"]) if rows else None
 
 

@@ -268,8 +268,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def _viewer(self, token: str | None, reads: SessionSource) -> Viewer | None:
         if not token:
             return None
-        async with reads() as session:
-            return await load_viewer(session, self.runtime.settings.secret_key, token)
+        return await load_viewer(reads, self.runtime.settings.secret_key, token)
 
 
 def _signed_in(request: Request) -> bool:

@@ -19,7 +19,7 @@ from aiodataloader import DataLoader
 from sqlalchemy import func, select
 
 from otesaintjo.db import one_of_parameter
-from otesaintjo.direct_reads import fetch
+from otesaintjo.direct_reads import read
 from otesaintjo.models import (
     DeliverySlot,
     HeldInvoice,
@@ -77,9 +77,8 @@ def rows_by_id(
     )
 
     async def load(ids: Sequence[int]) -> list[RowT | None]:
-        async with session_factory() as session:
-            rows = await fetch(session, statement, {KEYS: list(ids)})
-            by_id: dict[int, Any] = {row[0].id: row[0] for row in rows}
+        rows = await read(session_factory, statement, {KEYS: list(ids)})
+        by_id: dict[int, Any] = {row[0].id: row[0] for row in rows}
         return [by_id.get(i) for i in ids]
 
     return load
@@ -96,13 +95,12 @@ def grouped(
 
     async def load(keys: Sequence[int]) -> list[Any]:
         found: dict[int, Any] = defaultdict(default)
-        async with session_factory() as session:
-            for result in await fetch(session, statement, {KEYS: list(keys)}):
-                key, value = result[0], row(result)
-                if default is list:
-                    found[key].append(value)
-                else:
-                    found[key] = value
+        for result in await read(session_factory, statement, {KEYS: list(keys)}):
+            key, value = result[0], row(result)
+            if default is list:
+                found[key].append(value)
+            else:
+                found[key] = value
         return [found[key] if key in found else default() for key in keys]
 
     return load
@@ -175,8 +173,7 @@ class Loaders:
         )
 
         async def load(ids: Sequence[int]) -> list[tuple[Product, Shop] | None]:
-            async with factory() as session:
-                rows = await fetch(session, statement, {KEYS: list(ids)})
+            rows = await read(factory, statement, {KEYS: list(ids)})
             found = {product.id: (product, shop) for product, shop in rows}
             for product, shop in found.values():
                 products.prime(product.id, product)
@@ -393,8 +390,7 @@ class Loaders:
         factory, now = self._factory, self._now
 
         async def load_promotions(shop_ids: Sequence[int]) -> list[list[ActivePromotion]]:
-            async with factory() as session:
-                by_shop = await active_promotions(session, shop_ids, now)
+            by_shop = await active_promotions(factory, shop_ids, now)
             return [by_shop[shop_id] for shop_id in shop_ids]
 
         return loader(load_promotions)

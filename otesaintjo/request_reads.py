@@ -40,8 +40,10 @@ from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql import Select
 
 from otesaintjo.db import SessionSource
+from otesaintjo.direct_reads import direct, fetch, run, usable
 
 __all__ = ["RequestReads", "SessionSource"]
 
@@ -66,6 +68,7 @@ class RequestReads:
             "autoflush": False,
             **(session_options or {}),
         }
+        self._scope = self.session_options.get("info", {}).get("cache_scope")
         self._lock = asyncio.Lock()
         self._connection: AsyncConnection | None = None
         self._session: AsyncSession | None = None  # one for every use on the connection
@@ -97,6 +100,28 @@ class RequestReads:
 
     def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
         return self._use()
+
+    async def fetch(self, statement: Any, parameters: dict[str, Any]) -> list[Any]:
+        """Every row of ``statement``: on the request's connection straight to the driver
+        when it goes there (``direct_reads``), without a session (creating one, emptying
+        it after each use and closing it cost ~3 % of an executed page); else in a use."""
+        plan = direct(statement, self.engine.dialect) if isinstance(statement, Select) else None
+        if usable(plan, parameters) and _holding.get() is not self and not self._closed:
+            self._wanted += 1
+            try:
+                async with self._lock:
+                    if not self._closed:  # no caller's code runs under the lock: no nesting
+                        connection = await self._connect()
+                        self.uses += 1
+                        try:
+                            return await run(connection, plan, statement, parameters, self._scope)  # type: ignore[arg-type]
+                        finally:
+                            if self._wanted == 1 and not self._keeps_connection:
+                                await self._release()
+            finally:
+                self._wanted -= 1
+        async with self() as session:
+            return await fetch(session, statement, parameters)
 
     @asynccontextmanager
     async def _use(self) -> AsyncIterator[AsyncSession]:

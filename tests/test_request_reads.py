@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from sqlalchemy import event, text
+from sqlalchemy import Integer, event, literal, select, text
 
 from otesaintjo.db import create_engine
 from otesaintjo.request_reads import RequestReads
@@ -155,5 +155,24 @@ async def test_a_mutation_gives_back_the_connection_its_sign_in_was_read_on(
             await session.execute(text("SELECT 2"))
         assert engine.pool.checkedout() == 0
         await reads.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_direct_read_needs_no_session(database_url: str) -> None:
+    """A statement the driver runs (``direct_reads``) uses the connection, no session; one
+    asked from inside a use (the connection busy with its caller) gets a session of its own."""
+    engine = create_engine(database_url)
+    try:
+        reads = RequestReads(engine, held=True)
+        statement = select(literal(41, Integer).label("answer") + 1)
+        assert [tuple(row) for row in await reads.fetch(statement, {})] == [(42,)]
+        assert reads._session is None and reads.uses == 1 and reads.own_uses == 0
+        async with reads():
+            assert [tuple(row) for row in await reads.fetch(statement, {})] == [(42,)]
+        assert reads.own_uses == 1
+        await reads.close()
+        assert [tuple(row) for row in await reads.fetch(statement, {})] == [(42,)]  # late
+        assert reads.own_uses == 2
     finally:
         await engine.dispose()

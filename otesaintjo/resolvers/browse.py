@@ -100,8 +100,7 @@ class BrowseQueries:
             str, strawberry.argument(description="Le slug de la boutique (Shop.slug).")
         ],
     ) -> ShopType | None:
-        async with info.context.reads() as session:
-            row = await shop_service.shop_by_slug(session, slug)
+        row = await shop_service.shop_by_slug(info.context.reads, slug)
         if row is None or not (row.is_active or await info.context.manages_shop(row.id)):
             return None
         return ShopType.from_row(row)

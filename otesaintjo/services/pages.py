@@ -17,11 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from otesaintjo.db import SessionSource as Factory
-from otesaintjo.direct_reads import fetch
+from otesaintjo.direct_reads import read
 from otesaintjo.sorting import SortKey
 
 
@@ -114,9 +113,10 @@ def built_once(
 
 
 async def _through_session(
-    session: AsyncSession, statement: Select[Any], values: dict[str, Any]
+    factory: Factory, statement: Select[Any], values: dict[str, Any]
 ) -> list[Any]:
-    return list((await session.execute(statement, values)).all())
+    async with factory() as session:
+        return list((await session.execute(statement, values)).all())
 
 
 async def keyset_page(
@@ -137,21 +137,19 @@ async def keyset_page(
     # one built for this call goes through SQLAlchemy, whose cache knows its shape.
     kept = isinstance(query, PageStatements)
     statements = query if kept else page_statements(query, keys, bool(after))
-    run = fetch if kept else _through_session
+    run = read if kept else _through_session
     values = dict(parameters or {})
     count_values = dict(values)
     if after:
         for i, value in enumerate(decode_cursor(after, len(keys))):
             values[AFTER.format(i)] = value
     values[LIMIT] = limit + 1
-    async with factory() as session:
-        rows = await run(session, statements.paged, values)
+    rows = await run(factory, statements.paged, values)
     if on_rows is not None:
         on_rows(rows)
 
     async def run_count() -> int:
-        async with factory() as session:
-            return int((await run(session, statements.count, count_values))[0][0])
+        return int((await run(factory, statements.count, count_values))[0][0])
 
     counting: asyncio.Task[int] | None = None
 

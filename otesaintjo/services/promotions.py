@@ -13,7 +13,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.db import one_of_parameter
-from otesaintjo.direct_reads import fetch
+from otesaintjo.direct_reads import Source, dialect_of, read
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import Product, Promotion, PromotionKind, PromotionProduct, User
 from otesaintjo.money import format_cents
@@ -136,15 +136,16 @@ async def end_promotion(
 
 
 async def active_promotions(
-    session: AsyncSession, shop_ids: Sequence[int], now: datetime
+    source: Source, shop_ids: Sequence[int], now: datetime
 ) -> dict[int, list[ActivePromotion]]:
-    """Running promotions of these shops, with their product lists: two queries in all."""
-    running_query, listed_query = _promotion_queries(session.bind.dialect.name)
-    rows = await fetch(session, running_query, {"shop_ids": list(shop_ids), "now": now})
+    """Running promotions of these shops, with their product lists: two queries in all.
+    ``source``: a session, or a request's reads (``direct_reads.read``)."""
+    running_query, listed_query = _promotion_queries(dialect_of(source))
+    rows = await read(source, running_query, {"shop_ids": list(shop_ids), "now": now})
     listed = [row.id for row in rows if not row.all_products]
     products: dict[int, set[int]] = defaultdict(set)
     if listed:
-        links = await fetch(session, listed_query, {"promotion_ids": listed})
+        links = await read(source, listed_query, {"promotion_ids": listed})
         for promotion_id, product_id in links:
             products[promotion_id].add(product_id)
     by_shop: dict[int, list[ActivePromotion]] = {shop_id: [] for shop_id in shop_ids}

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo.db import write_first_on_sqlite
-from otesaintjo.direct_reads import fetch
+from otesaintjo.direct_reads import Source, read
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks, forbidden
 from otesaintjo.models import Product, Shop, ShopCategory, ShopMember, ShopRole, User
 from otesaintjo.services import access, audit, legal_identity, order_numbers, shop_names
@@ -286,8 +286,9 @@ async def _shop_for_owner(session: AsyncSession, user: User, shop_id: int) -> Sh
     return shop
 
 
-async def shop_by_slug(session: AsyncSession, slug: str) -> Shop | None:
-    rows = await fetch(session, _by_slug(), {"slug": slug[:80]})
+async def shop_by_slug(source: Source, slug: str) -> Shop | None:
+    """``source``: a session, or a request's reads (``direct_reads.read``)."""
+    rows = await read(source, _by_slug(), {"slug": slug[:80]})
     return rows[0][0] if rows else None
 
 
