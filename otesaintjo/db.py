@@ -33,6 +33,11 @@ DEFAULT_POOL_SIZE = 30
 def create_engine(url: str, pool_size: int = DEFAULT_POOL_SIZE, **kwargs: Any) -> AsyncEngine:
     """An engine with SQLite made safe: foreign keys on, WAL, a busy timeout."""
     if url.startswith("sqlite"):
+        # A file's connections are pooled as PostgreSQL's are (SQLAlchemy's default keeps 5:
+        # under load, the others were opened — a thread, four pragmas — and closed each time).
+        in_memory = ":memory:" in url or "mode=memory" in url or url.endswith("://")
+        if not in_memory:
+            kwargs = {"pool_size": pool_size, "max_overflow": 10, **kwargs}
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

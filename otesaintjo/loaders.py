@@ -125,6 +125,16 @@ def loader(batch_load_fn: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLo
 
 
 class Loaders:
+    @staticmethod
+    async def fill(loader: DataLoader, keys: Sequence[Any]) -> None:
+        """Load ``keys`` in one batch now, as ``load_many`` would, and keep the values:
+        without a future and a gathering per key, a scheduled dispatch and a task per batch
+        (a listing fills three loaders with ~20 keys each). Keys asked before are left."""
+        missing = [key for key in dict.fromkeys(keys) if key not in loader._cache]
+        if missing:
+            for key, value in zip(missing, await loader.batch_load_fn(missing), strict=True):
+                loader.prime(key, value)
+
     def forget(self) -> None:
         """Drop every cached row: a live subscription reads each push afresh."""
         for loader in vars(self).values():

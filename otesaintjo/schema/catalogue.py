@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
 from datetime import datetime
 from enum import Enum
@@ -287,14 +286,13 @@ async def prime_products(info: Info, rows: list[Any], fields: set[str]) -> None:
         return
     loaders = info.context.loaders
     shop_ids = sorted({row.shop_id for row in rows})
-    loads: list[Awaitable[object]] = []
+    # One after the other: they share the request's one connection anyway.
     if fields & OFFER_FIELDS:
-        loads.append(loaders.promotions_by_shop_id.load_many(shop_ids))
+        await loaders.fill(loaders.promotions_by_shop_id, shop_ids)
     if "shop" in fields and not _has_shop_card(rows[0]):
-        loads.append(loaders.shop_by_id.load_many(shop_ids))
+        await loaders.fill(loaders.shop_by_id, shop_ids)
     if "images" in fields:
-        loads.append(loaders.images_by_product_id.load_many([row.id for row in rows]))
-    await asyncio.gather(*loads)
+        await loaders.fill(loaders.images_by_product_id, [row.id for row in rows])
 
 
 @strawberry.enum(name="PromotionKind")
