@@ -378,17 +378,11 @@ async def _gather_items(completed: list[Any], indexes: list[int]) -> list[Any]:
 
 
 def _leaf(type_: GraphQLLeafType) -> Complete:
-    coerce = type_.coerce_output_value
+    leaf_value = _leaf_value(type_)
+    assert leaf_value is not None
 
     def complete(_run: Run, value: Any, _path: Path, _info: Any) -> Any:
-        if value is None or value is Undefined:
-            return None
-        if isinstance(value, Exception):
-            raise Fallback from value
-        coerced = coerce(value)
-        if coerced is None or coerced is Undefined:
-            raise Fallback("a leaf value that does not coerce")
-        return coerced
+        return leaf_value(value)
 
     return complete
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import Enum
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
@@ -135,6 +136,11 @@ class ShopMemberType:
     since: datetime
 
 
+_SHOWN_FIELDS = ("id", "slug", "name", "street", "postcode", "town", "latitude", "longitude")
+_SHOWN = attrgetter(*_SHOWN_FIELDS)  # what every shop shows at once, from its row
+_CARD = attrgetter(*(f"shop_{name}" for name in _SHOWN_FIELDS))  # from a listing's row
+
+
 @strawberry.type(name="Shop", description="Une boutique de Saint-Joseph.")
 class ShopType(relay.Node):
     id: relay.NodeID[int]
@@ -149,18 +155,19 @@ class ShopType(relay.Node):
     def from_card(cls, row: Any) -> ShopType:
         """The shop of a product listing's row: its ``SHOP_CARD`` columns, read with the
         products (``services/browse.py``), its other fields loaded only if asked."""
+        return cls._shown(_CARD(row), None)
+
+    @classmethod
+    def _shown(cls, values: tuple[Any, ...], row: models.Shop | None) -> ShopType:
+        id_, slug, name, street, postcode, town, latitude, longitude = values
         return cls(
-            id=row.shop_id,
-            slug=row.shop_slug,
-            name=row.shop_name,
+            id=id_,
+            slug=slug,
+            name=name,
             address=Address(
-                street=row.shop_street,
-                postcode=row.shop_postcode,
-                town=row.shop_town,
-                latitude=row.shop_latitude,
-                longitude=row.shop_longitude,
+                street=street, postcode=postcode, town=town, latitude=latitude, longitude=longitude
             ),
-            row=None,
+            row=row,
         )
 
     def _with_row(self, info: Info, apply: Callable[[models.Shop], T]) -> T | Awaitable[T]:
@@ -173,19 +180,7 @@ class ShopType(relay.Node):
 
     @classmethod
     def from_row(cls, row: models.Shop) -> ShopType:
-        return cls(
-            id=row.id,  # type: ignore[arg-type]
-            slug=row.slug,
-            name=row.name,
-            address=Address(
-                street=row.street,
-                postcode=row.postcode,
-                town=row.town,
-                latitude=row.latitude,
-                longitude=row.longitude,
-            ),
-            row=row,
-        )
+        return cls._shown(_SHOWN(row), row)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
