@@ -21,8 +21,9 @@ async def test_email_waits_in_the_outbox_while_smtp_is_down(
         async with session_factory() as session:
             return await session.get(Job, job.id)
 
-    # The worker fails (connection refused) and schedules a retry with backoff.
-    await wait_until(lambda: _attempted(reload))
+    # The worker fails (connection refused) and schedules a retry with backoff. (Its claim,
+    # which counts the attempt, commits before the attempt: wait for the failure itself.)
+    await wait_until(lambda: _failed(reload))
     failed = await reload()
     assert failed.done_at is None and "SMTPConnectError" in failed.last_error
     assert failed.run_at > failed.created_at
@@ -32,8 +33,9 @@ async def test_email_waits_in_the_outbox_while_smtp_is_down(
     await wait_until(lambda: _done(reload))
 
 
-async def _attempted(reload) -> bool:
-    return (await reload()).attempts >= 1
+async def _failed(reload) -> bool:
+    job = await reload()
+    return job.attempts >= 1 and job.last_error is not None
 
 
 async def _done(reload) -> bool:
