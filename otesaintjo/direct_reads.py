@@ -46,6 +46,8 @@ DRIVERS = frozenset({"asyncpg", "aiosqlite"})
 _EXPANDING = "(__[POSTCOMPILE_{}])"
 FLOAT8, NUMERIC = 701, 1700  # PostgreSQL's type oids
 _GIVEN = object()  # a parameter the caller must give
+READS_ONLY = "otesaintjo_reads_only"
+"""The key, in a session's ``info``, of a session that only reads (``request_reads``)."""
 _POSTCOMPILE = re.compile(r"__\[POSTCOMPILE_(\w+)\]")
 
 
@@ -312,12 +314,19 @@ def usable(plan: Direct | None, parameters: dict[str, Any]) -> bool:
 
 async def fetch(session: AsyncSession, statement: Any, parameters: dict[str, Any]) -> list[Any]:
     """Every row of ``statement`` (a read) with ``parameters``, through the driver when it
-    behaves as through SQLAlchemy, else through ``session``."""
+    behaves as through SQLAlchemy, else through ``session``. Entities come from the driver
+    only in a read session (``READS_ONLY`` in its ``info``): one that writes must get its own
+    objects, in its identity map, for their changes to be flushed."""
     connection = session.bind
     if isinstance(connection, AsyncConnection) and isinstance(statement, Select):
         plan = direct(statement, connection.dialect)
         sync = connection.sync_connection
-        if usable(plan, parameters) and sync is not None and not sync.invalidated:
+        if (
+            usable(plan, parameters)
+            and sync is not None
+            and not sync.invalidated
+            and (not plan.builds_entities or session.info.get(READS_ONLY))  # type: ignore[union-attr]
+        ):
             return await run(
                 connection, plan, statement, parameters, session.info.get("cache_scope")
             )  # type: ignore[arg-type]

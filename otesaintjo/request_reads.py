@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.sql import Select
 
 from otesaintjo.db import SessionSource
-from otesaintjo.direct_reads import direct, fetch, run, usable
+from otesaintjo.direct_reads import READS_ONLY, direct, fetch, run, usable
 
 __all__ = ["RequestReads", "SessionSource"]
 
@@ -63,12 +63,14 @@ class RequestReads:
         self.snapshot = snapshot
         # Passed to every AsyncSession: ``sync_session_class`` and ``info`` let the response
         # cache see what each read loaded.
+        options = session_options or {}
         self.session_options = {
             "expire_on_commit": False,
             "autoflush": False,
-            **(session_options or {}),
+            **options,
+            "info": {**options.get("info", {}), READS_ONLY: True},
         }
-        self._scope = self.session_options.get("info", {}).get("cache_scope")
+        self._scope = self.session_options["info"].get("cache_scope")
         self._lock = asyncio.Lock()
         self._connection: AsyncConnection | None = None
         self._session: AsyncSession | None = None  # one for every use on the connection

@@ -152,3 +152,26 @@ def test_the_cache_refuses_a_direct_read_outside_the_catalogue() -> None:
     assert scope.refused is None
     scope.check_tables(tables(accounts), accounts)
     assert scope.refused == "reads user_account"
+
+
+async def test_a_session_that_writes_gets_its_own_entities(database_url, session_factory) -> None:
+    """Entities come from the driver only in a read session: a session that writes gets them
+    through the ORM, in its identity map, so that its changes to them are flushed."""
+    from otesaintjo.direct_reads import READS_ONLY
+    from tests.support.catalogue import make_catalogue
+
+    [shop], _ = await make_catalogue(session_factory, [{}])
+    statement = select(Shop).where(Shop.id == bindparam("id"))
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            await connection.begin()
+            writing = AsyncSession(bind=connection, expire_on_commit=False)
+            [(written,)] = await direct_reads.fetch(writing, statement, {"id": shop.id})
+            assert written in writing
+            reading = AsyncSession(bind=connection, info={READS_ONLY: True})
+            [(read,)] = await direct_reads.fetch(reading, statement, {"id": shop.id})
+            assert read not in reading and inspect(read).detached and read.name == shop.name
+            await connection.rollback()
+    finally:
+        await engine.dispose()
