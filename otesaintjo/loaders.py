@@ -149,6 +149,17 @@ class Loaders:
         batch function closes over the factory and the statement, not over ``self``."""
         return loader(grouped(self._factory, once(name, self._dialect, build), **options))
 
+    def _counted(self, name: str, key: Any, *conditions: Any) -> DataLoader[int, int]:
+        """How many rows each key has (``key``'s column), among those matching ``conditions``;
+        0 for a key without any."""
+        return self._grouped(
+            name,
+            lambda keys_in: (
+                select(key, func.count()).where(keys_in(key), *conditions).group_by(key)
+            ),
+            default=int,
+        )
+
     def __init__(self, session_factory: Factory, now: datetime, dialect: str = "") -> None:
         # Each loader is built on first use: a request uses a few of the twenty. Their batch
         # functions close over these values, never over ``self``: no reference cycle.
@@ -236,41 +247,21 @@ class Loaders:
 
     @cached_property
     def online_products_by_shop_id(self) -> DataLoader[int, int]:
-        return self._grouped(
+        return self._counted(
             "online_products_by_shop_id",
-            lambda keys_in: (
-                select(Product.shop_id, func.count())
-                .where(keys_in(Product.shop_id), Product.is_online.is_(True))  # type: ignore[attr-defined]
-                .group_by(Product.shop_id)
-            ),
-            default=int,
+            Product.shop_id,
+            Product.is_online.is_(True),  # type: ignore[attr-defined]
         )
 
     @cached_property
     def held_invoices_by_shop_id(self) -> DataLoader[int, int]:
         """How many documents each shop owes until its legal identity is complete."""
-        return self._grouped(
-            "held_invoices_by_shop_id",
-            lambda keys_in: (
-                select(HeldInvoice.shop_id, func.count())
-                .where(keys_in(HeldInvoice.shop_id))  # type: ignore[arg-type]
-                .group_by(HeldInvoice.shop_id)
-            ),
-            default=int,
-        )
+        return self._counted("held_invoices_by_shop_id", HeldInvoice.shop_id)
 
     @cached_property
     def held_invoices_by_order_id(self) -> DataLoader[int, int]:
         """How many of each order's documents wait for its shop's legal identity."""
-        return self._grouped(
-            "held_invoices_by_order_id",
-            lambda keys_in: (
-                select(HeldInvoice.order_id, func.count())
-                .where(keys_in(HeldInvoice.order_id))  # type: ignore[arg-type]
-                .group_by(HeldInvoice.order_id)
-            ),
-            default=int,
-        )
+        return self._counted("held_invoices_by_order_id", HeldInvoice.order_id)
 
     @cached_property
     def members_by_shop_id(self) -> DataLoader[int, list[Any]]:
