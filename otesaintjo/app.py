@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from otesaintjo.admission import Admission
 from otesaintjo.db import warm_pool
 from otesaintjo.export_files import data_export_file
 from otesaintjo.gc_policy import settle_after_start
@@ -39,6 +40,10 @@ from otesaintjo.web_assets import VENDOR_DIR, VENDOR_URL
 from otesaintjo.webhooks import stripe_webhook
 
 log = structlog.get_logger(__name__)
+
+# Probes and scrapes answer at once, however busy the process: a load balancer must not take
+# a busy process for a dead one.
+NEVER_WAIT = ("/healthz", "/readyz", "/metrics")
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -132,6 +137,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 RequestGuards,
                 json_limit=settings.max_body_bytes,
                 upload_limit=settings.max_upload_bytes,
+            ),
+            # Innermost: what waits its turn is a request already found well-formed.
+            *(
+                [Middleware(Admission, gate=runtime.admission, exempt=NEVER_WAIT)]
+                if runtime.admission is not None
+                else []
             ),
         ],
         lifespan=lifespan,

@@ -467,6 +467,7 @@ class Observed(Protocol):
     response_cache: Any
     worker: Any
     settings: Any
+    admission: Any
 
 
 def observe(runtime: Observed) -> None:
@@ -493,6 +494,7 @@ class _RuntimeCollector(Collector):
             yield CounterMetricFamily(
                 "otesaintjo_response_cache_misses", "Response cache misses.", value=misses
             )
+        yield from _admission_readings(runtime.admission)
         pool = runtime.engine.sync_engine.pool
         metrics._time_pool(pool)
         for name, doc, reading in (
@@ -532,6 +534,30 @@ class _RuntimeCollector(Collector):
                 "Seconds since this process's outbox worker last began or ended a round.",
                 value=metrics.worker_heartbeat.age(),
             )
+
+
+def _admission_readings(gate: Any) -> Iterator[Any]:
+    """The admission gate's line (admission.py): how long requests wait for their turn."""
+    if gate is None:
+        return
+    yield GaugeMetricFamily(
+        "otesaintjo_http_requests_in_service",
+        "HTTP requests holding one of this process's slots now.",
+        value=gate.limit - gate.free,
+    )
+    yield GaugeMetricFamily(
+        "otesaintjo_http_requests_waiting",
+        "HTTP requests waiting for a slot now.",
+        value=gate.waiting,
+    )
+    yield CounterMetricFamily(
+        "otesaintjo_http_admission_waits", "HTTP requests that had to wait.", value=gate.waited
+    )
+    yield CounterMetricFamily(
+        "otesaintjo_http_admission_wait_seconds",
+        "Time HTTP requests spent waiting for a slot, summed.",
+        value=gate.wait_seconds,
+    )
 
 
 async def read_outbox(engine: AsyncEngine) -> tuple[int, int, float]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry import Schema
 
+from otesaintjo.admission import AdmissionGate
 from otesaintjo.clock import utcnow
 from otesaintjo.db import create_engine, create_session_factory
 from otesaintjo.events import EventBus, build_bus
@@ -69,6 +70,7 @@ class Runtime:
         default_factory=lambda: PersistedQueries(MemoryDocumentStore())
     )
     metrics: Metrics = field(default_factory=Metrics)  # its own registry (GET /metrics)
+    admission: AdmissionGate | None = field(default=None)  # None: requests never wait
 
     @classmethod
     def build(cls, settings: Settings, *, worker_process: bool = False) -> Runtime:
@@ -169,4 +171,9 @@ class Runtime:
                 session_factory, settings.secret_key, settings.ws_session_check_seconds
             ),
             push_reads=PushReads(session_factory),
+            admission=(
+                AdmissionGate(settings.max_concurrent_requests)
+                if settings.max_concurrent_requests
+                else None
+            ),
         )

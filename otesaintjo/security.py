@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import secrets
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+
+from otesaintjo.admission import in_thread
 
 PASSWORD_HASH = PasswordHash((Argon2Hasher(memory_cost=19 * 1024, time_cost=2, parallelism=1),))
 
@@ -18,15 +19,15 @@ _DUMMY_HASH = PASSWORD_HASH.hash(secrets.token_urlsafe(16))
 
 async def hash_password(password: str) -> str:
     """Hash off the event loop: Argon2 is CPU-bound (~20 ms)."""
-    return await asyncio.to_thread(PASSWORD_HASH.hash, password)
+    return await in_thread(PASSWORD_HASH.hash, password)
 
 
 async def verify_password(password: str, password_hash: str | None) -> bool:
     """Verify; with no hash (unknown account) burn the same time and answer False."""
     if password_hash is None:
-        await asyncio.to_thread(PASSWORD_HASH.verify, password, _DUMMY_HASH)
+        await in_thread(PASSWORD_HASH.verify, password, _DUMMY_HASH)
         return False
-    return await asyncio.to_thread(PASSWORD_HASH.verify, password, password_hash)
+    return await in_thread(PASSWORD_HASH.verify, password, password_hash)
 
 
 def new_token() -> str:

@@ -136,6 +136,9 @@ class Settings(BaseSettings):
         "data_export": {"ip": 10, "user": 3},
     }
     workers: int = 1
+    # HTTP requests computed at once per process; the others wait their turn in arrival order
+    # (admission.py: the tail latency then stays near the median under load). 0: no limit.
+    max_concurrent_requests: int = Field(default=8, ge=0, le=10_000)
     # The reverse proxies in front (IPs or CIDRs, as uvicorn's forwarded_allow_ips): only their
     # X-Forwarded-For is believed for the client's address (login throttles, rate limits).
     trusted_proxies: list[str] = []

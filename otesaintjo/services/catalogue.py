@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from otesaintjo import images
+from otesaintjo.admission import in_thread
 from otesaintjo.db import after_commit
 from otesaintjo.errors import DomainError, ErrorCode, FieldChecks
 from otesaintjo.models import DEFAULT_STOCK, Product, ProductImage, Shop, User
@@ -293,7 +293,7 @@ async def reorder_product_images(
 async def normalise(process: Callable[[bytes], bytes], data: bytes) -> bytes:
     """Run the (CPU-bound) image pipeline off the event loop; refusals become userErrors."""
     try:
-        return await asyncio.to_thread(process, data)
+        return await in_thread(process, data)
     except images.ImageRejected as rejected:
         raise DomainError(ErrorCode(rejected.code), rejected.message, ["file"]) from rejected
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from otesaintjo.admission import outside_admission
 from otesaintjo.errors import DomainError, ErrorCode
 from otesaintjo.models import Purchase, PurchaseStatus
 from otesaintjo.models.base import built
@@ -149,4 +150,5 @@ async def _claim_or_wait(
                 ErrorCode.PAYMENT_UNAVAILABLE,
                 "Le paiement est momentanément indisponible ; réessayez avec la même clé.",
             )
-        await asyncio.sleep(WAIT_STEP_SECONDS)
+        async with outside_admission():  # the claimer's progress, not ours: lend the slot
+            await asyncio.sleep(WAIT_STEP_SECONDS)

@@ -5,13 +5,13 @@ Identity documents pass through memory to Stripe's files API and are never store
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from otesaintjo import images
+from otesaintjo.admission import in_thread
 from otesaintjo.db import unit_of_work
 from otesaintjo.errors import DomainError, ErrorCode, not_found
 from otesaintjo.models import Shop, User
@@ -130,7 +130,7 @@ async def upload_kyc_document(
 ) -> AccountState:
     check_document(content)
     try:  # the whole picture, before it goes to Stripe: a truncated file is refused here
-        await asyncio.to_thread(images.decode_fully, content)
+        await in_thread(images.decode_fully, content)
     except images.ImageRejected as exc:
         raise DomainError(
             ErrorCode.UNSUPPORTED_DOCUMENT_FORMAT,

@@ -270,3 +270,27 @@ async def test_readyz_follows_the_postgres_listen_connection(settings, database_
         response = await http.get("/readyz")
         assert response.status_code == 503
         assert response.json()["event_bus"] == "not listening"
+
+
+async def test_requests_beyond_the_gate_wait_their_turn_and_are_counted(settings) -> None:
+    """One slot (OTESAINTJO_MAX_CONCURRENT_REQUESTS=1): twelve queries at once are all
+    answered, eleven after waiting; the waits show in /metrics, the scrape itself never waits."""
+    one_slot = settings.model_copy(update={"max_concurrent_requests": 1})
+    async with running(one_slot) as application, http_from(application) as http:
+        answers = await asyncio.gather(
+            *(http.post("/graphql", json={"query": CATALOGUE}) for _ in range(12))
+        )
+        assert [a.status_code for a in answers] == [200] * 12
+        assert all("errors" not in a.json() for a in answers)
+        samples = await scrape(application)
+    assert value(samples, "otesaintjo_http_admission_waits_total") == 11
+    assert value(samples, "otesaintjo_http_admission_wait_seconds_total") > 0
+    assert value(samples, "otesaintjo_http_requests_waiting") == 0
+    assert value(samples, "otesaintjo_http_requests_in_service") == 0
+
+
+async def test_without_a_limit_there_is_no_gate(settings) -> None:
+    async with running(settings.model_copy(update={"max_concurrent_requests": 0})) as application:
+        assert application.state.runtime.admission is None
+        samples = await scrape(application)
+    assert "otesaintjo_http_requests_waiting" not in names(samples)
