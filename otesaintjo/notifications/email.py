@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -116,10 +118,16 @@ class SmtpMailer:
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender
         self.timeout = timeout
+        self._local_hostname: str | None = None
 
     async def send(self, email: dict[str, str]) -> None:
+        if self._local_hostname is None:
+            # Our name in EHLO, looked up once in a thread: aiosmtplib would otherwise call
+            # the blocking socket.getfqdn() on the event loop for every email.
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         await aiosmtplib.send(
             build_message(self.sender, email),
+            local_hostname=self._local_hostname,
             hostname=self.hostname,
             port=self.port,
             username=self.username,

@@ -19,10 +19,12 @@ def free_port() -> int:
 
 
 class _Collect:
-    def __init__(self, box: list[EmailMessage]) -> None:
+    def __init__(self, box: list[EmailMessage], hello_names: list[str]) -> None:
         self.box = box
+        self.hello_names = hello_names
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.hello_names.append(session.host_name)
         self.box.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
 
@@ -33,6 +35,7 @@ class Mailbox:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        self.hello_names: list[str] = []  # the sender's name in EHLO, one per message
         self._controller: Controller | None = None
 
     @property
@@ -40,7 +43,9 @@ class Mailbox:
         return f"smtp://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self._controller = Controller(_Collect(self.messages), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            _Collect(self.messages, self.hello_names), hostname="127.0.0.1", port=self.port
+        )
         self._controller.start()
 
     def stop(self) -> None:
