@@ -333,6 +333,23 @@ async def fetch(session: AsyncSession, statement: Any, parameters: dict[str, Any
     return list((await session.execute(statement, parameters)).all())
 
 
+async def fetch_on(
+    connection: AsyncConnection, statement: Select[Any], parameters: dict[str, Any]
+) -> list[Any]:
+    """``fetch`` on a connection (no session): through the driver when it behaves as through
+    SQLAlchemy, else through ``connection.execute``. Columns only, no entity."""
+    plan = direct(statement, connection.dialect)
+    sync = connection.sync_connection
+    if (
+        usable(plan, parameters)
+        and not plan.builds_entities  # type: ignore[union-attr]
+        and sync is not None
+        and not sync.invalidated
+    ):
+        return await run(connection, plan, statement, parameters, None)  # type: ignore[arg-type]
+    return list((await connection.execute(statement, parameters)).all())
+
+
 async def run(
     connection: AsyncConnection,
     plan: Direct,

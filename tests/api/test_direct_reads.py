@@ -111,6 +111,8 @@ async def test_direct_reads_give_what_sqlalchemy_gives(
     kinds = " ".join(compared.statements)
     for table in ("FROM product ", "FROM product_image", "FROM promotion ", "count("):
         assert table in kinds, f"no direct read {table!r}"
+    # The response cache's versions, read on each hit and with each answer kept.
+    assert ("FROM catalogue_listing_version" in kinds) is cached
     assert compared.entities >= {"Product", "Shop", "User"}
     assert compared.rows > 40
 
