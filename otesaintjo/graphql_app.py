@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -72,6 +72,10 @@ class GraphQLApp(GraphQL[Context, None]):
         scope[REQUEST_STATE] = state
         try:
             await self._http(scope, receive, send)
+        except ClientDisconnect:
+            # Gone before its body was read (it may have waited its turn, admission.py):
+            # nobody to answer, nothing done.
+            return
         finally:
             reads = state.pop(READS, None)
             if reads is not None:

@@ -95,3 +95,32 @@ async def test_unknown_tokens_are_user_errors(client) -> None:
         'mutation { refreshToken(input: {refreshToken: "inconnu"}) { userErrors { code } } }'
     )
     assert body["data"]["refreshToken"]["userErrors"] == [{"code": "INVALID_TOKEN"}]
+
+
+async def test_a_client_gone_before_its_body_was_read_is_no_error(app) -> None:
+    """A request that waited its turn (admission.py) while its client gave up: nothing to
+    answer, and nothing raised (uvicorn would log it as a crash)."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json")],
+        "client": ("198.51.100.7", 40000),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    assert sent == []
