@@ -318,18 +318,12 @@ async def fetch(session: AsyncSession, statement: Any, parameters: dict[str, Any
     only in a read session (``READS_ONLY`` in its ``info``): one that writes must get its own
     objects, in its identity map, for their changes to be flushed."""
     connection = session.bind
-    if isinstance(connection, AsyncConnection) and isinstance(statement, Select):
-        plan = direct(statement, connection.dialect)
-        sync = connection.sync_connection
-        if (
-            usable(plan, parameters)
-            and sync is not None
-            and not sync.invalidated
-            and (not plan.builds_entities or session.info.get(READS_ONLY))  # type: ignore[union-attr]
-        ):
-            return await run(
-                connection, plan, statement, parameters, session.info.get("cache_scope")
-            )  # type: ignore[arg-type]
+    if isinstance(connection, AsyncConnection):
+        entities = bool(session.info.get(READS_ONLY))
+        plan = _plan_on(connection, statement, parameters, entities=entities)
+        if plan is not None:
+            scope = session.info.get("cache_scope")
+            return await run(connection, plan, statement, parameters, scope)
     return list((await session.execute(statement, parameters)).all())
 
 
@@ -338,16 +332,30 @@ async def fetch_on(
 ) -> list[Any]:
     """``fetch`` on a connection (no session): through the driver when it behaves as through
     SQLAlchemy, else through ``connection.execute``. Columns only, no entity."""
+    plan = _plan_on(connection, statement, parameters, entities=False)
+    if plan is not None:
+        return await run(connection, plan, statement, parameters, None)
+    return list((await connection.execute(statement, parameters)).all())
+
+
+def _plan_on(
+    connection: AsyncConnection, statement: Any, parameters: dict[str, Any], *, entities: bool
+) -> Direct | None:
+    """The plan of ``statement`` if it may go to ``connection``'s driver with these
+    ``parameters`` (and build entities only if ``entities``), else None."""
+    if not isinstance(statement, Select):
+        return None
     plan = direct(statement, connection.dialect)
     sync = connection.sync_connection
     if (
-        usable(plan, parameters)
-        and not plan.builds_entities  # type: ignore[union-attr]
-        and sync is not None
-        and not sync.invalidated
+        plan is None
+        or not usable(plan, parameters)
+        or sync is None
+        or sync.invalidated
+        or (plan.builds_entities and not entities)
     ):
-        return await run(connection, plan, statement, parameters, None)  # type: ignore[arg-type]
-    return list((await connection.execute(statement, parameters)).all())
+        return None
+    return plan
 
 
 async def run(
