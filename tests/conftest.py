@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import strawberry
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -186,6 +187,17 @@ def stripe_webhooks(live_server: str, offline_stripe: OfflineStripe) -> str:
     url = f"http://{live_server}/webhooks/stripe"
     offline_stripe.register_webhook(url)
     return url
+
+
+@pytest.fixture(autouse=True)
+def _no_schema_outlives_its_test() -> Iterator[None]:
+    """strawberry caches two lookups per schema in class-level ``lru_cache``s (128 entries),
+    which keep the schemas of earlier tests' apps alive: ~16,000 objects each that every full
+    garbage collection of this process walks again. A server builds one schema; the suite
+    builds one per app."""
+    yield
+    strawberry.Schema.get_type_by_name.cache_clear()
+    strawberry.Schema.get_directive_by_name.cache_clear()
 
 
 @pytest.fixture(autouse=True)

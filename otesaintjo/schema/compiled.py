@@ -53,6 +53,7 @@ from graphql.language import BREAK, Visitor
 from graphql.pyutils import Path, is_iterable
 
 from otesaintjo.schema.direct_resolvers import source_only
+from otesaintjo.schema.schema_caches import cache_of
 
 PLANS_KEPT = 512  # as many as the parser keeps documents (graphql_schema: ParserCache)
 
@@ -491,6 +492,11 @@ class Plans:
 
 def _for_schema(plan: Plan | None, schema: Any) -> bool:
     return plan is None or plan.schema is schema
+
+
+def plans_of(schema: Any) -> Plans:
+    """The plans compiled for ``schema``, kept by the schema itself (``schema_caches``)."""
+    return cache_of(schema, Plans, Plans)
 
 
 def execute_plan(plan: Plan, executor: Any, root_value: Any) -> Any:

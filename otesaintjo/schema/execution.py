@@ -19,15 +19,17 @@ from typing import Any
 
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from otesaintjo.schema.compiled import Fallback, Plans, execute_plan
+from otesaintjo.schema.compiled import Fallback, Plans, execute_plan, plans_of
 
-PLANS = Plans()
-"""One per process: plans depend on the document and the schema, which the process builds once
-(a second schema — the tests build several — compiles its own, ``Plan.schema`` is checked)."""
+
+class SchemasOwn:
+    """The executed schema's own plans (``plans_of``): plans depend on the document and the
+    schema, and die with the schema (the tests build a schema per app)."""
 
 
 class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    plans: Plans | None = PLANS
+    # The schema's own plans; a test sets its own ``Plans`` to count, or None: no plans.
+    plans: Plans | SchemasOwn | None = SchemasOwn()
 
     def execute_root_grouped_field_set(
         self,
@@ -51,6 +53,8 @@ class AcyclicExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if only_reads is not None:
                 only_reads()
         plans = self.plans
+        if isinstance(plans, SchemasOwn):
+            plans = plans_of(self.schema)
         plan = None
         if plans is not None and not serially:
             plan = plans.plan_for(self, root_type, grouped_field_set)

@@ -7,6 +7,8 @@ document on every request (~0.15 ms of a page); they now walk it once.
 
 Graph nodes hash and compare by value, recursively (costly): entries are keyed by
 ``id`` and keep their objects alive, so an ``id`` is never reused while its entry exists.
+Entries anchored on a schema are kept by that schema (``schema_caches``): they never keep a
+schema alive.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any, Generic, TypeVar
 
 from graphql import GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
+
+from otesaintjo.schema.schema_caches import cache_of
 
 Value = TypeVar("Value")
 KEPT = 512  # as many documents as the parser cache keeps
@@ -31,15 +35,21 @@ class PerDocument(Generic[Value]):
         self._kept: dict[Hashable, tuple[tuple[Any, ...], Value]] = {}
 
     def get(self, anchors: tuple[Any, ...], *extra: Hashable) -> Value:
+        store = self._store(anchors[0])
         key = (*map(id, anchors), *extra)
-        kept = self._kept.get(key)
+        kept = store.get(key)
         if kept is not None and all(a is b for a, b in zip(kept[0], anchors, strict=True)):
             return kept[1]
         value = self._compute(*anchors, *extra)
-        if len(self._kept) >= self._size:
-            del self._kept[next(iter(self._kept))]  # the oldest: documents are few
-        self._kept[key] = (anchors, value)
+        if len(store) >= self._size:
+            del store[next(iter(store))]  # the oldest: documents are few
+        store[key] = (anchors, value)
         return value
+
+    def _store(self, first: Any) -> dict[Hashable, tuple[tuple[Any, ...], Value]]:
+        if isinstance(first, GraphQLSchema):
+            return cache_of(first, self, dict)
+        return self._kept
 
 
 def _validate(schema: GraphQLSchema, document: Any, rules: tuple[Any, ...]) -> list[GraphQLError]:
