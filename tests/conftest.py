@@ -6,6 +6,7 @@ Connect double (child processes, once per session)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -187,6 +188,16 @@ def stripe_webhooks(live_server: str, offline_stripe: OfflineStripe) -> str:
     url = f"http://{live_server}/webhooks/stripe"
     offline_stripe.register_webhook(url)
     return url
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _settled_like_a_server() -> None:
+    """What earlier modules left alive (imports, warmed caches) is frozen, as a server freezes
+    what it built at start-up (``gc_policy``): a full collection then walks what this module
+    made, not the whole suite's heap (1.2 million objects by its end, ~1 s per collection —
+    long enough to blow a browser test's 2 s live-push budget on a slower machine)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
