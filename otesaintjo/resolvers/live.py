@@ -107,12 +107,23 @@ class LiveSubscriptions:
             strawberry.ID | None,
             strawberry.argument(
                 description="Le dernier événement reçu (Order.event.id) : les commandes payées"
-                " depuis sont envoyées d'abord ; null : seulement les nouvelles."
+                " depuis sont envoyées d'abord ; null : seulement les nouvelles (voir fromFirst)."
             ),
         ] = None,
+        from_first: Annotated[
+            bool,
+            strawberry.argument(
+                description="Sans « after » : true envoie d'abord toutes les commandes payées "
+                "depuis le premier événement de la boutique — pour un écran qui n'en a encore "
+                "vu aucun (une commande payée pendant l'ouverture de l'abonnement n'est pas "
+                "perdue) ; false : seulement les nouvelles."
+            ),
+        ] = False,
     ) -> AsyncGenerator[OrderType, None]:
         ctx = info.context
         shop_pk = _decode(shop_id, "Shop", "shopId")
+        if from_first and after is not None:
+            raise ClientError("« after » ou « fromFirst », pas les deux.", "BAD_USER_INPUT")
         if not await live_orders.may_follow_shop(ctx.session_factory, ctx.user, shop_pk):
             raise forbidden()
         pushed = live_orders.placed_orders(
@@ -123,6 +134,7 @@ class LiveSubscriptions:
             _decode(after, "OrderEvent", "after"),
             ctx.sign_in_checks,
             ctx.access_token or "",
+            from_first=from_first,
         )
         try:
             async for order in _as_types(info, pushed):

@@ -279,16 +279,23 @@ async def placed_orders(
     after_event_id: int | None,
     sign_ins: SignInChecks,
     token: str,
+    *,
+    from_first: bool = False,
 ) -> AsyncIterator[Pushed]:
-    """The shop's newly paid orders: the missed ones after ``after_event_id`` first (none
-    when it is None: only new ones), then live; each once, in sequence order. Raises
-    ``SignInGone`` once the sign-in of ``token`` has ended."""
+    """The shop's newly paid orders: the missed ones after ``after_event_id`` first (all of
+    them with ``from_first``; none when it is None: only those paid from now on), then live;
+    each once, in sequence order. Raises ``SignInGone`` once the sign-in of ``token`` has
+    ended.
+
+    "From now on" is when this reads the shop's last event, which a client cannot see: an
+    order paid while its subscription was on its way counts as old. A screen that has seen
+    none of the shop's events asks ``from_first`` and loses nothing."""
     factory = reads.factory
     async with hub.subscribe([shop_channel(shop_id)]) as queue:
         events = _Events(queue)
         with sign_ins.watch(token, user.id, events.sign_in_gone):
             async with factory() as session:
-                if after_event_id is None:
+                if after_event_id is None and not from_first:
                     last = await session.scalar(
                         select(func.coalesce(func.max(OrderEvent.sequence), 0)).where(
                             OrderEvent.shop_id == shop_id
@@ -307,6 +314,8 @@ async def placed_orders(
                         visible = await reads.visible(user, event.order_id, event.id)
                         if visible is not None:
                             yield visible
+                if len(missed) == MAX_REPLAY:
+                    continue  # more missed than one read returns: read on before going live
                 while True:
                     published = await events.next()
                     if published.sequence <= last:

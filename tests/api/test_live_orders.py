@@ -191,3 +191,51 @@ async def test_a_rolled_back_payment_pushes_nothing(
     assert data(await grocer.receive(), "orderPlaced")["status"] == "PAID"
     assert (await sms_gateway.wait_for(1))[0]["to"] == "+262692112233"
     await grocer.close()
+
+
+FROM_FIRST = """subscription($s: ID!, $from: Boolean!, $after: ID) {
+  orderPlaced(shopId: $s, fromFirst: $from, after: $after) { id event { id sequence } } }"""
+
+
+async def test_a_screen_that_saw_no_event_loses_no_order_paid_while_it_subscribes(
+    client, live_server, offline_stripe, monkeypatch
+) -> None:
+    """« after: null » means from the server's now, which the client cannot see: an order
+    paid while the subscription was on its way is old to it. ``fromFirst`` (a board that has
+    seen none of the shop's events) replays from the first — past one read's worth too."""
+    from otesaintjo.services import live_orders
+
+    monkeypatch.setattr(live_orders, "MAX_REPLAY", 2)  # the server runs in this process
+    town = await Town(client).build()
+    customer = await town.customer("client@example.re")
+    # Paid "while the subscriptions were on their way": before the server read the shop's log.
+    early = [await buy(client, offline_stripe, town, customer, bread=0, rice=1) for _ in range(3)]
+    early_ids = [p["orders"][0]["id"] for p in early]
+
+    plain = await LiveClient.connect(live_server, town.grocer_token)
+    await plain.subscribe("now", FROM_FIRST, {"s": town.grocer["id"], "from": False})
+    assert await plain.nothing_within(0.5)  # null alone: those three are old
+    screen = await LiveClient.connect(live_server, town.grocer_token)
+    await screen.subscribe("first", FROM_FIRST, {"s": town.grocer["id"], "from": True})
+    replayed = [data(await screen.receive(), "orderPlaced") for _ in early]
+    assert [o["id"] for o in replayed] == early_ids
+    assert [o["event"]["sequence"] for o in replayed] == [1, 2, 3]
+    assert await screen.nothing_within(0.5)
+
+    # Then live, once each, on both.
+    later = await buy(client, offline_stripe, town, customer, bread=0, rice=1)
+    for socket in (screen, plain):
+        assert data(await socket.receive(), "orderPlaced")["id"] == later["orders"][0]["id"]
+        assert await socket.nothing_within(0.3)
+
+    # Both « after » and « fromFirst »: refused, never guessed.
+    both = await LiveClient.connect(live_server, town.grocer_token)
+    after = replayed[0]["event"]["id"]
+    await both.subscribe("both", FROM_FIRST, {"s": town.grocer["id"], "from": True, "after": after})
+    assert error_code(await both.receive()) == "BAD_USER_INPUT"
+    # fromFirst does not open another shop's log.
+    baker = await LiveClient.connect(live_server, town.baker_token)
+    await baker.subscribe("x", FROM_FIRST, {"s": town.grocer["id"], "from": True})
+    assert error_code(await baker.receive()) == "FORBIDDEN"
+    for socket in (screen, plain, both, baker):
+        await socket.close()

@@ -167,6 +167,36 @@ async def test_a_paid_order_appears_live_only_on_its_shops_board(
     assert watched.errors == []
 
 
+async def test_an_order_paid_while_the_board_subscribes_is_shown(
+    client, live_server, offline_stripe, watched: Watched, monkeypatch
+) -> None:
+    """The server starts the subscription late (a busy process): the board says « En direct »,
+    re-reads nothing new, and an order is paid before the server has read the shop's log. A
+    first order of a shop with no event yet: the board asked for the log from its first event,
+    so the order comes all the same (before, it was old to the server and never pushed)."""
+    from otesaintjo.services import live_orders
+
+    started = live_orders.placed_orders
+
+    async def late(*args: Any, **kwargs: Any):
+        await asyncio.sleep(2.5)
+        async for pushed in started(*args, **kwargs):
+            yield pushed
+
+    monkeypatch.setattr(live_orders, "placed_orders", late)  # the server runs in this process
+    town = await Town(client).build()
+    customer = await town.customer("lea@example.re")
+    page = await watched.page()
+    await page.goto(f"http://{live_server}/commercant")
+    await sign_in(page, "boulanger@example.re")
+    await expect(page.locator("#live-status")).to_have_text("En direct", timeout=TIMEOUT_MS)
+    await page.wait_for_timeout(800)  # past the board's re-read after connecting
+    await buy(client, offline_stripe, town, customer, bread=1)
+    await expect(card(page, "CEN-0001")).to_be_visible(timeout=TIMEOUT_MS)
+    await expect(page.locator("article")).to_have_count(1)
+    assert script_errors(watched) == []
+
+
 SLOT = """mutation($input: CreateDeliverySlotInput!) { createDeliverySlot(input: $input) {
   userErrors { code } } }"""
 CART_SLOTS = """{ cart { shops { deliverySlots { slot { id } date label } } } }"""

@@ -1016,6 +1016,7 @@
     connected: false,
     lastEventId: null,
     lastSequence: 0,
+    fromFirst: false, // the shop had no event when the board was read: replay from its first
     seenEvents: new Set(),
     lastPongAt: 0,
     sessionRefreshAt: 0,
@@ -1029,6 +1030,7 @@
       if (event.sequence > this.lastSequence) {
         this.lastSequence = event.sequence;
         this.lastEventId = event.id;
+        this.fromFirst = false;
         storage.set(this.cursorKey(this.shop), { id: event.id, sequence: event.sequence });
       }
     },
@@ -1064,6 +1066,9 @@
       }
       this.lastEventId = cursor ? cursor.id : null;
       this.lastSequence = cursor ? cursor.sequence : 0;
+      // No event yet: ask for every event from the first, so that an order paid while the
+      // subscription is on its way is sent too (« null » alone means: from the server's now).
+      this.fromFirst = !cursor;
       if (cursor) storage.set(this.cursorKey(shop), cursor);
     },
 
@@ -1102,6 +1107,7 @@
       const generation = ++this.generation;
       const shop = this.shop;
       const after = this.lastEventId;
+      const fromFirst = !after && this.fromFirst;
       const scheme = location.protocol === "https:" ? "wss" : "ws";
       if (!this.connected) {
         setLiveStatus(this.firstConnection ? "Connexion…" : "Reconnexion…", "reconnecting");
@@ -1116,7 +1122,7 @@
           retryAttempts: 0,
           keepAlive: KEEP_ALIVE_MS,
           on: {
-            connected: () => this.onConnected(generation, after),
+            connected: () => this.onConnected(generation, after || fromFirst),
             ping: (received) => {
               if (!received) this.watchPong(generation);
             },
@@ -1138,7 +1144,7 @@
         {
           query: state.docs.OrderPlaced,
           operationName: "OrderPlaced",
-          variables: { shopId: shop.id, after },
+          variables: { shopId: shop.id, after, fromFirst },
         },
         {
           next: (result) => {
@@ -1154,7 +1160,7 @@
       );
     },
 
-    onConnected(generation, after) {
+    onConnected(generation, replays) {
       if (generation !== this.generation) return;
       this.connected = true;
       this.lastPongAt = Date.now();
@@ -1165,7 +1171,7 @@
       setLiveStatus("En direct", "live");
       const first = this.firstConnection;
       this.firstConnection = false;
-      if (first && after) return; // the board was just read, and the replay covers the rest
+      if (first && replays) return; // the board was just read, and the replay covers the rest
       // Once subscribed, re-read the board: what changed elsewhere while we were away, and
       // (for a shop without any event yet) an order the replay cannot name.
       window.setTimeout(() => {
@@ -1215,6 +1221,7 @@
         storage.set(this.cursorKey(this.shop), null);
         this.lastEventId = null;
         this.lastSequence = 0;
+        this.fromFirst = false; // the shop has events: replaying them all would alert again
         this.firstConnection = false;
         this.scheduleReconnect(0);
         return;
