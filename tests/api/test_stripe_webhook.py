@@ -125,3 +125,40 @@ async def test_events_we_do_not_know_are_acknowledged_without_effect(
         assert await session.scalar(select(func.count()).select_from(Purchase)) == 0
         failed = select(func.count()).select_from(Job).where(Job.last_error.is_not(None))  # type: ignore[union-attr]
         assert await session.scalar(failed) == 0
+
+
+async def test_once_paid_the_next_report_does_not_ask_stripe_again(
+    client, offline_stripe, session_factory, monkeypatch
+) -> None:
+    """The webhook that follows every confirmPayment (and the confirmPayment that follows the
+    webhook) finds the purchase paid: one read, no call to Stripe, nothing changed."""
+    from otesaintjo.payments.stripe_gateway import StripeGateway
+
+    asked: list[str] = []
+    read_at_stripe = StripeGateway.get_payment
+
+    async def counted(self, payment_id: str):
+        asked.append(payment_id)
+        return await read_at_stripe(self, payment_id)
+
+    monkeypatch.setattr(StripeGateway, "get_payment", counted)  # the app runs in this process
+    town = await Town(client).build()
+    token = await town.customer("client@example.re")
+    await town.fill_cart(token)
+    purchase = (await town.checkout(token))["purchase"]
+    secret = purchase["payment"]["clientSecret"]
+    assert (await pay(offline_stripe, secret)).json()["status"] == "succeeded"
+    assert (await town.confirm(token, purchase["id"]))["purchase"]["status"] == "PAID"
+    assert asked == [intent_id(secret)]  # paying: Stripe's word, read once
+
+    body = event("payment_intent.succeeded", {"id": intent_id(secret)}, "evt_after_confirm")
+    answer = await client.http.post(
+        "/webhooks/stripe", content=body, headers=signed(body, offline_stripe.webhook_secret)
+    )
+    assert answer.status_code == 200
+    await wait_until(lambda: jobs_done(session_factory, STRIPE_EVENT_JOB), timeout=10)
+    again = await town.confirm(token, purchase["id"])
+    assert again["purchase"]["status"] == "PAID" and again["userErrors"] == []
+    assert asked == [intent_id(secret)]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(ShopTransfer)) == 2

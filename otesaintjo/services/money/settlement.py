@@ -111,11 +111,23 @@ async def empty_cart_of(session: AsyncSession, purchase: Purchase) -> None:
 
 
 class Settlement(MoneyPart):
-    async def settle(self, purchase_id: int) -> Purchase | None:
-        """Bring the purchase in line with its PaymentIntent as Stripe reports it now."""
-        async with self.session_factory() as session:
-            purchase = await session.get(Purchase, purchase_id)
-        if purchase is None or purchase.payment_intent_id is None:
+    async def settle(self, purchase_id: int, read: Purchase | None = None) -> Purchase | None:
+        """Bring the purchase in line with its PaymentIntent as Stripe reports it now
+        (``read``: the purchase as the caller just read it, not read again).
+
+        A purchase already paid is left as it is without asking Stripe: it was marked paid on
+        Stripe's word, and what becomes of its money since (refunds, returns) has its own path.
+        So the webhook that follows a ``confirmPayment`` — or the call that follows the
+        webhook — costs one read, not a call to Stripe and a transaction that changes nothing."""
+        purchase = read
+        if purchase is None:
+            async with self.session_factory() as session:
+                purchase = await session.get(Purchase, purchase_id)
+        if (
+            purchase is None
+            or purchase.payment_intent_id is None
+            or purchase.status == PurchaseStatus.PAID
+        ):
             return purchase
         state = await self.gateway.get_payment(purchase.payment_intent_id)
         async with self.unit_of_work() as session:
@@ -137,7 +149,7 @@ class Settlement(MoneyPart):
         if purchase is None or purchase.user_id != actor.id:
             raise not_found("purchaseId")
         try:
-            settled = await self.settle(purchase_id)
+            settled = await self.settle(purchase_id, read=purchase)
         except PaymentsUnavailable as exc:
             raise DomainError(
                 ErrorCode.PAYMENT_UNAVAILABLE, "Stripe ne répond pas ; réessayez."
@@ -148,11 +160,11 @@ class Settlement(MoneyPart):
     async def settle_intent(self, payment_intent_id: str) -> None:
         """A webhook names a PaymentIntent; an unknown one (not ours) changes nothing."""
         async with self.session_factory() as session:
-            purchase_id = await session.scalar(
-                select(Purchase.id).where(Purchase.payment_intent_id == payment_intent_id)
+            purchase = await session.scalar(
+                select(Purchase).where(Purchase.payment_intent_id == payment_intent_id)
             )
-        if purchase_id is not None:
-            await self.settle(purchase_id)
+        if purchase is not None:
+            await self.settle(purchase.id, read=purchase)  # type: ignore[arg-type]
 
     async def mark_paid(
         self, session: AsyncSession, purchase_id: int, state: PaymentState, now: datetime
