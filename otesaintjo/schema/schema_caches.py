@@ -4,8 +4,9 @@ What is computed from a schema and a document (a validation, a cost estimate, a 
 plan) references the schema's types. Kept in a module-level cache, it would keep every schema
 the process ever built alive: one in a server, but hundreds in the test suite, which builds an
 app per test — ~15,000 objects each, walked by every full collection of the cyclic garbage
-collector (2.9 million objects and 1.7 s pauses by the suite's middle, enough to miss the
-board's 2 s live-push budget). Held by the schema itself, such a cache goes with it.
+collector (3.1 million objects and full collections of up to 2.8 s late in the suite: a
+browser test missed the board's 2 s live-push budget). Held by the schema itself, such a
+cache goes with it.
 """
 
 from __future__ import annotations
